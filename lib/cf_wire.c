@@ -1,0 +1,240 @@
+/*  =========================================================================
+    cf_wire - decoding protobuf frames from the network safely
+
+    The check walks the tree by its descriptors, so it covers every message
+    type of the schema with no per-type code. The schema has no recursive
+    types, so the walk's depth is bounded by the schema itself.
+    =========================================================================
+*/
+
+#include "cf_wire.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Memory the decoder may still allocate for this frame
+typedef struct {
+    size_t remaining;  //  Bytes left in the budget
+    bool exhausted;    //  An allocation was refused
+} s_budget_t;
+
+static void *
+s_budget_alloc (void *data, size_t size)
+{
+    s_budget_t *budget = data;
+    if (size > budget->remaining) {
+        budget->exhausted = true;
+        return NULL;
+    }
+    budget->remaining -= size;
+    return malloc (size);
+}
+
+static void
+s_budget_free (void *data, void *pointer)
+{
+    (void)data;
+    free (pointer);
+}
+
+//  True when text[0..size) is well-formed UTF-8
+static bool
+s_valid_utf8 (const uint8_t *text, size_t size)
+{
+    size_t index = 0;
+    while (index < size) {
+        uint8_t lead = text[index];
+        size_t extra;
+        uint32_t point;
+        if (lead < 0x80) {
+            index++;
+            continue;
+        }
+        if ((lead & 0xE0) == 0xC0) {
+            extra = 1;
+            point = lead & 0x1F;
+        } else if ((lead & 0xF0) == 0xE0) {
+            extra = 2;
+            point = lead & 0x0F;
+        } else if ((lead & 0xF8) == 0xF0) {
+            extra = 3;
+            point = lead & 0x07;
+        } else
+            return false;
+        if (index + extra >= size)
+            return false;
+        for (size_t next = 1; next <= extra; next++) {
+            if ((text[index + next] & 0xC0) != 0x80)
+                return false;
+            point = (point << 6) | (text[index + next] & 0x3F);
+        }
+        //  Overlong forms, surrogates and points past Unicode are refused
+        static const uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
+        if (point < smallest[extra] || point > 0x10FFFF ||
+            (point >= 0xD800 && point <= 0xDFFF))
+            return false;
+        index += extra + 1;
+    }
+    return true;
+}
+
+static int s_check_message (const ProtobufCMessage *message, const char *path,
+                            cf_problems_t *problems);
+
+//  Checks one value of a field; item is its address in the message
+static int
+s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
+               const char *path, cf_problems_t *problems)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_ENUM: {
+            int value = *(const int *)item;
+            if (!protobuf_c_enum_descriptor_get_value (field->descriptor,
+                                                       value)) {
+                cf_problems_add (
+                    problems, "wire.enum", "%s: %d is not a value of %s", path,
+                    value,
+                    ((const ProtobufCEnumDescriptor *)field->descriptor)->name);
+                return CF_EINVAL;
+            }
+            return 0;
+        }
+        case PROTOBUF_C_TYPE_STRING: {
+            const char *text = *(char *const *)item;
+            size_t length = text ? strlen (text) : 0;
+            if (length > CF_WIRE_MAX_STRING) {
+                cf_problems_add (problems, "wire.string_length",
+                                 "%s: %zu bytes, at most %d", path, length,
+                                 CF_WIRE_MAX_STRING);
+                return CF_EINVAL;
+            }
+            if (!s_valid_utf8 ((const uint8_t *)text, length)) {
+                cf_problems_add (problems, "wire.utf8",
+                                 "%s: not valid UTF-8 text", path);
+                return CF_EINVAL;
+            }
+            return 0;
+        }
+        case PROTOBUF_C_TYPE_BYTES: {
+            const ProtobufCBinaryData *bytes = item;
+            if (bytes->len > CF_WIRE_MAX_STRING) {
+                cf_problems_add (problems, "wire.bytes_length",
+                                 "%s: %zu bytes, at most %d", path, bytes->len,
+                                 CF_WIRE_MAX_STRING);
+                return CF_EINVAL;
+            }
+            return 0;
+        }
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            const ProtobufCMessage *child = *(ProtobufCMessage *const *)item;
+            return child ? s_check_message (child, path, problems) : 0;
+        }
+        default:
+            return 0;
+    }
+}
+
+static int
+s_check_message (const ProtobufCMessage *message, const char *path,
+                 cf_problems_t *problems)
+{
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    if (message->n_unknown_fields > 0) {
+        cf_problems_add (problems, "wire.unknown_field",
+                         "%s: field number %u is not in %s", path,
+                         message->unknown_fields[0].tag, descriptor->name);
+        return CF_EINVAL;
+    }
+    const char *base = (const char *)message;
+    for (unsigned index = 0; index < descriptor->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields[index];
+        char child_path[256];
+        snprintf (child_path, sizeof child_path, "%s.%s", path, field->name);
+        if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            uint32_t chosen =
+                *(const uint32_t *)(base + field->quantifier_offset);
+            if (chosen != field->id)
+                continue;
+        }
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *)(base + field->quantifier_offset);
+            if (count > CF_WIRE_MAX_ITEMS) {
+                cf_problems_add (problems, "wire.items",
+                                 "%s: %zu items, at most %d", child_path, count,
+                                 CF_WIRE_MAX_ITEMS);
+                return CF_EINVAL;
+            }
+            const char *items = *(char *const *)(base + field->offset);
+            size_t stride = field->type == PROTOBUF_C_TYPE_STRING ||
+                                    field->type == PROTOBUF_C_TYPE_MESSAGE
+                                ? sizeof (void *)
+                            : field->type == PROTOBUF_C_TYPE_BYTES
+                                ? sizeof (ProtobufCBinaryData)
+                            : field->type == PROTOBUF_C_TYPE_ENUM ? sizeof (int)
+                                                                  : 0;
+            for (size_t item = 0; stride && item < count; item++) {
+                int rc = s_check_value (field, items + item * stride,
+                                        child_path, problems);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
+        int rc =
+            s_check_value (field, base + field->offset, child_path, problems);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int
+cf_wire_check (const ProtobufCMessage *message, cf_problems_t *problems)
+{
+    if (!message)
+        return CF_EINVAL;
+    return s_check_message (message, message->descriptor->short_name, problems);
+}
+
+int
+cf_wire_decode (const ProtobufCMessageDescriptor *descriptor,
+                const uint8_t *data, size_t size, void **message_p,
+                cf_problems_t *problems)
+{
+    *message_p = NULL;
+    if (size > CF_WIRE_MAX_FRAME) {
+        cf_problems_add (problems, "wire.frame_size",
+                         "%s frame of %zu bytes; at most %d", descriptor->name,
+                         size, CF_WIRE_MAX_FRAME);
+        return CF_ELIMIT;
+    }
+    s_budget_t budget = {.remaining = size * 64 + 1024 * 1024};
+    if (budget.remaining > CF_WIRE_MAX_DECODED)
+        budget.remaining = CF_WIRE_MAX_DECODED;
+    ProtobufCAllocator allocator = {.alloc = s_budget_alloc,
+                                    .free = s_budget_free,
+                                    .allocator_data = &budget};
+    ProtobufCMessage *message =
+        protobuf_c_message_unpack (descriptor, &allocator, size, data);
+    if (!message) {
+        if (budget.exhausted) {
+            cf_problems_add (problems, "wire.decoded_size",
+                             "%s frame of %zu bytes decodes to too much memory",
+                             descriptor->name, size);
+            return CF_ELIMIT;
+        }
+        cf_problems_add (problems, "wire.decode",
+                         "frame of %zu bytes is not a valid %s message", size,
+                         descriptor->name);
+        return CF_EDECODE;
+    }
+    int rc = cf_wire_check (message, problems);
+    if (rc) {
+        protobuf_c_message_free_unpacked (message, &allocator);
+        return rc;
+    }
+    *message_p = message;
+    return 0;
+}
