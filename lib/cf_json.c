@@ -1,0 +1,899 @@
+/*  =========================================================================
+    cf_json - the client's input files: applications, score sheets, staff
+
+    One decoder serves every message: it walks the JSON object and the
+    protobuf-c descriptor of the message side by side, so the JSON names are
+    the proto names by construction and a new proto field is readable from
+    JSON without code here. Each value is checked against its field's type
+    and written straight into the heap tree; every problem is reported and
+    decoding goes on, so one run lists all of them.
+    =========================================================================
+*/
+
+#include "cf_json.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_application.h"
+#include "cf_date.h"
+#include "cf_pb.h"
+
+//  Room for a field path such as "nonconformities[12].description"
+#define S_PATH_MAX 256
+
+//  Longest unknown key for which a close known name is looked for
+#define S_GUESS_MAX 64
+
+typedef struct {
+    cf_problems_t *problems;  //  Where problems go; may be NULL
+    bool invalid;             //  Found a problem other than a limit
+    bool limit;               //  Found a value over a limit
+} s_decoder_t;
+
+static void *
+s_or_die (void *pointer)
+{
+    if (!pointer) {
+        fprintf (stderr, "certflow: out of memory\n");
+        abort ();
+    }
+    return pointer;
+}
+
+static void s_fail (s_decoder_t *self, const char *code, const char *format,
+                    ...) __attribute__ ((format (printf, 3, 4)));
+
+//  Records a problem; json.limit problems make the result CF_ELIMIT
+static void
+s_fail (s_decoder_t *self, const char *code, const char *format, ...)
+{
+    if (strcmp (code, "json.limit") == 0)
+        self->limit = true;
+    else
+        self->invalid = true;
+    if (!self->problems)
+        return;
+    va_list args;
+    va_start (args, format);
+    char *message = NULL;
+    int rc = vasprintf (&message, format, args);
+    va_end (args);
+    if (rc < 0)
+        s_or_die (NULL);
+    cf_problems_add (self->problems, code, "%s", message);
+    free (message);
+}
+
+//  -------------------------------------------------------------------------
+//  Syntax: parsing the text, and saying where it went wrong
+
+//  Line and column (1-based; the column counts UTF-8 characters) of the byte
+//  at offset
+static void
+s_locate (const char *text, size_t offset, int *line, int *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t index = 0; index < offset; index++) {
+        unsigned char c = (unsigned char)text[index];
+        if (c == '\n') {
+            (*line)++;
+            *column = 1;
+        } else if ((c & 0xC0) != 0x80)
+            (*column)++;
+    }
+}
+
+//  What stands at offset, for the message: a quoted character, a byte
+static void
+s_describe_byte (const char *text, size_t size, size_t offset, char *buffer,
+                 size_t buffer_size)
+{
+    if (offset >= size)
+        snprintf (buffer, buffer_size, "the end of the input");
+    else {
+        unsigned char c = (unsigned char)text[offset];
+        if (c == '\'')
+            snprintf (buffer, buffer_size,
+                      "a single quote (JSON strings take double quotes)");
+        else if (c >= 0x20 && c < 0x7f)
+            snprintf (buffer, buffer_size, "'%c'", c);
+        else
+            snprintf (buffer, buffer_size, "byte 0x%02X", c);
+    }
+}
+
+//  True when the last non-blank character before offset is a comma: the
+//  writer left a trailing comma, which JSON does not allow
+static bool
+s_after_comma (const char *text, size_t offset)
+{
+    while (offset > 0 && isspace ((unsigned char)text[offset - 1]))
+        offset--;
+    return offset > 0 && text[offset - 1] == ',';
+}
+
+static int
+s_syntax_error (const char *text, size_t size, size_t offset, const char *what,
+                cf_problems_t *problems)
+{
+    int line, column;
+    s_locate (text, offset, &line, &column);
+    char found[64];
+    s_describe_byte (text, size, offset, found, sizeof found);
+    const char *hint = "";
+    if (offset < size && (text[offset] == '}' || text[offset] == ']') &&
+        s_after_comma (text, offset))
+        hint = "; remove the comma before it, JSON allows no trailing comma";
+    cf_problems_add (problems, "json.syntax",
+                     "line %d, column %d: %s, found %s%s", line, column, what,
+                     found, hint);
+    return CF_EPARSE;
+}
+
+//  Parses text into *root_p, a JSON object. Returns 0, CF_EPARSE, CF_ELIMIT
+//  (too large, too deep) or CF_EINVAL (valid JSON, but not an object).
+static int
+s_parse (const char *text, size_t size, json_object **root_p,
+         cf_problems_t *problems)
+{
+    *root_p = NULL;
+    if (size > CF_JSON_MAX_BYTES) {
+        cf_problems_add (problems, "json.limit",
+                         "the input is %zu bytes, more than the %d allowed",
+                         size, CF_JSON_MAX_BYTES);
+        return CF_ELIMIT;
+    }
+    //  Editors on Windows start UTF-8 files with a byte order mark
+    if (size >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        size -= 3;
+    }
+    size_t blank = 0;
+    while (blank < size && isspace ((unsigned char)text[blank]))
+        blank++;
+    if (blank == size)
+        return s_syntax_error (text, size, size,
+                               "the input is empty: expected a JSON object",
+                               problems);
+    struct json_tokener *tokener =
+        s_or_die (json_tokener_new_ex (CF_JSON_MAX_DEPTH));
+    json_tokener_set_flags (tokener,
+                            JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *root = json_tokener_parse_ex (tokener, text, (int)size);
+    enum json_tokener_error error = json_tokener_get_error (tokener);
+    size_t end = json_tokener_get_parse_end (tokener);
+    if (error == json_tokener_continue) {
+        //  A bare number only ends at what follows it; anything else that
+        //  still wants more input was cut short
+        root = json_tokener_parse_ex (tokener, " ", 1);
+        error = json_tokener_get_error (tokener);
+        end = size;
+    }
+    json_tokener_free (tokener);
+    size_t rest = end;
+    while (rest < size && isspace ((unsigned char)text[rest]))
+        rest++;
+
+    int rc = 0;
+    if (error == json_tokener_continue)
+        rc = s_syntax_error (text, size, size,
+                             "the input ends before the JSON is complete "
+                             "(an object, list or string is not closed)",
+                             problems);
+    else if (error == json_tokener_error_depth) {
+        int line, column;
+        s_locate (text, end, &line, &column);
+        cf_problems_add (problems, "json.limit",
+                         "line %d, column %d: nested deeper than %d levels",
+                         line, column, CF_JSON_MAX_DEPTH);
+        rc = CF_ELIMIT;
+    } else if (error != json_tokener_success)
+        rc = s_syntax_error (text, size, end, json_tokener_error_desc (error),
+                             problems);
+    else if (rest < size)
+        rc = s_syntax_error (text, size, rest,
+                             "unexpected text after the end of the object",
+                             problems);
+    else if (!json_object_is_type (root, json_type_object)) {
+        cf_problems_add (problems, "json.type",
+                         "expected an object at the top level, got %s",
+                         json_object_is_type (root, json_type_array)
+                             ? "a list"
+                             : "a single value");
+        rc = CF_EINVAL;
+    }
+    if (rc)
+        json_object_put (root);
+    else
+        *root_p = root;
+    return rc;
+}
+
+//  Writes the path of a field or list item below parent into buffer
+//  (S_PATH_MAX bytes): "outlets" + "name" -> "outlets.name", "outlets" + 2
+//  -> "outlets[2]". A path too long for the buffer is cut short; it only
+//  serves messages.
+static void
+s_child_path (char *buffer, const char *parent, const char *name, size_t index)
+{
+    int length;
+    if (name)
+        length = snprintf (buffer, S_PATH_MAX, "%s%s%.64s", parent,
+                           *parent ? "." : "", name);
+    else
+        length = snprintf (buffer, S_PATH_MAX, "%s[%zu]", parent, index);
+    if (length < 0)
+        buffer[0] = 0;
+}
+
+//  -------------------------------------------------------------------------
+//  Values: one JSON value into one field of the tree
+
+//  What a JSON value is, for "expected X, got Y"
+static const char *
+s_got (json_object *value)
+{
+    switch (json_object_get_type (value)) {
+        case json_type_null:
+            return "null";
+        case json_type_boolean:
+            return json_object_get_boolean (value) ? "true" : "false";
+        case json_type_int:
+        case json_type_double:
+            return "a number";
+        case json_type_string:
+            return "a string";
+        case json_type_object:
+            return "an object";
+        case json_type_array:
+            return "a list";
+    }
+    return "an unknown value";
+}
+
+//  "SEVERITY_" for the enum Severity: protobuf names its values with the
+//  enum's name in upper snake case
+static void
+s_enum_prefix (const ProtobufCEnumDescriptor *descriptor, char *buffer,
+               size_t buffer_size)
+{
+    size_t length = 0;
+    for (const char *cursor = descriptor->short_name; *cursor; cursor++) {
+        if (length + 3 >= buffer_size)
+            break;
+        if (isupper ((unsigned char)*cursor) &&
+            cursor != descriptor->short_name)
+            buffer[length++] = '_';
+        buffer[length++] = (char)toupper ((unsigned char)*cursor);
+    }
+    buffer[length++] = '_';
+    buffer[length] = 0;
+}
+
+//  The JSON names of an enum's values: "minor, major". The zero value means
+//  "not set" in proto3 and is not offered.
+static void
+s_enum_names (const ProtobufCEnumDescriptor *descriptor, char *buffer,
+              size_t buffer_size)
+{
+    char prefix[64];
+    s_enum_prefix (descriptor, prefix, sizeof prefix);
+    size_t length = 0;
+    buffer[0] = 0;
+    for (unsigned index = 0; index < descriptor->n_values; index++) {
+        const ProtobufCEnumValue *value = &descriptor->values[index];
+        if (value->value == 0 || length + 2 >= buffer_size)
+            continue;
+        const char *name = value->name + strlen (prefix);
+        length += (size_t)snprintf (buffer + length, buffer_size - length, "%s",
+                                    length ? ", " : "");
+        for (; *name && length + 1 < buffer_size; name++)
+            buffer[length++] = (char)tolower ((unsigned char)*name);
+        buffer[length] = 0;
+    }
+}
+
+//  Finds the enum value whose JSON name is text; -1 when there is none
+static int
+s_enum_value (const ProtobufCEnumDescriptor *descriptor, const char *text)
+{
+    char prefix[64];
+    s_enum_prefix (descriptor, prefix, sizeof prefix);
+    size_t prefix_length = strlen (prefix);
+    for (unsigned index = 0; index < descriptor->n_values; index++) {
+        const ProtobufCEnumValue *value = &descriptor->values[index];
+        if (value->value == 0 || strncmp (value->name, prefix, prefix_length))
+            continue;
+        const char *name = value->name + prefix_length;
+        size_t length = strlen (name);
+        if (strlen (text) != length)
+            continue;
+        size_t at = 0;
+        while (at < length && tolower ((unsigned char)name[at]) == text[at])
+            at++;
+        if (at == length)
+            return value->value;
+    }
+    return -1;
+}
+
+//  What a field wants, for "expected X, got Y"
+static const char *
+s_expected (const ProtobufCFieldDescriptor *field, char *buffer,
+            size_t buffer_size)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_STRING:
+            return "a string";
+        case PROTOBUF_C_TYPE_BOOL:
+            return "true or false";
+        case PROTOBUF_C_TYPE_DOUBLE:
+        case PROTOBUF_C_TYPE_FLOAT:
+            return "a number";
+        case PROTOBUF_C_TYPE_MESSAGE:
+            return "an object";
+        case PROTOBUF_C_TYPE_ENUM: {
+            char names[128];
+            s_enum_names (field->descriptor, names, sizeof names);
+            snprintf (buffer, buffer_size, "one of %s, as a string", names);
+            return buffer;
+        }
+        case PROTOBUF_C_TYPE_BYTES:
+            return "bytes, which JSON input does not carry";
+        default:
+            return "a whole number";
+    }
+}
+
+static void
+s_wrong_type (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
+              json_object *value, const char *path)
+{
+    char buffer[160];
+    s_fail (self, "json.type", "%s: expected %s, got %s", path,
+            s_expected (field, buffer, sizeof buffer), s_got (value));
+}
+
+//  Reads a whole number in min .. max
+static bool
+s_read_integer (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
+                json_object *value, const char *path, int64_t min, int64_t max,
+                int64_t *result)
+{
+    int64_t number;
+    if (json_object_is_type (value, json_type_int))
+        number = json_object_get_int64 (value);
+    else if (json_object_is_type (value, json_type_double)) {
+        //  JSON has one number type: 12.0 and 1e3 are whole numbers too
+        double real = json_object_get_double (value);
+        if (!isfinite (real) || real != floor (real)) {
+            s_fail (self, "json.type", "%s: expected a whole number, got %s",
+                    path, json_object_to_json_string (value));
+            return false;
+        }
+        if (fabs (real) > 1e15) {
+            s_fail (self, "json.range", "%s: %s is too large", path,
+                    json_object_to_json_string (value));
+            return false;
+        }
+        number = (int64_t)real;
+    } else {
+        s_wrong_type (self, field, value, path);
+        return false;
+    }
+    if (number < 0 && min == 0) {
+        s_fail (self, "json.range", "%s: must not be negative, got %" PRId64,
+                path, number);
+        return false;
+    }
+    if (number < min || number > max) {
+        s_fail (self, "json.range",
+                "%s: %s is out of range; write %" PRId64 " to %" PRId64, path,
+                json_object_to_json_string (value), min, max);
+        return false;
+    }
+    *result = number;
+    return true;
+}
+
+static bool
+s_read_real (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
+             json_object *value, const char *path, double *result)
+{
+    if (!json_object_is_type (value, json_type_int) &&
+        !json_object_is_type (value, json_type_double)) {
+        s_wrong_type (self, field, value, path);
+        return false;
+    }
+    double real = json_object_get_double (value);
+    if (!isfinite (real)) {
+        s_fail (self, "json.range", "%s: %s is not a finite number", path,
+                json_object_to_json_string (value));
+        return false;
+    }
+    *result = real;
+    return true;
+}
+
+static void
+s_read_string (s_decoder_t *self, json_object *value, const char *path,
+               char **slot)
+{
+    const char *text = json_object_get_string (value);
+    size_t length = (size_t)json_object_get_string_len (value);
+    if (length > CF_JSON_MAX_STRING)
+        s_fail (self, "json.limit",
+                "%s: the text is %zu bytes, more than the %d allowed", path,
+                length, CF_JSON_MAX_STRING);
+    else if (memchr (text, 0, length))
+        s_fail (self, "json.value",
+                "%s: contains a NUL character (\\u0000); remove it", path);
+    else
+        cf_pb_set_string (slot, text);
+}
+
+static void s_decode_message (s_decoder_t *self, json_object *object,
+                              ProtobufCMessage *message, const char *path);
+
+//  Decodes value into the storage of one (non-repeated) field, or of one
+//  item of a repeated field
+static void
+s_decode_value (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
+                json_object *value, const char *path, void *slot)
+{
+    int64_t number;
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_STRING:
+            if (json_object_is_type (value, json_type_string))
+                s_read_string (self, value, path, (char **)slot);
+            else
+                s_wrong_type (self, field, value, path);
+            break;
+        case PROTOBUF_C_TYPE_BOOL:
+            if (json_object_is_type (value, json_type_boolean))
+                *(protobuf_c_boolean *)slot = json_object_get_boolean (value);
+            else
+                s_wrong_type (self, field, value, path);
+            break;
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_SINT32:
+        case PROTOBUF_C_TYPE_SFIXED32:
+            if (s_read_integer (self, field, value, path, INT32_MIN, INT32_MAX,
+                                &number))
+                *(int32_t *)slot = (int32_t)number;
+            break;
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_FIXED32:
+            if (s_read_integer (self, field, value, path, 0, UINT32_MAX,
+                                &number))
+                *(uint32_t *)slot = (uint32_t)number;
+            break;
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:
+        case PROTOBUF_C_TYPE_SFIXED64:
+            if (s_read_integer (self, field, value, path, INT64_MIN, INT64_MAX,
+                                &number))
+                *(int64_t *)slot = number;
+            break;
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_FIXED64:
+            if (s_read_integer (self, field, value, path, 0, INT64_MAX,
+                                &number))
+                *(uint64_t *)slot = (uint64_t)number;
+            break;
+        case PROTOBUF_C_TYPE_DOUBLE:
+            (void)s_read_real (self, field, value, path, (double *)slot);
+            break;
+        case PROTOBUF_C_TYPE_FLOAT: {
+            double real;
+            if (s_read_real (self, field, value, path, &real))
+                *(float *)slot = (float)real;
+            break;
+        }
+        case PROTOBUF_C_TYPE_ENUM: {
+            int found = json_object_is_type (value, json_type_string)
+                            ? s_enum_value (field->descriptor,
+                                            json_object_get_string (value))
+                            : -1;
+            if (found >= 0)
+                *(int *)slot = found;
+            else if (json_object_is_type (value, json_type_string)) {
+                char names[128];
+                s_enum_names (field->descriptor, names, sizeof names);
+                s_fail (self, "json.value", "%s: '%.64s' is not one of %s",
+                        path, json_object_get_string (value), names);
+            } else
+                s_wrong_type (self, field, value, path);
+            break;
+        }
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            if (!json_object_is_type (value, json_type_object)) {
+                s_wrong_type (self, field, value, path);
+                break;
+            }
+            ProtobufCMessage **child = (ProtobufCMessage **)slot;
+            if (!*child)
+                *child = cf_pb_new (field->descriptor);
+            s_decode_message (self, value, *child, path);
+            break;
+        }
+        case PROTOBUF_C_TYPE_BYTES:
+            s_wrong_type (self, field, value, path);
+            break;
+    }
+}
+
+//  Bytes one item of a repeated field takes in its array
+static size_t
+s_item_size (const ProtobufCFieldDescriptor *field)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_STRING:
+        case PROTOBUF_C_TYPE_BYTES:
+        case PROTOBUF_C_TYPE_MESSAGE:
+            return sizeof (void *);
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:
+        case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_FIXED64:
+        case PROTOBUF_C_TYPE_DOUBLE:
+            return 8;
+        default:
+            return 4;
+    }
+}
+
+//  Decodes a list into a repeated field. Every item is given a valid
+//  default first (an empty string, an empty message), so the tree can be
+//  freed whatever goes wrong in the items.
+static void
+s_decode_list (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
+               json_object *list, ProtobufCMessage *message, const char *path)
+{
+    if (!json_object_is_type (list, json_type_array)) {
+        s_fail (self, "json.type", "%s: expected a list, got %s%s", path,
+                s_got (list),
+                json_object_is_type (list, json_type_string)
+                    ? "; write [\"...\"] even for one item"
+                    : "");
+        return;
+    }
+    size_t count = json_object_array_length (list);
+    if (count > CF_JSON_MAX_ITEMS) {
+        s_fail (self, "json.limit", "%s: %zu items, more than the %d allowed",
+                path, count, CF_JSON_MAX_ITEMS);
+        return;
+    }
+    if (count == 0)
+        return;
+    size_t item_size = s_item_size (field);
+    char *items = s_or_die (calloc (count, item_size));
+    for (size_t index = 0; index < count; index++) {
+        void *item = items + index * item_size;
+        if (field->type == PROTOBUF_C_TYPE_STRING)
+            *(char **)item = s_or_die (strdup (""));
+        else if (field->type == PROTOBUF_C_TYPE_MESSAGE)
+            *(void **)item = cf_pb_new (field->descriptor);
+    }
+    *(size_t *)((char *)message + field->quantifier_offset) = count;
+    *(void **)((char *)message + field->offset) = items;
+
+    for (size_t index = 0; index < count; index++) {
+        char item_path[S_PATH_MAX];
+        s_child_path (item_path, path, NULL, index);
+        json_object *value = json_object_array_get_idx (list, index);
+        if (!value)
+            s_wrong_type (self, field, value, item_path);
+        else
+            s_decode_value (self, field, value, item_path,
+                            items + index * item_size);
+    }
+}
+
+//  -------------------------------------------------------------------------
+//  Objects: fields by name, and a guess for a misspelt one
+
+//  Levenshtein distance between two short strings
+static size_t
+s_distance (const char *left, const char *right)
+{
+    size_t left_length = strlen (left), right_length = strlen (right);
+    size_t row[S_GUESS_MAX + 1];
+    assert (right_length <= S_GUESS_MAX);
+    for (size_t column = 0; column <= right_length; column++)
+        row[column] = column;
+    for (size_t line = 1; line <= left_length; line++) {
+        size_t diagonal = row[0];
+        row[0] = line;
+        for (size_t column = 1; column <= right_length; column++) {
+            size_t above = row[column];
+            size_t cost = left[line - 1] == right[column - 1] ? 0 : 1;
+            size_t best = diagonal + cost;
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[column - 1] + 1 < best)
+                best = row[column - 1] + 1;
+            row[column] = best;
+            diagonal = above;
+        }
+    }
+    return row[right_length];
+}
+
+static void
+s_unknown_field (s_decoder_t *self, const ProtobufCMessageDescriptor *message,
+                 const char *key, const char *path)
+{
+    char field_path[S_PATH_MAX];
+    s_child_path (field_path, path, key, 0);
+    //  A close name is a typo: up to two edits, and few for a short name
+    const char *guess = NULL;
+    size_t best = 3;
+    if (strlen (key) <= S_GUESS_MAX)
+        for (unsigned index = 0; index < message->n_fields; index++) {
+            const char *name = message->fields[index].name;
+            size_t distance = s_distance (name, key);
+            if (distance < best && distance * 3 <= strlen (name)) {
+                best = distance;
+                guess = name;
+            }
+        }
+    if (guess) {
+        s_fail (self, "json.unknown_field",
+                "%s: unknown field '%.64s' — did you mean '%s'?", field_path,
+                key, guess);
+        return;
+    }
+    char known[1024] = "";
+    size_t length = 0;
+    for (unsigned index = 0; index < message->n_fields; index++)
+        if (length < sizeof known)
+            length += (size_t)snprintf (known + length, sizeof known - length,
+                                        "%s%s", index ? ", " : "",
+                                        message->fields[index].name);
+    s_fail (self, "json.unknown_field",
+            "%s: unknown field '%.64s'; the fields here are: %s", field_path,
+            key, known);
+}
+
+static void
+s_decode_message (s_decoder_t *self, json_object *object,
+                  ProtobufCMessage *message, const char *path)
+{
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    json_object_object_foreach (object, key, value)
+    {
+        const ProtobufCFieldDescriptor *field =
+            protobuf_c_message_descriptor_get_field_by_name (descriptor, key);
+        if (!field) {
+            s_unknown_field (self, descriptor, key, path);
+            continue;
+        }
+        if (!value)
+            continue;  //  null: as if the field were absent
+        char field_path[S_PATH_MAX];
+        s_child_path (field_path, path, field->name, 0);
+        if (field->label == PROTOBUF_C_LABEL_REPEATED)
+            s_decode_list (self, field, value, message, field_path);
+        else {
+            if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+                *(uint32_t *)((char *)message + field->quantifier_offset) =
+                    field->id;
+            s_decode_value (self, field, value, field_path,
+                            (char *)message + field->offset);
+        }
+    }
+}
+
+//  Reads text into message (a new, empty heap message) and checks that
+//  every name in required (NULL-terminated, may be NULL) is written out.
+//  Returns 0, or the error; message is then partly filled and still valid.
+static int
+s_read (const char *text, size_t size, const char *const *required,
+        ProtobufCMessage *message, cf_problems_t *problems)
+{
+    json_object *root = NULL;
+    int rc = s_parse (text, size, &root, problems);
+    if (rc)
+        return rc;
+    s_decoder_t decoder = {.problems = problems};
+    s_decode_message (&decoder, root, message, "");
+    for (size_t index = 0; required && required[index]; index++) {
+        json_object *value = NULL;
+        if (!json_object_object_get_ex (root, required[index], &value) ||
+            !value)
+            s_fail (&decoder, "json.missing",
+                    "%s: missing; declare it, true or false", required[index]);
+    }
+    json_object_put (root);
+    return decoder.limit ? CF_ELIMIT : decoder.invalid ? CF_EINVAL : 0;
+}
+
+//  -------------------------------------------------------------------------
+//  Public functions
+
+int
+cf_json_load_file (const char *path, size_t max_bytes, char **text_p,
+                   size_t *size_p, cf_problems_t *problems)
+{
+    assert (path && text_p && size_p);
+    *text_p = NULL;
+    *size_p = 0;
+    char reason[128];
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        cf_problems_add (problems, "file.read", "cannot open %s: %s", path,
+                         strerror_r (errno, reason, sizeof reason));
+        return CF_EIO;
+    }
+    size_t capacity = 4096, size = 0;
+    char *text = s_or_die (malloc (capacity));
+    int rc = 0;
+    while (true) {
+        if (size + 1 == capacity) {
+            capacity *= 2;
+            text = s_or_die (realloc (text, capacity));
+        }
+        size_t wanted = capacity - 1 - size;
+        size_t got = fread (text + size, 1, wanted, file);
+        size += got;
+        if (size > max_bytes) {
+            cf_problems_add (problems, "file.size",
+                             "%s is larger than the limit of %zu bytes", path,
+                             max_bytes);
+            rc = CF_ELIMIT;
+            break;
+        }
+        if (got < wanted) {
+            if (ferror (file)) {
+                cf_problems_add (problems, "file.read", "cannot read %s: %s",
+                                 path,
+                                 strerror_r (errno, reason, sizeof reason));
+                rc = CF_EIO;
+            }
+            break;
+        }
+    }
+    fclose (file);
+    if (rc) {
+        free (text);
+        return rc;
+    }
+    text[size] = 0;
+    *text_p = text;
+    *size_p = size;
+    return 0;
+}
+
+int
+cf_json_application (const char *text, size_t size, Cf__Application **app_p,
+                     cf_problems_t *problems)
+{
+    assert ((text || size == 0) && app_p);
+    //  A missing declaration would read as false and refuse the applicant
+    static const char *const declarations[] = {"independent_legal_entity",
+                                               "lawful_operation",
+                                               "no_major_accident", NULL};
+    Cf__Application *app = cf_pb_new (&cf__application__descriptor);
+    int rc =
+        s_read (text ? text : "", size, declarations, &app->base, problems);
+    if (rc)
+        cf_pb_free (&app);
+    *app_p = app;
+    return rc;
+}
+
+int
+cf_json_score_sheet (const char *text, size_t size, Cf__ScoreSheet **sheet_p,
+                     cf_problems_t *problems)
+{
+    assert ((text || size == 0) && sheet_p);
+    Cf__ScoreSheet *sheet = cf_pb_new (&cf__score_sheet__descriptor);
+    int rc = s_read (text ? text : "", size, NULL, &sheet->base, problems);
+    if (rc)
+        cf_pb_free (&sheet);
+    *sheet_p = sheet;
+    return rc;
+}
+
+//  Checks what a staff record says, beyond its form
+static void
+s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
+{
+    static const char *const roles[] = {"reviewer", "auditor", "committee",
+                                        "admin"};
+    if (!*staff->id || strpbrk (staff->id, " \t\r\n"))
+        s_fail (self, "staff.id",
+                "id '%.64s' is empty or has spaces: write the staff "
+                "identifier, e.g. AUD001",
+                staff->id);
+    if (!*staff->name)
+        s_fail (self, "staff.name", "name is empty: write the full name");
+    if (staff->n_roles == 0)
+        s_fail (self, "staff.roles",
+                "roles is empty: give at least one of reviewer, auditor, "
+                "committee, admin");
+    for (size_t index = 0; index < staff->n_roles; index++) {
+        bool known = false;
+        for (size_t role = 0; role < sizeof roles / sizeof roles[0]; role++)
+            known = known || strcmp (staff->roles[index], roles[role]) == 0;
+        if (!known)
+            s_fail (self, "staff.roles",
+                    "roles[%zu] is '%.64s': write reviewer, auditor, "
+                    "committee or admin",
+                    index, staff->roles[index]);
+    }
+    for (size_t index = 0; index < staff->n_sectors; index++)
+        if (!*staff->sectors[index])
+            s_fail (self, "staff.sectors",
+                    "sectors[%zu] is empty: write a sector code such as SC03",
+                    index);
+    cf_day_t from = 0, until = 0;
+    bool has_from = *staff->qualified_from != 0;
+    bool has_until = *staff->qualified_until != 0;
+    if (has_from && cf_date_parse (staff->qualified_from, &from)) {
+        s_fail (self, "staff.qualified",
+                "qualified_from '%.64s' is not a date: write YYYY-MM-DD",
+                staff->qualified_from);
+        has_from = false;
+    }
+    if (has_until && cf_date_parse (staff->qualified_until, &until)) {
+        s_fail (self, "staff.qualified",
+                "qualified_until '%.64s' is not a date: write YYYY-MM-DD",
+                staff->qualified_until);
+        has_until = false;
+    }
+    if (has_from && has_until && from > until)
+        s_fail (self, "staff.qualified",
+                "qualified_from %s is after qualified_until %s: swap or "
+                "correct them",
+                staff->qualified_from, staff->qualified_until);
+    for (size_t index = 0; index < staff->n_conflicts; index++) {
+        const Cf__Conflict *conflict = staff->conflicts[index];
+        cf_day_t day;
+        if (cf_application_check_uscc (conflict->uscc, NULL))
+            s_fail (self, "staff.conflicts",
+                    "conflicts[%zu].uscc '%.64s' is not a valid unified "
+                    "social credit code: copy it from the company's "
+                    "business licence",
+                    index, conflict->uscc);
+        if (*conflict->until && cf_date_parse (conflict->until, &day))
+            s_fail (self, "staff.conflicts",
+                    "conflicts[%zu].until '%.64s' is not a date: write "
+                    "YYYY-MM-DD, or leave it out for an open conflict",
+                    index, conflict->until);
+    }
+}
+
+int
+cf_json_staff (const char *text, size_t size, Cf__Staff **staff_p,
+               cf_problems_t *problems)
+{
+    assert ((text || size == 0) && staff_p);
+    Cf__Staff *staff = cf_pb_new (&cf__staff__descriptor);
+    //  Registering someone means they work here unless the file says not
+    staff->active = true;
+    int rc = s_read (text ? text : "", size, NULL, &staff->base, problems);
+    if (rc == 0) {
+        s_decoder_t decoder = {.problems = problems};
+        s_check_staff (&decoder, staff);
+        rc = decoder.invalid ? CF_EINVAL : 0;
+    }
+    if (rc)
+        cf_pb_free (&staff);
+    *staff_p = staff;
+    return rc;
+}
