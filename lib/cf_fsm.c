@@ -652,15 +652,15 @@ s_guard_sheet_stored (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     return s_score (ctx, ctx->record->sheet, &score, problems);
 }
 
-//  Open items of the stored sheet: each open nonconformity and each special
-//  deduction must be rectified
+//  Open items of the stored sheet: its open nonconformities (each special
+//  deduction names the nonconformity that tracks its rectification)
 static int64_t
 s_open_items (const cf_fsm_ctx_t *ctx)
 {
     cf_score_t score = {0};
     if (cf_score_compute (ctx->scheme, ctx->record->sheet, &score, NULL) != 0)
         return -1;  //  s_guard_sheet_stored has said why
-    return (int64_t)score.open_nonconformities + score.deductions;
+    return (int64_t)score.open_nonconformities;
 }
 
 static int
@@ -670,9 +670,8 @@ s_guard_nothing_open (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     if (open == 0)
         return 0;
     cf_problems_add (problems, "score.open_items",
-                     "%s: %" PRId64 " items of the sheet are open "
-                     "(nonconformities and special deductions); they go to "
-                     "rectification",
+                     "%s: %" PRId64 " nonconformities of the sheet are open; "
+                     "they go to rectification",
                      s_event (ctx), open);
     return CF_EGUARD;
 }

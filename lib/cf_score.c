@@ -151,10 +151,23 @@ s_check_findings (const cf_scheme_t *scheme, const Cf__ScoreSheet *sheet,
     if (sheet->special_bonus && s_blank (sheet->special_bonus->reason))
         cf_problems_add (problems, "sheet.bonus_reason",
                          "the special bonus needs a reason");
-    for (size_t index = 0; index < sheet->n_special_deductions; index++)
-        if (s_blank (sheet->special_deductions[index]->reason))
+    for (size_t index = 0; index < sheet->n_special_deductions; index++) {
+        const Cf__SpecialItem *deduction = sheet->special_deductions[index];
+        if (s_blank (deduction->reason))
             cf_problems_add (problems, "sheet.deduction_reason",
                              "special deduction %zu needs a reason", index + 1);
+        bool raised = false;
+        for (size_t nc = 0; nc < sheet->n_nonconformities; nc++)
+            if (strcmp (sheet->nonconformities[nc]->id,
+                        deduction->nonconformity) == 0)
+                raised = true;
+        if (!raised)
+            cf_problems_add (problems, "sheet.deduction_nc",
+                             "special deduction %zu must be rectified: name "
+                             "the nonconformity raised for it (nonconformity "
+                             "'%s' is not on the sheet)",
+                             index + 1, deduction->nonconformity);
+    }
     for (size_t index = 0; index < sheet->n_nonconformities; index++) {
         const Cf__Nonconformity *finding = sheet->nonconformities[index];
         if (s_blank (finding->id)) {

@@ -13,9 +13,9 @@
                 clamped to 0 .. 100.
 
     The grade is read from the rounded score. A grant needs a passing score
-    and no open nonconformity. Each special deduction must be rectified: on
-    the on-site sheet, deductions and open nonconformities both send the case
-    to rectification.
+    and no open nonconformity. Each special deduction must be rectified, so
+    it names the nonconformity raised for it; that nonconformity's correction
+    is what the applicant submits and the verifier accepts.
     =========================================================================
 */
 
@@ -46,16 +46,16 @@ typedef struct {
 //  or given twice, an unknown code, earned points outside 0 .. points or with
 //  more than two decimals, failed samples above samples, an exclusion with no
 //  reason, every indicator excluded, a bonus or deduction with no reason, a
-//  nonconformity with no id, a repeated id, no severity, an unknown
-//  indicator or a bad due date. *score is untouched on error.
-int CF_MUST_CHECK
-    cf_score_compute (const cf_scheme_t *scheme, const Cf__ScoreSheet *sheet,
-                      cf_score_t *score, cf_problems_t *problems);
+//  deduction naming no nonconformity of the sheet, a nonconformity with no id,
+//  a repeated id, no severity, an unknown indicator or a bad due date. *score
+//  is untouched on error.
+int CF_MUST_CHECK cf_score_compute (const cf_scheme_t *scheme,
+                                    const Cf__ScoreSheet *sheet,
+                                    cf_score_t *score, cf_problems_t *problems);
 
 //  Returns true when the score allows a grant: it reaches the passing grade
 //  and no nonconformity is open.
-bool
-    cf_score_grantable (const cf_score_t *score);
+bool cf_score_grantable (const cf_score_t *score);
 
 //  Decides the grade granted on decision_date (a day number). A star grade is
 //  granted only when the company first held a compliant certificate at least
@@ -65,20 +65,19 @@ bool
 //  *granted gets the grade (borrowed from the scheme). Returns 0, CF_EINVAL
 //  for an unparsable first_compliant_date or an override with no reason
 //  (problems say which), or CF_EGUARD when scored is NULL (a fail).
-int CF_MUST_CHECK
-    cf_score_grant_grade (const cf_scheme_t *scheme, const cf_grade_t *scored,
-                          const char *first_compliant_date,
-                          int32_t decision_day, bool override,
-                          const char *override_reason,
-                          const cf_grade_t **granted, cf_problems_t *problems);
+int CF_MUST_CHECK cf_score_grant_grade (const cf_scheme_t *scheme,
+                                        const cf_grade_t *scored,
+                                        const char *first_compliant_date,
+                                        int32_t decision_day, bool override,
+                                        const char *override_reason,
+                                        const cf_grade_t **granted,
+                                        cf_problems_t *problems);
 
 //  Writes score into a ScoreResult that belongs to a heap message tree
 //  (strings are replaced with malloc'd copies; see cf_pb.h).
-void
-    cf_score_to_result (const cf_score_t *score, Cf__ScoreResult *result);
+void cf_score_to_result (const cf_score_t *score, Cf__ScoreResult *result);
 
 //  Formats tenths as "79.9" into buffer (at least 8 bytes); returns buffer.
-char *
-    cf_score_format (int32_t tenths, char *buffer);
+char *cf_score_format (int32_t tenths, char *buffer);
 
 #endif

@@ -168,8 +168,18 @@ s_sheet_new (const cf_scheme_t *scheme, int percent, size_t open,
                       (void ***)&sheet->nonconformities, finding);
     }
     for (size_t index = 0; index < deductions; index++) {
+        Cf__Nonconformity *finding = cf_pb_new (&cf__nonconformity__descriptor);
+        char id[16];
+        snprintf (id, sizeof id, "NC-D%zu", index + 1);
+        cf_pb_set_string (&finding->id, id);
+        cf_pb_set_string (&finding->indicator, "C2");
+        finding->severity = CF__SEVERITY__SEVERITY_MAJOR;
+        cf_pb_set_string (&finding->description, "complaint left unanswered");
+        cf_pb_append (&sheet->n_nonconformities,
+                      (void ***)&sheet->nonconformities, finding);
         Cf__SpecialItem *deduction = cf_pb_new (&cf__special_item__descriptor);
         cf_pb_set_string (&deduction->reason, "complaint left unanswered");
+        cf_pb_set_string (&deduction->nonconformity, id);
         cf_pb_append (&sheet->n_special_deductions,
                       (void ***)&sheet->special_deductions, deduction);
     }
@@ -1068,7 +1078,7 @@ static void
 test_open_items_send_scores_to_rectification (void **state)
 {
     s_fixture_t *self = *state;
-    //  A special deduction alone is open: it must be rectified
+    //  A special deduction is rectified through its nonconformity
     s_scored (self, 100, 0, 1, CF_STATE_RECTIFICATION);
     assert_int_equal (self->record->original->deductions, 1);
     assert_true (self->record->original->score == 99.0);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,8 +99,19 @@ s_add_special (Cf__SpecialItem **slot, const char *reason)
 static void
 s_add_deduction (fixture_t *fixture, const char *reason)
 {
+    //  A deduction is rectified through the nonconformity raised for it
+    Cf__Nonconformity *finding = cf_pb_new (&cf__nonconformity__descriptor);
+    char id[16];
+    snprintf (id, sizeof id, "NC-D%zu",
+              fixture->sheet->n_special_deductions + 1);
+    cf_pb_set_string (&finding->id, id);
+    cf_pb_set_string (&finding->indicator, "A4");
+    finding->severity = CF__SEVERITY__SEVERITY_MAJOR;
+    cf_pb_append (&fixture->sheet->n_nonconformities,
+                  (void ***)&fixture->sheet->nonconformities, finding);
     Cf__SpecialItem *special = NULL;
     s_add_special (&special, reason);
+    cf_pb_set_string (&special->nonconformity, id);
     cf_pb_append (&fixture->sheet->n_special_deductions,
                   (void ***)&fixture->sheet->special_deductions, special);
 }
@@ -255,6 +267,7 @@ test_bonus_and_deductions (void **state)
     score = s_compute (fixture);
     assert_int_equal (score.deductions, 2);
     assert_int_equal (score.score_tenths, 780);
+    assert_int_equal (score.open_nonconformities, 2);
     assert_string_equal (s_grade (&score), "compliant");
 }
 
@@ -348,6 +361,10 @@ test_sheet_errors_are_named (void **state)
     cf_pb_free (&fixture->sheet->special_bonus);
     s_add_deduction (fixture, "");
     s_expect_problem (fixture, "sheet.deduction_reason");
+    cf_pb_set_string (&fixture->sheet->special_deductions[0]->reason, "x");
+    cf_pb_set_string (&fixture->sheet->special_deductions[0]->nonconformity,
+                      "NC-9");
+    s_expect_problem (fixture, "sheet.deduction_nc");
 }
 
 static void
