@@ -1,0 +1,2515 @@
+/*  =========================================================================
+    cf_store - the daemon's durable state in one LMDB environment
+
+    Layout and rules: cf_store.h. A commit runs in two phases inside one
+    write transaction: first every write but the events, in the order they
+    were added, then the events, so an event always finds its case.
+    =========================================================================
+*/
+
+#include "cf_store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "cf_log.h"
+#include "cf_pb.h"
+
+//  LMDB's default maximum key size; our longest key is two ids and a byte
+#define S_KEY_MAX 511
+//  verify stops listing after this many problems
+#define S_VERIFY_MAX_PROBLEMS 1000
+
+typedef enum {
+    S_DB_CASES,         //  case id -> Cf__Case
+    S_DB_EVENTS,        //  seq BE -> Cf__Event
+    S_DB_CASE_EVENTS,   //  case id, 0, seq BE -> empty
+    S_DB_BY_STATE,      //  state byte, case id -> empty
+    S_DB_BY_ORG,        //  org, 0, case id -> empty
+    S_DB_DEADLINES,     //  due, kind, id -> empty
+    S_DB_JOBS,          //  job id BE -> Cf__Job
+    S_DB_REPLIES,       //  key, 0, request id -> hash + reply
+    S_DB_STAFF,         //  staff id -> Cf__Staff
+    S_DB_CERTIFICATES,  //  number -> Cf__Certificate
+    S_DB_META,          //  text -> text
+    S_DB_COUNT          //  Number of databases
+} s_db_t;
+
+static const char *const s_db_names[S_DB_COUNT] = {
+    "cases", "events",  "case_events", "by_state",     "by_org", "deadlines",
+    "jobs",  "replies", "staff",       "certificates", "meta"};
+
+typedef struct {
+    bool armed;     //  Will fail a call
+    int remaining;  //  Calls to let through first
+} s_fault_t;
+
+struct _cf_store_t {
+    MDB_env *env;                            //  The environment
+    MDB_dbi dbi[S_DB_COUNT];                 //  Handle of each named database
+    s_fault_t faults[CF_STORE_FAULT_COUNT];  //  Armed test faults
+};
+
+typedef enum {
+    S_OP_CASE,                //  Put a case
+    S_OP_EVENT,               //  Append an event
+    S_OP_JOB,                 //  Put a job
+    S_OP_DELETE_JOB,          //  Delete a job
+    S_OP_REPLY,               //  Store a reply
+    S_OP_STAFF,               //  Put a staff record
+    S_OP_CERTIFICATE_INSERT,  //  Insert a certificate
+    S_OP_CERTIFICATE_UPDATE,  //  Replace a certificate
+    S_OP_META,                //  Set a meta key
+    S_OP_COUNTER              //  Move a counter reserved by next_id
+} s_op_kind_t;
+
+typedef struct {
+    s_op_kind_t kind;           //  What to write
+    ProtobufCMessage *message;  //  Own copy of the record, if any
+    char *name;                 //  Meta key, counter, or reply's client
+    char *text;                 //  Meta value, or reply's request id
+    uint8_t *data;              //  Reply record: hash then reply
+    size_t size;                //  Size of data
+    uint64_t number;            //  Job id to delete, or counter value
+    uint64_t base;              //  Counter value the reservation read
+} s_op_t;
+
+struct _cf_batch_t {
+    s_op_t *ops;         //  Writes in the order added
+    size_t size;         //  Number of writes
+    size_t capacity;     //  Allocated slots
+    size_t events;       //  Number of S_OP_EVENT among them
+    uint64_t first_seq;  //  Seq promised to the first event; 0: none
+    bool committed;      //  Written: no more changes
+};
+
+//  A key being built
+typedef struct {
+    uint8_t data[S_KEY_MAX];  //  Key bytes
+    size_t size;              //  Bytes used
+} s_key_t;
+
+//  A growing array of unpacked messages
+typedef struct {
+    void **items;     //  Pointers to messages
+    size_t size;      //  Used
+    size_t capacity;  //  Allocated
+} s_list_t;
+
+static const uint8_t s_empty_byte = 0;
+
+//  ------------------------------------------------------------------------
+//  Small helpers
+
+static void *
+s_or_die (void *pointer)
+{
+    if (!pointer) {
+        fprintf (stderr, "certflow: out of memory\n");
+        abort ();
+    }
+    return pointer;
+}
+
+static char *
+s_strndup (const void *data, size_t size)
+{
+    char *copy = s_or_die (malloc (size + 1));
+    memcpy (copy, data, size);
+    copy[size] = 0;
+    return copy;
+}
+
+static void
+s_list_append (s_list_t *list, void *item)
+{
+    if (list->size == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 16;
+        list->items =
+            s_or_die (realloc (list->items, list->capacity * sizeof (void *)));
+    }
+    list->items[list->size++] = item;
+}
+
+static void
+s_list_free_messages (s_list_t *list)
+{
+    for (size_t index = 0; index < list->size; index++)
+        protobuf_c_message_free_unpacked (list->items[index], NULL);
+    free (list->items);
+    memset (list, 0, sizeof *list);
+}
+
+//  Translates an LMDB or errno code to ours and logs it: the one place
+static int
+s_lmdb_error (int rc, const char *what)
+{
+    assert (rc != 0);
+    if (rc == MDB_MAP_FULL) {
+        cf_log_warn ("store: %s: %s", what, mdb_strerror (rc));
+        return CF_ESTOREFULL;
+    }
+    cf_log_error ("store: %s: %s", what, mdb_strerror (rc));
+    if (rc == ENOMEM)
+        return CF_ENOMEM;
+    if (rc == MDB_VERSION_MISMATCH)
+        return CF_EVERSION;
+    if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID)
+        return CF_ECORRUPT;
+    if (rc > 0)
+        return CF_EIO;  //  errno: EIO, ENOSPC, EACCES, ...
+    return CF_ESTORE;
+}
+
+//  Checks an id that becomes (part of) a key
+static int
+s_check_id (const char *id)
+{
+    if (!id || !*id)
+        return CF_EINVAL;
+    if (strlen (id) > CF_STORE_ID_MAX)
+        return CF_ELIMIT;
+    return 0;
+}
+
+static bool
+s_reserved_meta (const char *key)
+{
+    return streq (key, "schema_version") || streq (key, "last_seq") ||
+           streq (key, "last_hash");
+}
+
+static void
+s_put_u64 (uint8_t *data, uint64_t value)
+{
+    for (int index = 7; index >= 0; index--) {
+        data[index] = (uint8_t)value;
+        value >>= 8;
+    }
+}
+
+static uint64_t
+s_get_u64 (const uint8_t *data)
+{
+    uint64_t value = 0;
+    for (int index = 0; index < 8; index++)
+        value = (value << 8) | data[index];
+    return value;
+}
+
+//  Instants are signed; flipping the sign bit makes byte order time order
+static uint64_t
+s_due_to_key (int64_t due)
+{
+    return (uint64_t)due ^ UINT64_C (0x8000000000000000);
+}
+
+static int64_t
+s_due_from_key (uint64_t value)
+{
+    if (value >= UINT64_C (0x8000000000000000))
+        return (int64_t)(value - UINT64_C (0x8000000000000000));
+    return (int64_t)value - INT64_MAX - 1;
+}
+
+//  Parses a decimal counter; false when it is not one
+static bool
+s_parse_u64 (const void *data, size_t size, uint64_t *value)
+{
+    const char *text = data;
+    if (size == 0 || size > 20)
+        return false;
+    uint64_t result = 0;
+    for (size_t index = 0; index < size; index++) {
+        if (text[index] < '0' || text[index] > '9')
+            return false;
+        uint64_t digit = (uint64_t)(text[index] - '0');
+        if (result > (UINT64_MAX - digit) / 10)
+            return false;
+        result = result * 10 + digit;
+    }
+    *value = result;
+    return true;
+}
+
+static void
+s_hex (const uint8_t *data, size_t size, char *text)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t index = 0; index < size; index++) {
+        text[2 * index] = digits[data[index] >> 4];
+        text[2 * index + 1] = digits[data[index] & 15];
+    }
+    text[2 * size] = 0;
+}
+
+static bool
+s_unhex (const void *text, size_t size, uint8_t *data)
+{
+    const char *chars = text;
+    if (size != 2 * CF_STORE_HASH_SIZE)
+        return false;
+    for (size_t index = 0; index < size; index++) {
+        char c = chars[index];
+        int nibble = c >= '0' && c <= '9'   ? c - '0'
+                     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : -1;
+        if (nibble < 0)
+            return false;
+        if (index % 2 == 0)
+            data[index / 2] = (uint8_t)(nibble << 4);
+        else
+            data[index / 2] |= (uint8_t)nibble;
+    }
+    return true;
+}
+
+//  ------------------------------------------------------------------------
+//  Keys
+
+static void
+s_key_bytes (s_key_t *key, const void *data, size_t size)
+{
+    //  Callers check id lengths first, so this is a proven bound
+    assert (key->size + size <= S_KEY_MAX);
+    memcpy (key->data + key->size, data, size);
+    key->size += size;
+}
+
+static void
+s_key_text (s_key_t *key, const char *text)
+{
+    s_key_bytes (key, text, strlen (text));
+}
+
+static void
+s_key_byte (s_key_t *key, uint8_t byte)
+{
+    s_key_bytes (key, &byte, 1);
+}
+
+static void
+s_key_u64 (s_key_t *key, uint64_t value)
+{
+    uint8_t data[8];
+    s_put_u64 (data, value);
+    s_key_bytes (key, data, 8);
+}
+
+static void
+s_key_id (s_key_t *key, const char *id)
+{
+    key->size = 0;
+    s_key_text (key, id);
+}
+
+static void
+s_key_seq (s_key_t *key, uint64_t seq)
+{
+    key->size = 0;
+    s_key_u64 (key, seq);
+}
+
+static void
+s_key_case_event (s_key_t *key, const char *case_id, uint64_t seq)
+{
+    key->size = 0;
+    s_key_text (key, case_id);
+    s_key_byte (key, 0);
+    s_key_u64 (key, seq);
+}
+
+static void
+s_key_state (s_key_t *key, int state, const char *case_id)
+{
+    key->size = 0;
+    s_key_byte (key, (uint8_t)state);
+    s_key_text (key, case_id);
+}
+
+static void
+s_key_org (s_key_t *key, const char *org, const char *case_id)
+{
+    key->size = 0;
+    s_key_text (key, org);
+    s_key_byte (key, 0);
+    s_key_text (key, case_id);
+}
+
+static void
+s_key_deadline (s_key_t *key, int64_t due, char kind, const char *id)
+{
+    key->size = 0;
+    s_key_u64 (key, s_due_to_key (due));
+    s_key_byte (key, (uint8_t)kind);
+    s_key_text (key, id);
+}
+
+static void
+s_key_job_deadline (s_key_t *key, const Cf__Job *job)
+{
+    char id[24];
+    snprintf (id, sizeof id, "%" PRIu64, job->id);
+    s_key_deadline (key, job->due_at, CF_STORE_DEADLINE_JOB, id);
+}
+
+static void
+s_key_reply (s_key_t *key, const char *client, const char *request_id)
+{
+    key->size = 0;
+    s_key_text (key, client);
+    s_key_byte (key, 0);
+    s_key_text (key, request_id);
+}
+
+static MDB_val
+s_val (const s_key_t *key)
+{
+    MDB_val value = {key->size, (void *)key->data};
+    return value;
+}
+
+static bool
+s_job_has_deadline (const Cf__Job *job)
+{
+    return job->status == CF__JOB_STATUS__JOB_STATUS_READY ||
+           job->status == CF__JOB_STATUS__JOB_STATUS_LEASED;
+}
+
+static bool
+s_state_valid (int state)
+{
+    return protobuf_c_enum_descriptor_get_value (&cf__state__descriptor,
+                                                 state) != NULL;
+}
+
+//  ------------------------------------------------------------------------
+//  LMDB calls, with the test faults
+
+static bool
+s_fault_fires (cf_store_t *self, cf_store_fault_t fault)
+{
+    s_fault_t *armed = &self->faults[fault];
+    if (!armed->armed)
+        return false;
+    if (armed->remaining > 0) {
+        armed->remaining--;
+        return false;
+    }
+    armed->armed = false;
+    return true;
+}
+
+static int
+s_txn_begin (cf_store_t *self, unsigned flags, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin (self->env, NULL, flags, txn);
+    if (rc == MDB_MAP_RESIZED) {
+        //  Another process grew the map: adopt its size and try again
+        rc = mdb_env_set_mapsize (self->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin (self->env, NULL, flags, txn);
+    }
+    return rc ? s_lmdb_error (rc, "begin transaction") : 0;
+}
+
+//  Returns an LMDB code; the caller translates it
+static int
+s_put (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
+       const void *data, size_t size, unsigned flags)
+{
+    if (s_fault_fires (self, CF_STORE_FAULT_MAP_FULL_AT_PUT))
+        return MDB_MAP_FULL;
+    MDB_val k = s_val (key);
+    MDB_val v = {size, (void *)(data ? data : &s_empty_byte)};
+    return mdb_put (txn, self->dbi[db], &k, &v, flags);
+}
+
+static int
+s_put_message (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
+               const ProtobufCMessage *message, unsigned flags)
+{
+    size_t size;
+    uint8_t *packed = cf_pb_pack (message, &size);
+    int rc = s_put (self, txn, db, key, packed, size, flags);
+    free (packed);
+    return rc;
+}
+
+static int
+s_put_index (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key)
+{
+    int rc = s_put (self, txn, db, key, NULL, 0, 0);
+    return rc ? s_lmdb_error (rc, s_db_names[db]) : 0;
+}
+
+//  Deletes an index row. A row already missing is logged and the write
+//  goes on: the new rows are right, and verify reports the old damage.
+static int
+s_del_index (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key)
+{
+    MDB_val k = s_val (key);
+    int rc = mdb_del (txn, self->dbi[db], &k, NULL);
+    if (rc == MDB_NOTFOUND) {
+        cf_log_warn ("store: %s row to remove was missing; repaired",
+                     s_db_names[db]);
+        return 0;
+    }
+    return rc ? s_lmdb_error (rc, s_db_names[db]) : 0;
+}
+
+//  Gets a raw value: 0, CF_ENOTFOUND, or a translated error
+static int
+s_get (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
+       MDB_val *value)
+{
+    MDB_val k = s_val (key);
+    int rc = mdb_get (txn, self->dbi[db], &k, value);
+    if (rc == MDB_NOTFOUND)
+        return CF_ENOTFOUND;
+    return rc ? s_lmdb_error (rc, s_db_names[db]) : 0;
+}
+
+static void *
+s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
+{
+    return protobuf_c_message_unpack (descriptor, NULL, value->mv_size,
+                                      value->mv_data);
+}
+
+//  Gets and unpacks a record: 0, CF_ENOTFOUND, CF_ECORRUPT, or an error
+static int
+s_get_message (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
+               const ProtobufCMessageDescriptor *descriptor, void *message_p)
+{
+    void **message = message_p;
+    *message = NULL;
+    MDB_val value;
+    int rc = s_get (self, txn, db, key, &value);
+    if (rc)
+        return rc;
+    *message = s_unpack (descriptor, &value);
+    if (!*message) {
+        cf_log_error ("store: a record in %s does not decode", s_db_names[db]);
+        return CF_ECORRUPT;
+    }
+    return 0;
+}
+
+//  Reads a decimal meta value; a missing key reads as 0
+static int
+s_meta_get_u64 (cf_store_t *self, MDB_txn *txn, const char *name,
+                uint64_t *number)
+{
+    s_key_t key;
+    s_key_id (&key, name);
+    MDB_val value;
+    *number = 0;
+    int rc = s_get (self, txn, S_DB_META, &key, &value);
+    if (rc == CF_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (!s_parse_u64 (value.mv_data, value.mv_size, number)) {
+        cf_log_error ("store: meta %s is not a number", name);
+        return CF_ECORRUPT;
+    }
+    return 0;
+}
+
+//  Reads last_hash; a missing key reads as 32 zero bytes (empty log)
+static int
+s_meta_get_hash (cf_store_t *self, MDB_txn *txn, uint8_t *hash)
+{
+    s_key_t key;
+    s_key_id (&key, "last_hash");
+    MDB_val value;
+    memset (hash, 0, CF_STORE_HASH_SIZE);
+    int rc = s_get (self, txn, S_DB_META, &key, &value);
+    if (rc == CF_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (!s_unhex (value.mv_data, value.mv_size, hash)) {
+        cf_log_error ("store: meta last_hash is not 64 hex digits");
+        return CF_ECORRUPT;
+    }
+    return 0;
+}
+
+static int
+s_meta_put (cf_store_t *self, MDB_txn *txn, const char *name, const char *text)
+{
+    s_key_t key;
+    s_key_id (&key, name);
+    int rc = s_put (self, txn, S_DB_META, &key, text, strlen (text), 0);
+    return rc ? s_lmdb_error (rc, "meta") : 0;
+}
+
+//  Hash of an event whose hash field is empty
+static void
+s_event_hash (const Cf__Event *event, uint8_t *hash)
+{
+    assert (event->hash.len == 0);
+    size_t size;
+    uint8_t *packed = cf_pb_pack (&event->base, &size);
+    crypto_hash_sha256 (hash, packed, size);
+    free (packed);
+}
+
+//  Recomputes the hash of a stored event, leaving it as it was
+static void
+s_event_rehash (Cf__Event *event, uint8_t *hash)
+{
+    ProtobufCBinaryData stored = event->hash;
+    event->hash.len = 0;
+    event->hash.data = NULL;
+    s_event_hash (event, hash);
+    event->hash = stored;
+}
+
+static void
+s_set_bytes (ProtobufCBinaryData *field, const uint8_t *data, size_t size)
+{
+    free (field->data);
+    field->data = size ? s_or_die (malloc (size)) : NULL;
+    if (size)
+        memcpy (field->data, data, size);
+    field->len = size;
+}
+
+//  ------------------------------------------------------------------------
+//  Opening
+
+static int
+s_make_directory (const char *dir)
+{
+    char *path = s_or_die (strdup (dir));
+    int rc = 0;
+    for (char *slash = path + 1; rc == 0; slash++) {
+        bool last = *slash == 0;
+        if (*slash != '/' && !last)
+            continue;
+        *slash = 0;
+        if (mkdir (path, 0750) != 0 && errno != EEXIST) {
+            cf_log_error ("store: cannot create directory %s: %s", path,
+                          strerror (errno));
+            rc = CF_EIO;
+        }
+        if (last)
+            break;
+        *slash = '/';
+    }
+    struct stat info;
+    if (rc == 0 && (stat (dir, &info) != 0 || !S_ISDIR (info.st_mode))) {
+        cf_log_error ("store: %s is not a directory", dir);
+        rc = CF_EIO;
+    }
+    free (path);
+    return rc;
+}
+
+//  Opens the named databases and checks or writes the schema version
+static int
+s_open_databases (cf_store_t *self, const char *dir)
+{
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, 0, &txn);
+    if (rc)
+        return rc;
+    size_t entries = 0;
+    for (int db = 0; db < S_DB_COUNT && rc == 0; db++) {
+        int mrc =
+            mdb_dbi_open (txn, s_db_names[db], MDB_CREATE, &self->dbi[db]);
+        MDB_stat stat;
+        if (mrc == 0)
+            mrc = mdb_stat (txn, self->dbi[db], &stat);
+        if (mrc)
+            rc = s_lmdb_error (mrc, s_db_names[db]);
+        else
+            entries += stat.ms_entries;
+    }
+    if (rc == 0) {
+        s_key_t key;
+        s_key_id (&key, "schema_version");
+        MDB_val value;
+        rc = s_get (self, txn, S_DB_META, &key, &value);
+        if (rc == 0) {
+            size_t expected = strlen (CF_STORE_SCHEMA_VERSION);
+            if (value.mv_size != expected ||
+                memcmp (value.mv_data, CF_STORE_SCHEMA_VERSION, expected)) {
+                cf_log_error ("store: %s has schema version '%.*s'; this "
+                              "build reads " CF_STORE_SCHEMA_VERSION
+                              ": use a matching build or another directory",
+                              dir,
+                              (int)(value.mv_size > 16 ? 16 : value.mv_size),
+                              (const char *)value.mv_data);
+                rc = CF_EVERSION;
+            }
+        } else if (rc == CF_ENOTFOUND && entries > 0) {
+            cf_log_error ("store: %s holds data without a schema version: "
+                          "it is not a certflow store of this build",
+                          dir);
+            rc = CF_EVERSION;
+        } else if (rc == CF_ENOTFOUND)
+            rc = s_meta_put (self, txn, "schema_version",
+                             CF_STORE_SCHEMA_VERSION);
+    }
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    int mrc = mdb_txn_commit (txn);
+    return mrc ? s_lmdb_error (mrc, "create databases") : 0;
+}
+
+//  LMDB maps a reopened store at the size asked for, even below the size it
+//  was grown to (only the used pages are a floor), and a daemon restarted
+//  with its configured size would come up nearly full. The meta page keeps
+//  the largest size: adopt it, or the asked size if that is larger.
+static int
+s_keep_grown_size (cf_store_t *self, size_t map_size)
+{
+    size_t wanted = map_size ? map_size : CF_STORE_DEFAULT_MAP_SIZE;
+    int rc = mdb_env_set_mapsize (self->env, 0);
+    if (rc == 0 && cf_store_map_size (self) < wanted)
+        rc = mdb_env_set_mapsize (self->env, wanted);
+    return rc;
+}
+
+int
+cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
+{
+    assert (dir && store_p);
+    *store_p = NULL;
+    if (!*dir)
+        return CF_EINVAL;
+    if (sodium_init () < 0) {
+        cf_log_error ("store: libsodium failed to initialise");
+        return CF_ESTORE;
+    }
+    int rc = s_make_directory (dir);
+    if (rc)
+        return rc;
+    cf_store_t *self = s_or_die (calloc (1, sizeof (cf_store_t)));
+    int mrc = mdb_env_create (&self->env);
+    if (mrc == 0)
+        mrc = mdb_env_set_maxdbs (self->env, S_DB_COUNT);
+    if (mrc == 0)
+        mrc = mdb_env_set_mapsize (
+            self->env, map_size ? map_size : CF_STORE_DEFAULT_MAP_SIZE);
+    if (mrc == 0)
+        mrc = mdb_env_open (self->env, dir, 0, 0600);
+    if (mrc == 0)
+        mrc = s_keep_grown_size (self, map_size);
+    if (mrc) {
+        char what[64 + PATH_MAX];
+        snprintf (what, sizeof what, "open %s", dir);
+        rc = s_lmdb_error (mrc, what);
+    }
+    if (rc == 0) {
+        //  A process killed inside a read transaction pins old pages
+        int dead = 0;
+        mrc = mdb_reader_check (self->env, &dead);
+        if (mrc)
+            rc = s_lmdb_error (mrc, "reader check");
+        else if (dead > 0)
+            cf_log_notice ("store: cleared %d stale reader slot(s)", dead);
+    }
+    if (rc == 0)
+        rc = s_open_databases (self, dir);
+    if (rc)
+        cf_store_destroy (&self);
+    *store_p = self;
+    return rc;
+}
+
+void
+cf_store_destroy (cf_store_t **store_p)
+{
+    assert (store_p);
+    if (*store_p) {
+        cf_store_t *self = *store_p;
+        if (self->env)
+            mdb_env_close (self->env);
+        free (self);
+        *store_p = NULL;
+    }
+}
+
+size_t
+cf_store_map_size (cf_store_t *self)
+{
+    assert (self);
+    MDB_envinfo info;
+    int rc = mdb_env_info (self->env, &info);
+    assert (rc == 0);  //  Only fails for a NULL env
+    (void)rc;
+    return info.me_mapsize;
+}
+
+int
+cf_store_grow (cf_store_t *self, size_t new_size)
+{
+    assert (self);
+    size_t old_size = cf_store_map_size (self);
+    if (new_size <= old_size) {
+        cf_log_error ("store: new map size %zu is not above %zu", new_size,
+                      old_size);
+        return CF_EINVAL;
+    }
+    int rc = mdb_env_set_mapsize (self->env, new_size);
+    if (rc)
+        return s_lmdb_error (rc, "grow map");
+    cf_log_notice ("store: map grown from %zu to %zu bytes", old_size,
+                   cf_store_map_size (self));
+    return 0;
+}
+
+void
+cf_store_inject (cf_store_t *self, cf_store_fault_t fault, int after_n)
+{
+    assert (self);
+    assert (fault >= CF_STORE_FAULT_NONE && fault < CF_STORE_FAULT_COUNT);
+    assert (after_n >= 0);
+    if (fault == CF_STORE_FAULT_NONE)
+        memset (self->faults, 0, sizeof self->faults);
+    else {
+        self->faults[fault].armed = true;
+        self->faults[fault].remaining = after_n;
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  Batches
+
+cf_batch_t *
+cf_batch_new (void)
+{
+    return s_or_die (calloc (1, sizeof (cf_batch_t)));
+}
+
+void
+cf_batch_destroy (cf_batch_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        cf_batch_t *self = *self_p;
+        for (size_t index = 0; index < self->size; index++) {
+            s_op_t *op = &self->ops[index];
+            if (op->message)
+                protobuf_c_message_free_unpacked (op->message, NULL);
+            free (op->name);
+            free (op->text);
+            free (op->data);
+        }
+        free (self->ops);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+size_t
+cf_batch_size (const cf_batch_t *self)
+{
+    assert (self);
+    return self->size;
+}
+
+static s_op_t *
+s_batch_add (cf_batch_t *self, s_op_kind_t kind)
+{
+    if (self->size == self->capacity) {
+        self->capacity = self->capacity ? self->capacity * 2 : 8;
+        self->ops =
+            s_or_die (realloc (self->ops, self->capacity * sizeof (s_op_t)));
+    }
+    s_op_t *op = &self->ops[self->size++];
+    memset (op, 0, sizeof *op);
+    op->kind = kind;
+    if (kind == S_OP_EVENT)
+        self->events++;
+    return op;
+}
+
+static int
+s_batch_open (const cf_batch_t *self)
+{
+    if (self->committed) {
+        cf_log_error ("store: batch already committed; use a new batch");
+        return CF_EINVAL;
+    }
+    return 0;
+}
+
+int
+cf_batch_put_case (cf_batch_t *self, const Cf__Case *record)
+{
+    assert (self && record);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (record->id);
+    if (rc == 0 && record->org && strlen (record->org) > CF_STORE_ID_MAX)
+        rc = CF_ELIMIT;
+    if (rc == 0 && !s_state_valid (record->state))
+        rc = CF_EINVAL;
+    if (rc)
+        return rc;
+    s_batch_add (self, S_OP_CASE)->message = cf_pb_dup (&record->base);
+    return 0;
+}
+
+int
+cf_batch_append_event (cf_batch_t *self, const Cf__Event *event)
+{
+    assert (self && event);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (event->case_id);
+    if (rc)
+        return rc;
+    s_batch_add (self, S_OP_EVENT)->message = cf_pb_dup (&event->base);
+    return 0;
+}
+
+int
+cf_batch_put_job (cf_batch_t *self, const Cf__Job *job)
+{
+    assert (self && job);
+    int rc = s_batch_open (self);
+    if (rc)
+        return rc;
+    if (job->id == 0 || !protobuf_c_enum_descriptor_get_value (
+                            &cf__job_status__descriptor, job->status))
+        return CF_EINVAL;
+    s_batch_add (self, S_OP_JOB)->message = cf_pb_dup (&job->base);
+    return 0;
+}
+
+int
+cf_batch_delete_job (cf_batch_t *self, uint64_t id)
+{
+    assert (self);
+    int rc = s_batch_open (self);
+    if (rc)
+        return rc;
+    if (id == 0)
+        return CF_EINVAL;
+    s_batch_add (self, S_OP_DELETE_JOB)->number = id;
+    return 0;
+}
+
+int
+cf_batch_put_reply (cf_batch_t *self, const char *key, const char *request_id,
+                    const uint8_t *request_hash, const uint8_t *reply,
+                    size_t size)
+{
+    assert (self && request_hash && (reply || size == 0));
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (key);
+    if (rc == 0)
+        rc = s_check_id (request_id);
+    if (rc)
+        return rc;
+    s_op_t *op = s_batch_add (self, S_OP_REPLY);
+    op->name = s_or_die (strdup (key));
+    op->text = s_or_die (strdup (request_id));
+    op->size = CF_STORE_HASH_SIZE + size;
+    op->data = s_or_die (malloc (op->size));
+    memcpy (op->data, request_hash, CF_STORE_HASH_SIZE);
+    if (size)
+        memcpy (op->data + CF_STORE_HASH_SIZE, reply, size);
+    return 0;
+}
+
+int
+cf_batch_put_staff (cf_batch_t *self, const Cf__Staff *staff)
+{
+    assert (self && staff);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (staff->id);
+    if (rc)
+        return rc;
+    s_batch_add (self, S_OP_STAFF)->message = cf_pb_dup (&staff->base);
+    return 0;
+}
+
+static int
+s_batch_certificate (cf_batch_t *self, const Cf__Certificate *certificate,
+                     s_op_kind_t kind)
+{
+    assert (self && certificate);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (certificate->number);
+    if (rc)
+        return rc;
+    s_batch_add (self, kind)->message = cf_pb_dup (&certificate->base);
+    return 0;
+}
+
+int
+cf_batch_put_certificate (cf_batch_t *self, const Cf__Certificate *certificate)
+{
+    return s_batch_certificate (self, certificate, S_OP_CERTIFICATE_INSERT);
+}
+
+int
+cf_batch_update_certificate (cf_batch_t *self,
+                             const Cf__Certificate *certificate)
+{
+    return s_batch_certificate (self, certificate, S_OP_CERTIFICATE_UPDATE);
+}
+
+int
+cf_batch_set_meta (cf_batch_t *self, const char *key, const char *value)
+{
+    assert (self && value);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (key);
+    if (rc == 0 && s_reserved_meta (key)) {
+        cf_log_error ("store: meta %s belongs to the store", key);
+        rc = CF_EINVAL;
+    }
+    if (rc)
+        return rc;
+    s_op_t *op = s_batch_add (self, S_OP_META);
+    op->name = s_or_die (strdup (key));
+    op->text = s_or_die (strdup (value));
+    return 0;
+}
+
+size_t
+cf_batch_event_count (const cf_batch_t *self)
+{
+    assert (self);
+    return self->events;
+}
+
+const Cf__Event *
+cf_batch_event (const cf_batch_t *self, size_t index)
+{
+    assert (self && index < self->events);
+    for (size_t op = 0; op < self->size; op++)
+        if (self->ops[op].kind == S_OP_EVENT && index-- == 0)
+            return (const Cf__Event *)self->ops[op].message;
+    return NULL;
+}
+
+//  ------------------------------------------------------------------------
+//  Reservations
+
+int
+cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
+                  uint64_t *id)
+{
+    assert (self && batch && id);
+    *id = 0;
+    int rc = s_batch_open (batch);
+    if (rc == 0)
+        rc = s_check_id (counter);
+    if (rc == 0 && s_reserved_meta (counter))
+        rc = CF_EINVAL;
+    if (rc)
+        return rc;
+    for (size_t index = 0; index < batch->size; index++) {
+        s_op_t *op = &batch->ops[index];
+        if (op->kind == S_OP_COUNTER && streq (op->name, counter)) {
+            *id = ++op->number;
+            return 0;
+        }
+    }
+    MDB_txn *txn;
+    rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    uint64_t current;
+    rc = s_meta_get_u64 (self, txn, counter, &current);
+    mdb_txn_abort (txn);
+    if (rc)
+        return rc;
+    s_op_t *op = s_batch_add (batch, S_OP_COUNTER);
+    op->name = s_or_die (strdup (counter));
+    op->base = current;
+    op->number = current + 1;
+    *id = op->number;
+    return 0;
+}
+
+int
+cf_store_next_seq (cf_store_t *self, cf_batch_t *batch, uint64_t *seq)
+{
+    assert (self && batch && seq);
+    *seq = 0;
+    int rc = s_batch_open (batch);
+    if (rc)
+        return rc;
+    if (batch->first_seq == 0) {
+        MDB_txn *txn;
+        rc = s_txn_begin (self, MDB_RDONLY, &txn);
+        if (rc)
+            return rc;
+        uint64_t last;
+        rc = s_meta_get_u64 (self, txn, "last_seq", &last);
+        mdb_txn_abort (txn);
+        if (rc)
+            return rc;
+        batch->first_seq = last + 1;
+    }
+    *seq = batch->first_seq + batch->events;
+    return 0;
+}
+
+//  ------------------------------------------------------------------------
+//  Commit
+
+//  Moves a case's index rows from the old record (NULL: new case) to the
+//  new one
+static int
+s_update_case_indexes (cf_store_t *self, MDB_txn *txn, const Cf__Case *old,
+                       const Cf__Case *record)
+{
+    s_key_t key;
+    int rc = 0;
+    if (!old || old->state != record->state) {
+        if (old) {
+            s_key_state (&key, old->state, old->id);
+            rc = s_del_index (self, txn, S_DB_BY_STATE, &key);
+        }
+        s_key_state (&key, record->state, record->id);
+        if (rc == 0)
+            rc = s_put_index (self, txn, S_DB_BY_STATE, &key);
+    }
+    if (rc == 0 && (!old || !streq (old->org, record->org))) {
+        if (old) {
+            s_key_org (&key, old->org, old->id);
+            rc = s_del_index (self, txn, S_DB_BY_ORG, &key);
+        }
+        s_key_org (&key, record->org, record->id);
+        if (rc == 0)
+            rc = s_put_index (self, txn, S_DB_BY_ORG, &key);
+    }
+    if (rc == 0 && (!old || old->deadline_at != record->deadline_at)) {
+        if (old && old->deadline_at) {
+            s_key_deadline (&key, old->deadline_at, CF_STORE_DEADLINE_CASE,
+                            old->id);
+            rc = s_del_index (self, txn, S_DB_DEADLINES, &key);
+        }
+        if (rc == 0 && record->deadline_at) {
+            s_key_deadline (&key, record->deadline_at, CF_STORE_DEADLINE_CASE,
+                            record->id);
+            rc = s_put_index (self, txn, S_DB_DEADLINES, &key);
+        }
+    }
+    return rc;
+}
+
+static int
+s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record)
+{
+    s_key_t key;
+    s_key_id (&key, record->id);
+    Cf__Case *old;
+    int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
+                            &old);
+    if (rc && rc != CF_ENOTFOUND)
+        return rc;
+    //  The history fields are the store's: carry them over
+    record->last_seq = old ? old->last_seq : 0;
+    record->events = old ? old->events : 0;
+    rc = s_update_case_indexes (self, txn, old, record);
+    if (rc == 0) {
+        int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
+        if (mrc)
+            rc = s_lmdb_error (mrc, "cases");
+    }
+    cf_pb_free (&old);
+    return rc;
+}
+
+static int
+s_apply_job (cf_store_t *self, MDB_txn *txn, const Cf__Job *job)
+{
+    s_key_t key;
+    s_key_seq (&key, job->id);
+    Cf__Job *old;
+    int rc =
+        s_get_message (self, txn, S_DB_JOBS, &key, &cf__job__descriptor, &old);
+    if (rc && rc != CF_ENOTFOUND)
+        return rc;
+    bool had = old && s_job_has_deadline (old);
+    bool has = s_job_has_deadline (job);
+    bool same = had && has && old->due_at == job->due_at;
+    s_key_t row;
+    rc = 0;
+    if (had && !same) {
+        s_key_job_deadline (&row, old);
+        rc = s_del_index (self, txn, S_DB_DEADLINES, &row);
+    }
+    if (rc == 0 && has && !same) {
+        s_key_job_deadline (&row, job);
+        rc = s_put_index (self, txn, S_DB_DEADLINES, &row);
+    }
+    if (rc == 0) {
+        int mrc = s_put_message (self, txn, S_DB_JOBS, &key, &job->base, 0);
+        if (mrc)
+            rc = s_lmdb_error (mrc, "jobs");
+    }
+    cf_pb_free (&old);
+    return rc;
+}
+
+static int
+s_apply_delete_job (cf_store_t *self, MDB_txn *txn, uint64_t id)
+{
+    s_key_t key;
+    s_key_seq (&key, id);
+    Cf__Job *old;
+    int rc =
+        s_get_message (self, txn, S_DB_JOBS, &key, &cf__job__descriptor, &old);
+    if (rc == CF_ENOTFOUND)
+        cf_log_error ("store: job %" PRIu64 " to delete does not exist", id);
+    if (rc)
+        return rc;
+    if (s_job_has_deadline (old)) {
+        s_key_t row;
+        s_key_job_deadline (&row, old);
+        rc = s_del_index (self, txn, S_DB_DEADLINES, &row);
+    }
+    cf_pb_free (&old);
+    if (rc == 0) {
+        MDB_val k = s_val (&key);
+        int mrc = mdb_del (txn, self->dbi[S_DB_JOBS], &k, NULL);
+        if (mrc)
+            rc = s_lmdb_error (mrc, "jobs");
+    }
+    return rc;
+}
+
+static int
+s_apply_reply (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
+{
+    s_key_t key;
+    s_key_reply (&key, op->name, op->text);
+    MDB_val value;
+    int rc = s_get (self, txn, S_DB_REPLIES, &key, &value);
+    if (rc == 0) {
+        bool same = value.mv_size >= CF_STORE_HASH_SIZE &&
+                    memcmp (value.mv_data, op->data, CF_STORE_HASH_SIZE) == 0;
+        cf_log_error ("store: reply to request %s from %s is already stored%s",
+                      op->text, op->name, same ? "" : " for another body");
+        return same ? CF_EEXIST : CF_ECONFLICT;
+    }
+    if (rc != CF_ENOTFOUND)
+        return rc;
+    int mrc = s_put (self, txn, S_DB_REPLIES, &key, op->data, op->size, 0);
+    return mrc ? s_lmdb_error (mrc, "replies") : 0;
+}
+
+static int
+s_apply_certificate (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
+{
+    const Cf__Certificate *certificate = (const Cf__Certificate *)op->message;
+    s_key_t key;
+    s_key_id (&key, certificate->number);
+    unsigned flags = 0;
+    if (op->kind == S_OP_CERTIFICATE_INSERT)
+        flags = MDB_NOOVERWRITE;
+    else {
+        MDB_val value;
+        int rc = s_get (self, txn, S_DB_CERTIFICATES, &key, &value);
+        if (rc == CF_ENOTFOUND)
+            cf_log_error ("store: certificate %s to update does not exist",
+                          certificate->number);
+        if (rc)
+            return rc;
+    }
+    int mrc = s_put_message (self, txn, S_DB_CERTIFICATES, &key,
+                             &certificate->base, flags);
+    if (mrc == MDB_KEYEXIST) {
+        cf_log_error ("store: certificate number %s is already taken",
+                      certificate->number);
+        return CF_EEXIST;
+    }
+    return mrc ? s_lmdb_error (mrc, "certificates") : 0;
+}
+
+static int
+s_apply_counter (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
+{
+    uint64_t current;
+    int rc = s_meta_get_u64 (self, txn, op->name, &current);
+    if (rc)
+        return rc;
+    if (current != op->base) {
+        cf_log_error ("store: counter %s moved from %" PRIu64 " to %" PRIu64
+                      " since the batch reserved from it",
+                      op->name, op->base, current);
+        return CF_ECONFLICT;
+    }
+    char text[24];
+    snprintf (text, sizeof text, "%" PRIu64, op->number);
+    return s_meta_put (self, txn, op->name, text);
+}
+
+static int
+s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op)
+{
+    s_key_t key;
+    int mrc;
+    switch (op->kind) {
+        case S_OP_CASE:
+            return s_apply_case (self, txn, (Cf__Case *)op->message);
+        case S_OP_JOB:
+            return s_apply_job (self, txn, (const Cf__Job *)op->message);
+        case S_OP_DELETE_JOB:
+            return s_apply_delete_job (self, txn, op->number);
+        case S_OP_REPLY:
+            return s_apply_reply (self, txn, op);
+        case S_OP_STAFF:
+            s_key_id (&key, ((const Cf__Staff *)op->message)->id);
+            mrc = s_put_message (self, txn, S_DB_STAFF, &key, op->message, 0);
+            return mrc ? s_lmdb_error (mrc, "staff") : 0;
+        case S_OP_CERTIFICATE_INSERT:
+        case S_OP_CERTIFICATE_UPDATE:
+            return s_apply_certificate (self, txn, op);
+        case S_OP_META:
+            return s_meta_put (self, txn, op->name, op->text);
+        case S_OP_COUNTER:
+            return s_apply_counter (self, txn, op);
+        case S_OP_EVENT:
+            break;  //  Second phase
+    }
+    return 0;
+}
+
+//  Appends one event at seq after the one with hash prev, and moves its
+//  case's history fields
+static int
+s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event, uint64_t seq,
+               uint8_t *hash)
+{
+    event->seq = seq;
+    s_set_bytes (&event->prev_hash, hash, CF_STORE_HASH_SIZE);
+    s_set_bytes (&event->hash, NULL, 0);
+    s_event_hash (event, hash);
+    s_set_bytes (&event->hash, hash, CF_STORE_HASH_SIZE);
+
+    s_key_t key;
+    s_key_id (&key, event->case_id);
+    Cf__Case *record;
+    int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
+                            &record);
+    if (rc == CF_ENOTFOUND)
+        cf_log_error ("store: event %s names case %s, which does not exist",
+                      event->event, event->case_id);
+    if (rc)
+        return rc;
+    record->last_seq = seq;
+    record->events++;
+    int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
+    cf_pb_free (&record);
+    if (mrc)
+        return s_lmdb_error (mrc, "cases");
+
+    s_key_seq (&key, seq);
+    mrc =
+        s_put_message (self, txn, S_DB_EVENTS, &key, &event->base, MDB_APPEND);
+    if (mrc == MDB_KEYEXIST) {
+        cf_log_error ("store: event %" PRIu64 " already exists: meta "
+                      "last_seq is behind the log",
+                      seq);
+        return CF_ECORRUPT;
+    }
+    if (mrc)
+        return s_lmdb_error (mrc, "events");
+    s_key_case_event (&key, event->case_id, seq);
+    return s_put_index (self, txn, S_DB_CASE_EVENTS, &key);
+}
+
+static int
+s_apply_events (cf_store_t *self, MDB_txn *txn, cf_batch_t *batch,
+                uint64_t *first_seq, uint64_t *last_seq)
+{
+    uint64_t seq;
+    uint8_t hash[CF_STORE_HASH_SIZE];
+    int rc = s_meta_get_u64 (self, txn, "last_seq", &seq);
+    if (rc == 0)
+        rc = s_meta_get_hash (self, txn, hash);
+    if (rc)
+        return rc;
+    if (batch->first_seq && batch->first_seq != seq + 1) {
+        cf_log_error ("store: batch was promised seq %" PRIu64
+                      " but another batch took it; the next seq is "
+                      "%" PRIu64,
+                      batch->first_seq, seq + 1);
+        return CF_ECONFLICT;
+    }
+    for (size_t index = 0; index < batch->size && rc == 0; index++) {
+        s_op_t *op = &batch->ops[index];
+        if (op->kind != S_OP_EVENT)
+            continue;
+        seq++;
+        if (*first_seq == 0)
+            *first_seq = seq;
+        rc = s_apply_event (self, txn, (Cf__Event *)op->message, seq, hash);
+    }
+    if (rc == 0 && batch->events > 0) {
+        *last_seq = seq;
+        char text[2 * CF_STORE_HASH_SIZE + 1];
+        snprintf (text, sizeof text, "%" PRIu64, seq);
+        rc = s_meta_put (self, txn, "last_seq", text);
+        s_hex (hash, CF_STORE_HASH_SIZE, text);
+        if (rc == 0)
+            rc = s_meta_put (self, txn, "last_hash", text);
+    }
+    return rc;
+}
+
+//  Commits, or fails as a test asked; the transaction is gone either way
+static int
+s_txn_commit (cf_store_t *self, MDB_txn *txn)
+{
+    int rc = 0;
+    if (s_fault_fires (self, CF_STORE_FAULT_MAP_FULL_AT_COMMIT))
+        rc = MDB_MAP_FULL;
+    else if (s_fault_fires (self, CF_STORE_FAULT_EIO_AT_COMMIT))
+        rc = EIO;
+    if (rc) {
+        mdb_txn_abort (txn);
+        return rc;
+    }
+    return mdb_txn_commit (txn);
+}
+
+int
+cf_store_commit (cf_store_t *self, cf_batch_t *batch, uint64_t *first_seq,
+                 uint64_t *last_seq)
+{
+    assert (self && batch);
+    uint64_t first = 0, last = 0;
+    int rc = s_batch_open (batch);
+    MDB_txn *txn = NULL;
+    if (rc == 0)
+        rc = s_txn_begin (self, 0, &txn);
+    for (size_t index = 0; index < batch->size && rc == 0; index++)
+        rc = s_apply_write (self, txn, &batch->ops[index]);
+    if (rc == 0)
+        rc = s_apply_events (self, txn, batch, &first, &last);
+    if (rc == 0) {
+        int mrc = s_txn_commit (self, txn);
+        if (mrc)
+            rc = s_lmdb_error (mrc, "commit");
+    } else if (txn)
+        mdb_txn_abort (txn);
+    if (rc)
+        first = last = 0;
+    else
+        batch->committed = true;
+    if (first_seq)
+        *first_seq = first;
+    if (last_seq)
+        *last_seq = last;
+    return rc;
+}
+
+//  ------------------------------------------------------------------------
+//  Reads
+
+//  Gets one record in its own read transaction
+static int
+s_read_message (cf_store_t *self, s_db_t db, const s_key_t *key,
+                const ProtobufCMessageDescriptor *descriptor, void *message_p)
+{
+    *(void **)message_p = NULL;
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    rc = s_get_message (self, txn, db, key, descriptor, message_p);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+int
+cf_store_get_case (cf_store_t *self, const char *id, Cf__Case **record_p)
+{
+    assert (self && record_p);
+    *record_p = NULL;
+    if (s_check_id (id))
+        return CF_EINVAL;
+    s_key_t key;
+    s_key_id (&key, id);
+    return s_read_message (self, S_DB_CASES, &key, &cf__case__descriptor,
+                           record_p);
+}
+
+int
+cf_store_get_job (cf_store_t *self, uint64_t id, Cf__Job **job_p)
+{
+    assert (self && job_p);
+    s_key_t key;
+    s_key_seq (&key, id);
+    return s_read_message (self, S_DB_JOBS, &key, &cf__job__descriptor, job_p);
+}
+
+int
+cf_store_get_staff (cf_store_t *self, const char *id, Cf__Staff **staff_p)
+{
+    assert (self && staff_p);
+    *staff_p = NULL;
+    if (s_check_id (id))
+        return CF_EINVAL;
+    s_key_t key;
+    s_key_id (&key, id);
+    return s_read_message (self, S_DB_STAFF, &key, &cf__staff__descriptor,
+                           staff_p);
+}
+
+int
+cf_store_get_certificate (cf_store_t *self, const char *number,
+                          Cf__Certificate **certificate_p)
+{
+    assert (self && certificate_p);
+    *certificate_p = NULL;
+    if (s_check_id (number))
+        return CF_EINVAL;
+    s_key_t key;
+    s_key_id (&key, number);
+    return s_read_message (self, S_DB_CERTIFICATES, &key,
+                           &cf__certificate__descriptor, certificate_p);
+}
+
+//  Copies one raw value out of its own read transaction
+static int
+s_read_value (cf_store_t *self, s_db_t db, const s_key_t *key, uint8_t **data,
+              size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    MDB_val value;
+    rc = s_get (self, txn, db, key, &value);
+    if (rc == 0) {
+        *data = (uint8_t *)s_strndup (value.mv_data, value.mv_size);
+        *size = value.mv_size;
+    }
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+int
+cf_store_get_meta (cf_store_t *self, const char *key, char **value_p)
+{
+    assert (self && value_p);
+    *value_p = NULL;
+    if (s_check_id (key))
+        return CF_EINVAL;
+    s_key_t k;
+    s_key_id (&k, key);
+    size_t size;
+    return s_read_value (self, S_DB_META, &k, (uint8_t **)value_p, &size);
+}
+
+int
+cf_store_get_reply (cf_store_t *self, const char *key, const char *request_id,
+                    const uint8_t *request_hash, uint8_t **reply_p,
+                    size_t *size)
+{
+    assert (self && request_hash && reply_p && size);
+    *reply_p = NULL;
+    *size = 0;
+    if (s_check_id (key) || s_check_id (request_id))
+        return CF_EINVAL;
+    s_key_t k;
+    s_key_reply (&k, key, request_id);
+    uint8_t *record;
+    size_t record_size;
+    int rc = s_read_value (self, S_DB_REPLIES, &k, &record, &record_size);
+    if (rc)
+        return rc;
+    if (record_size < CF_STORE_HASH_SIZE) {
+        cf_log_error ("store: reply record for %s is too short", request_id);
+        rc = CF_ECORRUPT;
+    } else if (memcmp (record, request_hash, CF_STORE_HASH_SIZE) != 0)
+        rc = CF_ECONFLICT;
+    else {
+        *size = record_size - CF_STORE_HASH_SIZE;
+        *reply_p = (uint8_t *)s_strndup (record + CF_STORE_HASH_SIZE, *size);
+    }
+    free (record);
+    return rc;
+}
+
+int
+cf_store_last_seq (cf_store_t *self, uint64_t *seq)
+{
+    assert (self && seq);
+    *seq = 0;
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    rc = s_meta_get_u64 (self, txn, "last_seq", seq);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+//  Walks a database from key start (NULL or empty: first) while keys begin with
+//  prefix; calls visit for each row until it returns non-zero (1 stops
+//  quietly, negative is an error)
+typedef int (s_visit_fn) (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                          const MDB_val *value, void *argument);
+
+static int
+s_walk (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *start,
+        const void *prefix, size_t prefix_size, s_visit_fn *visit,
+        void *argument)
+{
+    MDB_cursor *cursor;
+    int mrc = mdb_cursor_open (txn, self->dbi[db], &cursor);
+    if (mrc)
+        return s_lmdb_error (mrc, s_db_names[db]);
+    MDB_val key = {0, NULL}, value;
+    if (start && start->size > 0) {
+        key = s_val (start);
+        mrc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    } else
+        mrc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    int rc = 0;
+    while (mrc == 0 && rc == 0) {
+        if (prefix_size && (key.mv_size < prefix_size ||
+                            memcmp (key.mv_data, prefix, prefix_size) != 0))
+            break;
+        rc = visit (self, txn, &key, &value, argument);
+        if (rc == 0)
+            mrc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return s_lmdb_error (mrc, s_db_names[db]);
+    return rc < 0 ? rc : 0;
+}
+
+//  Runs s_walk in its own read transaction
+static int
+s_read_walk (cf_store_t *self, s_db_t db, const s_key_t *start,
+             const void *prefix, size_t prefix_size, s_visit_fn *visit,
+             void *argument)
+{
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    rc = s_walk (self, txn, db, start, prefix, prefix_size, visit, argument);
+    mdb_txn_abort (txn);
+    return rc;
+}
+
+//  Collects unpacked records, up to a limit (0: no limit), optionally
+//  filtered
+typedef struct {
+    s_list_t list;  //  What was collected
+    size_t limit;   //  Stop after this many; 0: all
+    const ProtobufCMessageDescriptor *descriptor;  //  Record type
+    int job_status;  //  Jobs only: keep this status; 0: all
+} s_collect_t;
+
+static int
+s_collect_record (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                  const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn, (void)key;
+    s_collect_t *collect = argument;
+    if (collect->limit && collect->list.size == collect->limit)
+        return 1;
+    void *message = s_unpack (collect->descriptor, value);
+    if (!message) {
+        cf_log_error ("store: a %s record does not decode",
+                      collect->descriptor->short_name);
+        return CF_ECORRUPT;
+    }
+    if (collect->job_status &&
+        (int)((Cf__Job *)message)->status != collect->job_status) {
+        protobuf_c_message_free_unpacked (message, NULL);
+        return 0;
+    }
+    s_list_append (&collect->list, message);
+    return 0;
+}
+
+//  Hands a collected list to the caller, or frees it on error
+static int
+s_collect_result (s_collect_t *collect, int rc, void *items_p, size_t *count)
+{
+    if (rc) {
+        s_list_free_messages (&collect->list);
+        *(void **)items_p = NULL;
+        *count = 0;
+        return rc;
+    }
+    *(void ***)items_p = collect->list.items;
+    *count = collect->list.size;
+    return 0;
+}
+
+int
+cf_store_events_since (cf_store_t *self, uint64_t after, size_t limit,
+                       Cf__Event ***events, size_t *count)
+{
+    assert (self && events && count);
+    *events = NULL;
+    *count = 0;
+    if (limit == 0)
+        return CF_EINVAL;
+    if (after == UINT64_MAX)
+        return 0;
+    s_collect_t collect = {{NULL, 0, 0}, limit, &cf__event__descriptor, 0};
+    s_key_t start;
+    s_key_seq (&start, after + 1);
+    int rc = s_read_walk (self, S_DB_EVENTS, &start, NULL, 0, s_collect_record,
+                          &collect);
+    return s_collect_result (&collect, rc, events, count);
+}
+
+//  Gathers the events named by case_events rows
+static int
+s_collect_history (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                   const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_collect_t *collect = argument;
+    if (key->mv_size < 9) {
+        cf_log_error ("store: a case_events key is too short");
+        return CF_ECORRUPT;
+    }
+    s_key_t event_key;
+    s_key_seq (&event_key,
+               s_get_u64 ((const uint8_t *)key->mv_data + key->mv_size - 8));
+    MDB_val record;
+    int rc = s_get (self, txn, S_DB_EVENTS, &event_key, &record);
+    if (rc == CF_ENOTFOUND) {
+        cf_log_error ("store: case_events names a missing event");
+        rc = CF_ECORRUPT;
+    }
+    if (rc)
+        return rc;
+    return s_collect_record (self, txn, key, &record, collect);
+}
+
+int
+cf_store_case_history (cf_store_t *self, const char *case_id,
+                       Cf__Event ***events, size_t *count)
+{
+    assert (self && events && count);
+    *events = NULL;
+    *count = 0;
+    if (s_check_id (case_id))
+        return CF_EINVAL;
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    s_key_t key;
+    s_key_id (&key, case_id);
+    MDB_val value;
+    rc = s_get (self, txn, S_DB_CASES, &key, &value);
+    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__event__descriptor, 0};
+    if (rc == 0) {
+        s_key_byte (&key, 0);
+        rc = s_walk (self, txn, S_DB_CASE_EVENTS, &key, key.data, key.size,
+                     s_collect_history, &collect);
+    }
+    mdb_txn_abort (txn);
+    return s_collect_result (&collect, rc, events, count);
+}
+
+//  A page of cases from an index whose keys are prefix + case id
+typedef struct {
+    s_collect_t collect;   //  Cases so far
+    size_t prefix_size;    //  Bytes before the case id
+    const s_key_t *after;  //  Key of the last row already seen
+    bool more;             //  A row beyond the page exists
+    bool records;          //  Rows are the cases themselves
+} s_page_t;
+
+static int
+s_page_row (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+            const MDB_val *value, void *argument)
+{
+    s_page_t *page = argument;
+    if (page->after && key->mv_size == page->after->size &&
+        memcmp (key->mv_data, page->after->data, key->mv_size) == 0)
+        return 0;  //  The previous page ended here
+    if (page->collect.list.size == page->collect.limit) {
+        page->more = true;
+        return 1;
+    }
+    if (page->records)
+        return s_collect_record (self, txn, key, value, &page->collect);
+    s_key_t case_key;
+    case_key.size = 0;
+    size_t id_size = key->mv_size - page->prefix_size;
+    if (id_size == 0 || id_size > CF_STORE_ID_MAX) {
+        cf_log_error ("store: an index row holds no valid case id");
+        return CF_ECORRUPT;
+    }
+    s_key_bytes (&case_key, (const uint8_t *)key->mv_data + page->prefix_size,
+                 id_size);
+    MDB_val record;
+    int rc = s_get (self, txn, S_DB_CASES, &case_key, &record);
+    if (rc == CF_ENOTFOUND) {
+        cf_log_error ("store: an index row names missing case %.*s",
+                      (int)id_size, (const char *)case_key.data);
+        rc = CF_ECORRUPT;
+    }
+    if (rc)
+        return rc;
+    return s_collect_record (self, txn, key, &record, &page->collect);
+}
+
+static int
+s_list_page (cf_store_t *self, s_db_t db, const s_key_t *prefix,
+             const char *after, size_t limit, Cf__Case ***cases, size_t *count,
+             char **next)
+{
+    assert (cases && count && next);
+    *cases = NULL;
+    *count = 0;
+    *next = NULL;
+    if (limit == 0 || (after && strlen (after) > CF_STORE_ID_MAX))
+        return CF_EINVAL;
+    s_key_t start = *prefix;
+    if (after)
+        s_key_text (&start, after);
+    s_page_t page = {{{NULL, 0, 0}, limit, &cf__case__descriptor, 0},
+                     prefix->size,
+                     after && *after ? &start : NULL,
+                     false,
+                     db == S_DB_CASES};
+    int rc = s_read_walk (self, db, &start, prefix->data, prefix->size,
+                          s_page_row, &page);
+    rc = s_collect_result (&page.collect, rc, cases, count);
+    if (rc == 0 && page.more)
+        *next = s_or_die (strdup ((*cases)[*count - 1]->id));
+    return rc;
+}
+
+int
+cf_store_list_by_state (cf_store_t *self, Cf__State state, const char *after,
+                        size_t limit, Cf__Case ***cases, size_t *count,
+                        char **next)
+{
+    assert (self);
+    s_key_t prefix = {{0}, 0};
+    if (!s_state_valid (state)) {
+        *cases = NULL, *count = 0, *next = NULL;
+        return CF_EINVAL;
+    }
+    s_key_byte (&prefix, (uint8_t)state);
+    return s_list_page (self, S_DB_BY_STATE, &prefix, after, limit, cases,
+                        count, next);
+}
+
+int
+cf_store_list_by_org (cf_store_t *self, const char *org, const char *after,
+                      size_t limit, Cf__Case ***cases, size_t *count,
+                      char **next)
+{
+    assert (self && org);
+    s_key_t prefix = {{0}, 0};
+    if (strlen (org) > CF_STORE_ID_MAX) {
+        *cases = NULL, *count = 0, *next = NULL;
+        return CF_EINVAL;
+    }
+    s_key_text (&prefix, org);
+    s_key_byte (&prefix, 0);
+    return s_list_page (self, S_DB_BY_ORG, &prefix, after, limit, cases, count,
+                        next);
+}
+
+int
+cf_store_list_cases (cf_store_t *self, const char *after, size_t limit,
+                     Cf__Case ***cases, size_t *count, char **next)
+{
+    assert (self);
+    s_key_t prefix = {{0}, 0};
+    return s_list_page (self, S_DB_CASES, &prefix, after, limit, cases, count,
+                        next);
+}
+
+//  Decodes a deadline key
+static int
+s_deadline_decode (const MDB_val *key, cf_store_deadline_t *deadline)
+{
+    const uint8_t *data = key->mv_data;
+    if (key->mv_size < 10 || key->mv_size > 9 + CF_STORE_ID_MAX) {
+        cf_log_error ("store: a deadline key has a bad size");
+        return CF_ECORRUPT;
+    }
+    deadline->due = s_due_from_key (s_get_u64 (data));
+    deadline->kind = (char)data[8];
+    deadline->id = s_strndup (data + 9, key->mv_size - 9);
+    return 0;
+}
+
+typedef struct {
+    cf_store_deadline_t *items;  //  Deadlines so far
+    size_t size;                 //  Used
+    size_t capacity;             //  Allocated
+    size_t limit;                //  At most this many
+    int64_t now;                 //  Only rows due at or before this
+} s_due_t;
+
+static int
+s_due_row (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+           const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn, (void)value;
+    s_due_t *due = argument;
+    if (due->size == due->limit)
+        return 1;
+    cf_store_deadline_t deadline;
+    int rc = s_deadline_decode (key, &deadline);
+    if (rc)
+        return rc;
+    if (deadline.due > due->now) {
+        free (deadline.id);
+        return 1;
+    }
+    if (due->size == due->capacity) {
+        due->capacity = due->capacity ? due->capacity * 2 : 16;
+        due->items =
+            s_or_die (realloc (due->items, due->capacity * sizeof (deadline)));
+    }
+    due->items[due->size++] = deadline;
+    return 0;
+}
+
+int
+cf_store_next_deadline (cf_store_t *self, int64_t *due, char *kind, char **id)
+{
+    assert (self && due && kind && id);
+    *due = 0;
+    *kind = 0;
+    *id = NULL;
+    s_due_t first = {NULL, 0, 0, 1, INT64_MAX};
+    int rc =
+        s_read_walk (self, S_DB_DEADLINES, NULL, NULL, 0, s_due_row, &first);
+    if (rc == 0 && first.size == 0)
+        rc = CF_ENOTFOUND;
+    if (rc == 0) {
+        *due = first.items[0].due;
+        *kind = first.items[0].kind;
+        *id = first.items[0].id;
+        free (first.items);
+        return 0;
+    }
+    cf_store_deadlines_free (&first.items, first.size);
+    return rc;
+}
+
+int
+cf_store_due (cf_store_t *self, int64_t now, size_t limit,
+              cf_store_deadline_t **deadlines, size_t *count)
+{
+    assert (self && deadlines && count);
+    *deadlines = NULL;
+    *count = 0;
+    if (limit == 0)
+        return CF_EINVAL;
+    s_due_t due = {NULL, 0, 0, limit, now};
+    int rc = s_read_walk (self, S_DB_DEADLINES, NULL, NULL, 0, s_due_row, &due);
+    if (rc) {
+        cf_store_deadlines_free (&due.items, due.size);
+        return rc;
+    }
+    *deadlines = due.items;
+    *count = due.size;
+    return 0;
+}
+
+int
+cf_store_jobs (cf_store_t *self, Cf__JobStatus status, Cf__Job ***jobs,
+               size_t *count)
+{
+    assert (self && jobs && count);
+    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__job__descriptor, status};
+    int rc = s_read_walk (self, S_DB_JOBS, NULL, NULL, 0, s_collect_record,
+                          &collect);
+    return s_collect_result (&collect, rc, jobs, count);
+}
+
+int
+cf_store_list_staff (cf_store_t *self, Cf__Staff ***staff, size_t *count)
+{
+    assert (self && staff && count);
+    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__staff__descriptor, 0};
+    int rc = s_read_walk (self, S_DB_STAFF, NULL, NULL, 0, s_collect_record,
+                          &collect);
+    return s_collect_result (&collect, rc, staff, count);
+}
+
+#define S_LIST_FREE(items_p, count, free_fn)                                   \
+    do {                                                                       \
+        assert (items_p);                                                      \
+        if (*(items_p)) {                                                      \
+            for (size_t index = 0; index < (count); index++)                   \
+                free_fn ((*(items_p))[index], NULL);                           \
+            free (*(items_p));                                                 \
+            *(items_p) = NULL;                                                 \
+        }                                                                      \
+    } while (0)
+
+void
+cf_store_cases_free (Cf__Case ***cases, size_t count)
+{
+    S_LIST_FREE (cases, count, cf__case__free_unpacked);
+}
+
+void
+cf_store_events_free (Cf__Event ***events, size_t count)
+{
+    S_LIST_FREE (events, count, cf__event__free_unpacked);
+}
+
+void
+cf_store_jobs_free (Cf__Job ***jobs, size_t count)
+{
+    S_LIST_FREE (jobs, count, cf__job__free_unpacked);
+}
+
+void
+cf_store_staff_free (Cf__Staff ***staff, size_t count)
+{
+    S_LIST_FREE (staff, count, cf__staff__free_unpacked);
+}
+
+void
+cf_store_deadlines_free (cf_store_deadline_t **deadlines, size_t count)
+{
+    assert (deadlines);
+    if (*deadlines) {
+        for (size_t index = 0; index < count; index++)
+            free ((*deadlines)[index].id);
+        free (*deadlines);
+        *deadlines = NULL;
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  Verify
+
+typedef struct {
+    cf_problems_t *problems;                //  Where to report; may be NULL
+    size_t found;                           //  Problems found
+    uint64_t tail_seq;                      //  Seq of the last event seen
+    uint8_t tail_hash[CF_STORE_HASH_SIZE];  //  Its stored hash
+    bool tail_known;                        //  tail_hash is trustworthy
+} s_check_t;
+
+static void s_problem (s_check_t *check, const char *code, const char *format,
+                       ...) __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_problem (s_check_t *check, const char *code, const char *format, ...)
+{
+    check->found++;
+    if (check->found > S_VERIFY_MAX_PROBLEMS + 1)
+        return;
+    if (check->found == S_VERIFY_MAX_PROBLEMS + 1) {
+        cf_problems_add (check->problems, "verify.truncated",
+                         "more than %d problems; fix these and verify again",
+                         S_VERIFY_MAX_PROBLEMS);
+        return;
+    }
+    char text[512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    cf_problems_add (check->problems, code, "%s", text);
+}
+
+//  True when the database holds key
+static int
+s_exists (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
+          bool *exists)
+{
+    MDB_val value;
+    int rc = s_get (self, txn, db, key, &value);
+    *exists = rc == 0;
+    return rc == CF_ENOTFOUND ? 0 : rc;
+}
+
+static int
+s_verify_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                const MDB_val *value, void *argument)
+{
+    s_check_t *check = argument;
+    if (key->mv_size != 8) {
+        s_problem (check, "events.key", "an events key is %zu bytes, not 8",
+                   key->mv_size);
+        return 0;
+    }
+    uint64_t seq = s_get_u64 (key->mv_data);
+    uint64_t expected = check->tail_seq + 1;
+    if (seq != expected)
+        s_problem (check, "events.gap",
+                   "event %" PRIu64 " follows %" PRIu64
+                   ": the log must be contiguous",
+                   seq, check->tail_seq);
+    bool prev_known = check->tail_known && seq == expected;
+    check->tail_seq = seq;
+    check->tail_known = false;
+    Cf__Event *event = s_unpack (&cf__event__descriptor, value);
+    if (!event) {
+        s_problem (check, "events.decode", "event %" PRIu64 " does not decode",
+                   seq);
+        return 0;
+    }
+    if (event->seq != seq)
+        s_problem (check, "events.seq",
+                   "event at key %" PRIu64 " says seq %" PRIu64, seq,
+                   event->seq);
+    if (prev_known &&
+        (event->prev_hash.len != CF_STORE_HASH_SIZE ||
+         memcmp (event->prev_hash.data, check->tail_hash, CF_STORE_HASH_SIZE)))
+        s_problem (check, "events.prev_hash",
+                   "event %" PRIu64 " does not chain to event %" PRIu64, seq,
+                   seq - 1);
+    uint8_t hash[CF_STORE_HASH_SIZE];
+    s_event_rehash (event, hash);
+    if (event->hash.len != CF_STORE_HASH_SIZE ||
+        memcmp (event->hash.data, hash, CF_STORE_HASH_SIZE))
+        s_problem (check, "events.hash",
+                   "event %" PRIu64 " was changed after it was written", seq);
+    else {
+        memcpy (check->tail_hash, hash, CF_STORE_HASH_SIZE);
+        check->tail_known = true;
+    }
+    int rc = 0;
+    if (s_check_id (event->case_id))
+        s_problem (check, "events.case", "event %" PRIu64 " names no case",
+                   seq);
+    else {
+        s_key_t row;
+        s_key_case_event (&row, event->case_id, seq);
+        bool exists;
+        rc = s_exists (self, txn, S_DB_CASE_EVENTS, &row, &exists);
+        if (rc == 0 && !exists)
+            s_problem (check, "case_events.missing",
+                       "event %" PRIu64 " of case %s has no case_events row",
+                       seq, event->case_id);
+        s_key_id (&row, event->case_id);
+        if (rc == 0)
+            rc = s_exists (self, txn, S_DB_CASES, &row, &exists);
+        if (rc == 0 && !exists)
+            s_problem (check, "events.case",
+                       "event %" PRIu64 " names missing case %s", seq,
+                       event->case_id);
+    }
+    cf__event__free_unpacked (event, NULL);
+    return rc;
+}
+
+static int
+s_verify_meta (cf_store_t *self, MDB_txn *txn, s_check_t *check)
+{
+    uint64_t last_seq;
+    uint8_t last_hash[CF_STORE_HASH_SIZE];
+    int rc = s_meta_get_u64 (self, txn, "last_seq", &last_seq);
+    if (rc == CF_ECORRUPT) {
+        s_problem (check, "meta.last_seq", "meta last_seq is not a number");
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (last_seq != check->tail_seq)
+        s_problem (check, "meta.last_seq",
+                   "meta last_seq is %" PRIu64 " but the log ends at %" PRIu64,
+                   last_seq, check->tail_seq);
+    rc = s_meta_get_hash (self, txn, last_hash);
+    if (rc == CF_ECORRUPT) {
+        s_problem (check, "meta.last_hash", "meta last_hash is not a hash");
+        return 0;
+    }
+    if (rc == 0 && check->tail_known &&
+        memcmp (last_hash, check->tail_hash, CF_STORE_HASH_SIZE))
+        s_problem (check, "meta.last_hash",
+                   "meta last_hash is not the hash of event %" PRIu64,
+                   check->tail_seq);
+    return rc;
+}
+
+static int
+s_verify_case_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                     const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_check_t *check = argument;
+    const uint8_t *data = key->mv_data;
+    if (key->mv_size < 10 || data[key->mv_size - 9] != 0 ||
+        memchr (data, 0, key->mv_size - 9)) {
+        s_problem (check, "case_events.key", "a case_events key is malformed");
+        return 0;
+    }
+    uint64_t seq = s_get_u64 (data + key->mv_size - 8);
+    int id_size = (int)(key->mv_size - 9);
+    s_key_t event_key;
+    s_key_seq (&event_key, seq);
+    Cf__Event *event;
+    int rc = s_get_message (self, txn, S_DB_EVENTS, &event_key,
+                            &cf__event__descriptor, &event);
+    if (rc == CF_ENOTFOUND)
+        s_problem (check, "case_events.orphan",
+                   "case %.*s lists event %" PRIu64 ", which does not exist",
+                   id_size, (const char *)data, seq);
+    else if (rc == 0 && (strlen (event->case_id) != (size_t)id_size ||
+                         memcmp (event->case_id, data, (size_t)id_size)))
+        s_problem (check, "case_events.orphan",
+                   "case %.*s lists event %" PRIu64 " of case %s", id_size,
+                   (const char *)data, seq, event->case_id);
+    cf_pb_free (&event);
+    //  A record that does not decode is reported by the events pass
+    return rc == CF_ENOTFOUND || rc == CF_ECORRUPT ? 0 : rc;
+}
+
+//  Counts a case's case_events rows and finds its latest seq
+typedef struct {
+    uint32_t count;  //  Rows
+    uint64_t last;   //  Largest seq
+} s_history_t;
+
+static int
+s_count_history (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                 const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn, (void)value;
+    s_history_t *history = argument;
+    if (key->mv_size >= 8) {
+        uint64_t seq =
+            s_get_u64 ((const uint8_t *)key->mv_data + key->mv_size - 8);
+        history->last = seq > history->last ? seq : history->last;
+    }
+    history->count++;
+    return 0;
+}
+
+//  Reports a problem when the index row is missing
+static int
+s_expect_row (cf_store_t *self, MDB_txn *txn, s_check_t *check, s_db_t db,
+              const s_key_t *key, const char *code, const char *what,
+              const char *id)
+{
+    bool exists;
+    int rc = s_exists (self, txn, db, key, &exists);
+    if (rc == 0 && !exists)
+        s_problem (check, code, "case %s has no %s row", id, what);
+    return rc;
+}
+
+static int
+s_verify_case (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+               const MDB_val *value, void *argument)
+{
+    s_check_t *check = argument;
+    int id_size = (int)key->mv_size;
+    Cf__Case *record = s_unpack (&cf__case__descriptor, value);
+    if (!record) {
+        s_problem (check, "cases.decode", "case %.*s does not decode", id_size,
+                   (const char *)key->mv_data);
+        return 0;
+    }
+    int rc = 0;
+    if (strlen (record->id) != key->mv_size ||
+        memcmp (record->id, key->mv_data, key->mv_size) ||
+        s_check_id (record->id) || strlen (record->org) > CF_STORE_ID_MAX ||
+        !s_state_valid (record->state)) {
+        s_problem (check, "cases.key",
+                   "case stored under %.*s has id '%s', org or state out of "
+                   "range",
+                   id_size, (const char *)key->mv_data, record->id);
+        goto out;
+    }
+    s_key_t row;
+    s_key_state (&row, record->state, record->id);
+    rc = s_expect_row (self, txn, check, S_DB_BY_STATE, &row,
+                       "by_state.missing", "by_state", record->id);
+    s_key_org (&row, record->org, record->id);
+    if (rc == 0)
+        rc = s_expect_row (self, txn, check, S_DB_BY_ORG, &row,
+                           "by_org.missing", "by_org", record->id);
+    if (rc == 0 && record->deadline_at) {
+        s_key_deadline (&row, record->deadline_at, CF_STORE_DEADLINE_CASE,
+                        record->id);
+        rc = s_expect_row (self, txn, check, S_DB_DEADLINES, &row,
+                           "deadlines.missing", "deadline", record->id);
+    }
+    s_history_t history = {0, 0};
+    s_key_id (&row, record->id);
+    s_key_byte (&row, 0);
+    if (rc == 0)
+        rc = s_walk (self, txn, S_DB_CASE_EVENTS, &row, row.data, row.size,
+                     s_count_history, &history);
+    if (rc == 0 &&
+        (history.count != record->events || history.last != record->last_seq))
+        s_problem (check, "cases.history",
+                   "case %s says %u events up to seq %" PRIu64
+                   ", case_events has %u up to %" PRIu64,
+                   record->id, record->events, record->last_seq, history.count,
+                   history.last);
+out:
+    cf__case__free_unpacked (record, NULL);
+    return rc;
+}
+
+//  Gets the case an index row names; NULL (reported) when it is missing
+static int
+s_indexed_case (cf_store_t *self, MDB_txn *txn, s_check_t *check,
+                const char *index, const uint8_t *id, size_t id_size,
+                Cf__Case **record)
+{
+    *record = NULL;
+    if (id_size == 0 || id_size > CF_STORE_ID_MAX || memchr (id, 0, id_size)) {
+        s_problem (check, "index.key", "a %s key holds no valid case id",
+                   index);
+        return 0;
+    }
+    s_key_t key = {{0}, 0};
+    s_key_bytes (&key, id, id_size);
+    int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
+                            record);
+    if (rc == CF_ENOTFOUND) {
+        char code[32];
+        snprintf (code, sizeof code, "%s.orphan", index);
+        s_problem (check, code, "%s row names missing case %.*s", index,
+                   (int)id_size, (const char *)id);
+    }
+    return rc == CF_ENOTFOUND || rc == CF_ECORRUPT ? 0 : rc;
+}
+
+static int
+s_verify_by_state (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                   const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_check_t *check = argument;
+    const uint8_t *data = key->mv_data;
+    Cf__Case *record;
+    int rc = s_indexed_case (self, txn, check, "by_state", data + 1,
+                             key->mv_size - 1, &record);
+    if (record && (int)record->state != data[0])
+        s_problem (check, "by_state.stale",
+                   "by_state lists case %s under state %d; it is in %d",
+                   record->id, data[0], record->state);
+    cf_pb_free (&record);
+    return rc;
+}
+
+static int
+s_verify_by_org (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                 const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_check_t *check = argument;
+    const uint8_t *data = key->mv_data;
+    const uint8_t *zero = memchr (data, 0, key->mv_size);
+    if (!zero) {
+        s_problem (check, "index.key", "a by_org key has no separator");
+        return 0;
+    }
+    size_t org_size = (size_t)(zero - data);
+    Cf__Case *record;
+    int rc = s_indexed_case (self, txn, check, "by_org", zero + 1,
+                             key->mv_size - org_size - 1, &record);
+    if (record && (strlen (record->org) != org_size ||
+                   memcmp (record->org, data, org_size)))
+        s_problem (check, "by_org.stale",
+                   "by_org lists case %s under org %.*s; it is %s", record->id,
+                   (int)org_size, (const char *)data, record->org);
+    cf_pb_free (&record);
+    return rc;
+}
+
+static int
+s_verify_deadline (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                   const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_check_t *check = argument;
+    if (key->mv_size < 10) {
+        s_problem (check, "index.key", "a deadlines key is too short");
+        return 0;
+    }
+    const uint8_t *data = key->mv_data;
+    int64_t due = s_due_from_key (s_get_u64 (data));
+    int rc = 0;
+    if (data[8] == CF_STORE_DEADLINE_CASE) {
+        Cf__Case *record;
+        rc = s_indexed_case (self, txn, check, "deadlines", data + 9,
+                             key->mv_size - 9, &record);
+        if (record && record->deadline_at != due)
+            s_problem (check, "deadlines.stale",
+                       "deadline row of case %s is %" PRId64
+                       "; the case says %" PRId64,
+                       record->id, due, record->deadline_at);
+        cf_pb_free (&record);
+    } else if (data[8] == CF_STORE_DEADLINE_JOB) {
+        uint64_t id;
+        if (!s_parse_u64 (data + 9, key->mv_size - 9, &id)) {
+            s_problem (check, "index.key", "a job deadline has no job id");
+            return 0;
+        }
+        s_key_t job_key;
+        s_key_seq (&job_key, id);
+        Cf__Job *job;
+        rc = s_get_message (self, txn, S_DB_JOBS, &job_key,
+                            &cf__job__descriptor, &job);
+        if (rc == CF_ENOTFOUND)
+            s_problem (check, "deadlines.orphan",
+                       "deadline row names missing job %" PRIu64, id);
+        else if (rc == 0 && (!s_job_has_deadline (job) || job->due_at != due))
+            s_problem (check, "deadlines.stale",
+                       "deadline row of job %" PRIu64 " at %" PRId64
+                       " disagrees with the job",
+                       id, due);
+        cf_pb_free (&job);
+        rc = rc == CF_ENOTFOUND || rc == CF_ECORRUPT ? 0 : rc;
+    } else
+        s_problem (check, "index.key", "a deadline has unknown kind %d",
+                   data[8]);
+    return rc;
+}
+
+static int
+s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+              const MDB_val *value, void *argument)
+{
+    s_check_t *check = argument;
+    Cf__Job *job = s_unpack (&cf__job__descriptor, value);
+    if (!job || key->mv_size != 8 || s_get_u64 (key->mv_data) != job->id) {
+        s_problem (check, "jobs.decode", "a job does not decode or match key");
+        cf_pb_free (&job);
+        return 0;
+    }
+    int rc = 0;
+    if (s_job_has_deadline (job)) {
+        s_key_t row;
+        s_key_job_deadline (&row, job);
+        bool exists;
+        rc = s_exists (self, txn, S_DB_DEADLINES, &row, &exists);
+        if (rc == 0 && !exists)
+            s_problem (check, "deadlines.missing",
+                       "job %" PRIu64 " has no deadline row", job->id);
+    }
+    cf_pb_free (&job);
+    return rc;
+}
+
+//  Staff and certificates: the record decodes and sits under its own id
+static int
+s_verify_staff (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_check_t *check = argument;
+    Cf__Staff *staff = s_unpack (&cf__staff__descriptor, value);
+    if (!staff || strlen (staff->id) != key->mv_size ||
+        memcmp (staff->id, key->mv_data, key->mv_size))
+        s_problem (check, "staff.decode",
+                   "staff record %.*s does not decode or match its key",
+                   (int)key->mv_size, (const char *)key->mv_data);
+    cf_pb_free (&staff);
+    return 0;
+}
+
+static int
+s_verify_certificate (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                      const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_check_t *check = argument;
+    Cf__Certificate *certificate =
+        s_unpack (&cf__certificate__descriptor, value);
+    if (!certificate || strlen (certificate->number) != key->mv_size ||
+        memcmp (certificate->number, key->mv_data, key->mv_size))
+        s_problem (check, "certificates.decode",
+                   "certificate %.*s does not decode or match its key",
+                   (int)key->mv_size, (const char *)key->mv_data);
+    cf_pb_free (&certificate);
+    return 0;
+}
+
+static int
+s_verify_reply (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_check_t *check = argument;
+    if (!memchr (key->mv_data, 0, key->mv_size) ||
+        value->mv_size < CF_STORE_HASH_SIZE)
+        s_problem (check, "replies.record", "a reply row is malformed");
+    return 0;
+}
+
+int
+cf_store_verify (cf_store_t *self, cf_problems_t *problems)
+{
+    assert (self);
+    s_check_t check;
+    memset (&check, 0, sizeof check);
+    check.problems = problems;
+    check.tail_known = true;  //  32 zero bytes before event 1
+
+    static const struct {
+        s_db_t db;
+        s_visit_fn *visit;
+    } passes[] = {
+        {S_DB_EVENTS, s_verify_event},
+        {S_DB_CASE_EVENTS, s_verify_case_event},
+        {S_DB_CASES, s_verify_case},
+        {S_DB_BY_STATE, s_verify_by_state},
+        {S_DB_BY_ORG, s_verify_by_org},
+        {S_DB_DEADLINES, s_verify_deadline},
+        {S_DB_JOBS, s_verify_job},
+        {S_DB_STAFF, s_verify_staff},
+        {S_DB_CERTIFICATES, s_verify_certificate},
+        {S_DB_REPLIES, s_verify_reply},
+    };
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    for (size_t pass = 0; pass < sizeof passes / sizeof passes[0] && rc == 0;
+         pass++) {
+        rc = s_walk (self, txn, passes[pass].db, NULL, NULL, 0,
+                     passes[pass].visit, &check);
+        if (rc == 0 && passes[pass].db == S_DB_EVENTS)
+            rc = s_verify_meta (self, txn, &check);
+    }
+    mdb_txn_abort (txn);
+    if (rc)
+        return rc;
+    if (check.found) {
+        cf_log_error ("store: verify found %zu problem(s)", check.found);
+        return CF_ECORRUPT;
+    }
+    return 0;
+}
