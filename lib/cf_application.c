@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  The materials checklist, in code order; the names follow the list that
@@ -92,19 +93,10 @@ s_report (s_check_t *check, s_kind_t kind, const char *code, const char *format,
           ...)
 {
     check->found[kind] = true;
-    if (!check->problems)
-        return;
     va_list args;
     va_start (args, format);
-    char *message = NULL;
-    int rc = vasprintf (&message, format, args);
+    cf_problems_addv (check->problems, code, format, args);
     va_end (args);
-    if (rc < 0) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    cf_problems_add (check->problems, code, "%s", message);
-    free (message);
 }
 
 //  Value of a credit-code character, or -1 when it is not one
@@ -549,10 +541,8 @@ cf_application_materials_missing (const Cf__Application *app,
         Cf__Finding *finding = cf_pb_new (&cf__finding__descriptor);
         cf_pb_set_string (&finding->item, s_materials[index].code);
         char *reason = NULL;
-        if (asprintf (&reason, "%s: %s", s_materials[index].name, lack) < 0) {
-            fprintf (stderr, "certflow: out of memory\n");
-            abort ();
-        }
+        if (asprintf (&reason, "%s: %s", s_materials[index].name, lack) < 0)
+            cf_mem_fail ();
         finding->reason = reason;
         cf_pb_append (n_findings, (void ***)findings, finding);
         appended++;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  Columns inside the border of the rendered page: "| " + 76 + " |" = 80
@@ -27,16 +28,6 @@ typedef struct {
     size_t size;      //  Bytes used, without the NUL
     size_t capacity;  //  Bytes allocated
 } s_text_t;
-
-static void *
-s_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
 
 static const char *
 s_str (const char *text)
@@ -68,7 +59,7 @@ s_grade_names (const cf_scheme_t *scheme)
     size_t size = 1;
     for (size_t index = 0; index < scheme->grade_count; index++)
         size += strlen (s_str (scheme->grades[index].name)) + 2;
-    char *names = s_or_die (calloc (1, size));
+    char *names = cf_mem_check (calloc (1, size));
     for (size_t index = 0; index < scheme->grade_count; index++) {
         if (index)
             strcat (names, ", ");
@@ -256,7 +247,7 @@ s_text_append (s_text_t *text, const char *bytes, size_t size)
         size_t capacity = text->capacity ? text->capacity : 1024;
         while (text->size + size + 1 > capacity)
             capacity *= 2;
-        text->data = s_or_die (realloc (text->data, capacity));
+        text->data = cf_mem_check (realloc (text->data, capacity));
         text->capacity = capacity;
     }
     memcpy (text->data + text->size, bytes, size);
@@ -418,7 +409,7 @@ s_rowf (s_text_t *page, const char *format, ...)
     int size = vasprintf (&raw, format, args);
     va_end (args);
     if (size < 0)
-        s_or_die (NULL);
+        cf_mem_fail ();
     char *clean = s_clean (raw);
     s_row (page, clean);
     free (clean);

@@ -17,6 +17,7 @@
 
 #include "cf_case.h"
 #include "cf_date.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_score.h"
 
@@ -1061,7 +1062,7 @@ s_act_close_refused (cf_fsm_ctx_t *ctx)
                   strlen (list->findings[index]->reason) + 4;
     char *joined = malloc (length);
     if (!joined)
-        abort ();
+        cf_mem_fail ();
     char *cursor = joined;
     *cursor = 0;
     for (size_t index = 0; index < list->n_findings; index++)

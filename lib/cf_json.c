@@ -27,12 +27,14 @@
 
 #include "cf_application.h"
 #include "cf_date.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  Room for a field path such as "nonconformities[12].description"
 #define S_PATH_MAX 256
 
-//  Longest unknown key for which a close known name is looked for
+//  Longest key or name that cf_json_suggest compares; a longer one is no
+//  typo of a short field name
 #define S_GUESS_MAX 64
 
 typedef struct {
@@ -40,16 +42,6 @@ typedef struct {
     bool invalid;             //  Found a problem other than a limit
     bool limit;               //  Found a value over a limit
 } s_decoder_t;
-
-static void *
-s_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
 
 static void s_fail (s_decoder_t *self, const char *code, const char *format,
                     ...) __attribute__ ((format (printf, 3, 4)));
@@ -62,17 +54,10 @@ s_fail (s_decoder_t *self, const char *code, const char *format, ...)
         self->limit = true;
     else
         self->invalid = true;
-    if (!self->problems)
-        return;
     va_list args;
     va_start (args, format);
-    char *message = NULL;
-    int rc = vasprintf (&message, format, args);
+    cf_problems_addv (self->problems, code, format, args);
     va_end (args);
-    if (rc < 0)
-        s_or_die (NULL);
-    cf_problems_add (self->problems, code, "%s", message);
-    free (message);
 }
 
 //  -------------------------------------------------------------------------
@@ -104,7 +89,10 @@ s_describe_byte (const char *text, size_t size, size_t offset, char *buffer,
         snprintf (buffer, buffer_size, "the end of the input");
     else {
         unsigned char c = (unsigned char)text[offset];
-        if (c == '\'')
+        if (c == 0)
+            snprintf (buffer, buffer_size,
+                      "a NUL byte (save the file as UTF-8 text)");
+        else if (c == '\'')
             snprintf (buffer, buffer_size,
                       "a single quote (JSON strings take double quotes)");
         else if (c >= 0x20 && c < 0x7f)
@@ -142,13 +130,14 @@ s_syntax_error (const char *text, size_t size, size_t offset, const char *what,
     return CF_EPARSE;
 }
 
-//  Parses text into *root_p, a JSON object. Returns 0, CF_EPARSE, CF_ELIMIT
-//  (too large, too deep) or CF_EINVAL (valid JSON, but not an object).
-static int
-s_parse (const char *text, size_t size, json_object **root_p,
-         cf_problems_t *problems)
+int
+cf_json_parse (const char *text, size_t size, json_object **root_p,
+               cf_problems_t *problems)
 {
+    assert ((text || size == 0) && root_p);
     *root_p = NULL;
+    if (!text)
+        text = "";
     if (size > CF_JSON_MAX_BYTES) {
         cf_problems_add (problems, "json.limit",
                          "the input is %zu bytes, more than the %d allowed",
@@ -160,6 +149,11 @@ s_parse (const char *text, size_t size, json_object **root_p,
         text += 3;
         size -= 3;
     }
+    //  json-c takes a NUL for the end of the text; say what it is instead
+    const char *nul = memchr (text, 0, size);
+    if (nul)
+        return s_syntax_error (text, size, (size_t)(nul - text),
+                               "unexpected character", problems);
     size_t blank = 0;
     while (blank < size && isspace ((unsigned char)text[blank]))
         blank++;
@@ -168,7 +162,7 @@ s_parse (const char *text, size_t size, json_object **root_p,
                                "the input is empty: expected a JSON object",
                                problems);
     struct json_tokener *tokener =
-        s_or_die (json_tokener_new_ex (CF_JSON_MAX_DEPTH));
+        cf_mem_check (json_tokener_new_ex (CF_JSON_MAX_DEPTH));
     json_tokener_set_flags (tokener,
                             JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *root = json_tokener_parse_ex (tokener, text, (int)size);
@@ -580,11 +574,11 @@ s_decode_list (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
     if (count == 0)
         return;
     size_t item_size = s_item_size (field);
-    char *items = s_or_die (calloc (count, item_size));
+    char *items = cf_mem_check (calloc (count, item_size));
     for (size_t index = 0; index < count; index++) {
         void *item = items + index * item_size;
         if (field->type == PROTOBUF_C_TYPE_STRING)
-            *(char **)item = s_or_die (strdup (""));
+            *(char **)item = cf_mem_check (strdup (""));
         else if (field->type == PROTOBUF_C_TYPE_MESSAGE)
             *(void **)item = cf_pb_new (field->descriptor);
     }
@@ -606,13 +600,15 @@ s_decode_list (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
 //  -------------------------------------------------------------------------
 //  Objects: fields by name, and a guess for a misspelt one
 
-//  Levenshtein distance between two short strings
+//  Edit distance between two short strings, ignoring case; SIZE_MAX when
+//  either is too long to be a typo of the other
 static size_t
 s_distance (const char *left, const char *right)
 {
     size_t left_length = strlen (left), right_length = strlen (right);
-    size_t row[S_GUESS_MAX + 1];
-    assert (right_length <= S_GUESS_MAX);
+    if (left_length >= S_GUESS_MAX || right_length >= S_GUESS_MAX)
+        return SIZE_MAX;
+    size_t row[S_GUESS_MAX];
     for (size_t column = 0; column <= right_length; column++)
         row[column] = column;
     for (size_t line = 1; line <= left_length; line++) {
@@ -620,7 +616,8 @@ s_distance (const char *left, const char *right)
         row[0] = line;
         for (size_t column = 1; column <= right_length; column++) {
             size_t above = row[column];
-            size_t cost = left[line - 1] == right[column - 1] ? 0 : 1;
+            size_t cost = tolower ((unsigned char)left[line - 1]) !=
+                          tolower ((unsigned char)right[column - 1]);
             size_t best = diagonal + cost;
             if (above + 1 < best)
                 best = above + 1;
@@ -633,40 +630,51 @@ s_distance (const char *left, const char *right)
     return row[right_length];
 }
 
+const char *
+cf_json_suggest (const char *key, const char *const names[])
+{
+    assert (key && names);
+    const char *closest = NULL;
+    size_t closest_distance = SIZE_MAX;
+    for (size_t index = 0; names[index]; index++) {
+        size_t length = strlen (names[index]);
+        size_t allowed = length <= 4 ? 1 : length <= 8 ? 2 : 3;
+        size_t distance = s_distance (key, names[index]);
+        if (distance <= allowed && distance < closest_distance) {
+            closest = names[index];
+            closest_distance = distance;
+        }
+    }
+    return closest;
+}
+
 static void
 s_unknown_field (s_decoder_t *self, const ProtobufCMessageDescriptor *message,
                  const char *key, const char *path)
 {
     char field_path[S_PATH_MAX];
     s_child_path (field_path, path, key, 0);
-    //  A close name is a typo: up to two edits, and few for a short name
-    const char *guess = NULL;
-    size_t best = 3;
-    if (strlen (key) <= S_GUESS_MAX)
-        for (unsigned index = 0; index < message->n_fields; index++) {
-            const char *name = message->fields[index].name;
-            size_t distance = s_distance (name, key);
-            if (distance < best && distance * 3 <= strlen (name)) {
-                best = distance;
-                guess = name;
-            }
-        }
-    if (guess) {
+    const char **names =
+        cf_mem_check (calloc (message->n_fields + 1, sizeof *names));
+    for (unsigned index = 0; index < message->n_fields; index++)
+        names[index] = message->fields[index].name;
+    const char *guess = cf_json_suggest (key, names);
+    if (guess)
         s_fail (self, "json.unknown_field",
                 "%s: unknown field '%.64s' — did you mean '%s'?", field_path,
                 key, guess);
-        return;
+    else {
+        char known[1024] = "";
+        size_t length = 0;
+        for (size_t index = 0; names[index] && length < sizeof known; index++)
+            length +=
+                (size_t)snprintf (known + length, sizeof known - length, "%s%s",
+                                  index ? ", " : "", names[index]);
+        s_fail (self, "json.unknown_field",
+                "%s: unknown field '%.64s'; the fields here are: %s",
+                field_path, key, known);
     }
-    char known[1024] = "";
-    size_t length = 0;
-    for (unsigned index = 0; index < message->n_fields; index++)
-        if (length < sizeof known)
-            length += (size_t)snprintf (known + length, sizeof known - length,
-                                        "%s%s", index ? ", " : "",
-                                        message->fields[index].name);
-    s_fail (self, "json.unknown_field",
-            "%s: unknown field '%.64s'; the fields here are: %s", field_path,
-            key, known);
+    free (names);
 }
 
 static void
@@ -706,7 +714,7 @@ s_read (const char *text, size_t size, const char *const *required,
         ProtobufCMessage *message, cf_problems_t *problems)
 {
     json_object *root = NULL;
-    int rc = s_parse (text, size, &root, problems);
+    int rc = cf_json_parse (text, size, &root, problems);
     if (rc)
         return rc;
     s_decoder_t decoder = {.problems = problems};
@@ -740,12 +748,12 @@ cf_json_load_file (const char *path, size_t max_bytes, char **text_p,
         return CF_EIO;
     }
     size_t capacity = 4096, size = 0;
-    char *text = s_or_die (malloc (capacity));
+    char *text = cf_mem_check (malloc (capacity));
     int rc = 0;
     while (true) {
         if (size + 1 == capacity) {
             capacity *= 2;
-            text = s_or_die (realloc (text, capacity));
+            text = cf_mem_check (realloc (text, capacity));
         }
         size_t wanted = capacity - 1 - size;
         size_t got = fread (text + size, 1, wanted, file);

@@ -10,7 +10,8 @@
     protobuf_c_message_free_unpacked.
 
     Problem codes:
-      json.syntax         not JSON; the message gives line and column
+      json.syntax         not JSON, or a NUL byte in the text; the message
+                          gives line and column
       json.type           wrong type ("expected a whole number, got a string")
       json.unknown_field  a field the message does not have (with a guess)
       json.range          a number out of range: negative where unsigned,
@@ -37,6 +38,9 @@
 #include "cf_error.h"
 #include "cf_problems.h"
 
+//  json-c's tree, for cf_json_parse; include <json-c/json.h> to walk it
+struct json_object;
+
 //  Largest input text the parsers take, in bytes; also a sensible
 //  max_bytes for cf_json_load_file
 #define CF_JSON_MAX_BYTES (1024 * 1024)
@@ -49,6 +53,33 @@
 
 //  Deepest nesting of objects and lists; the messages need 3
 #define CF_JSON_MAX_DEPTH 8
+
+//  Parses JSON text that must hold one object: the layer under the readers
+//  below, for modules that read JSON files of their own (cf_scheme). Strict
+//  JSON (no comments, no trailing comma, valid UTF-8, no NUL byte), at most
+//  CF_JSON_MAX_BYTES long and CF_JSON_MAX_DEPTH deep.
+//
+//  text, size: the input (need not be NUL-terminated; a UTF-8 byte order
+//  mark is skipped). root_p: gets the object, which the caller releases with
+//  json_object_put; NULL on error. problems: may be NULL.
+//
+//  Returns 0; CF_EPARSE when the text is empty or not JSON (json.syntax:
+//  "line 3, column 26: unexpected character, found ']'", the column
+//  counting characters, with a hint for the usual mistakes); CF_ELIMIT when
+//  it is too long or too deep (json.limit); or CF_EINVAL when it is JSON but
+//  not an object (json.type). Aborts on out of memory.
+int CF_MUST_CHECK cf_json_parse (const char *text, size_t size,
+                                 struct json_object **root_p,
+                                 cf_problems_t *problems);
+
+//  Returns the name in names (NULL-terminated) that key is most likely a
+//  typo of, for "did you mean" advice on an unknown key; NULL when none is
+//  close. Close is a few edits (a character inserted, deleted or changed;
+//  case is ignored): at most 1 for a name of up to 4 characters, 2 up to 8,
+//  3 for a longer one. The first of the closest names wins. A key or name
+//  of 64 characters or more is close to nothing. The result is borrowed
+//  from names.
+const char *cf_json_suggest (const char *key, const char *const names[]);
 
 //  Reads the whole file at path into a new NUL-terminated buffer.
 //

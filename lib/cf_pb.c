@@ -6,25 +6,16 @@
 #include "cf_pb.h"
 
 #include <assert.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void *
-s_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
+#include "cf_mem.h"
 
 void
 cf_pb_set_string (char **field, const char *value)
 {
     assert (field);
-    char *copy = s_or_die (strdup (value ? value : ""));
+    char *copy = cf_mem_check (strdup (value ? value : ""));
     if (*field && *field != protobuf_c_empty_string)
         free (*field);
     *field = copy;
@@ -34,14 +25,14 @@ void
 cf_pb_append_string (size_t *count, char ***items, const char *value)
 {
     cf_pb_append (count, (void ***)items,
-                  s_or_die (strdup (value ? value : "")));
+                  cf_mem_check (strdup (value ? value : "")));
 }
 
 void
 cf_pb_append (size_t *count, void ***items, void *item)
 {
     assert (count && items && item);
-    *items = s_or_die (realloc (*items, (*count + 1) * sizeof (void *)));
+    *items = cf_mem_check (realloc (*items, (*count + 1) * sizeof (void *)));
     (*items)[(*count)++] = item;
 }
 
@@ -49,7 +40,8 @@ void *
 cf_pb_new (const ProtobufCMessageDescriptor *descriptor)
 {
     assert (descriptor);
-    ProtobufCMessage *message = s_or_die (malloc (descriptor->sizeof_message));
+    ProtobufCMessage *message =
+        cf_mem_check (malloc (descriptor->sizeof_message));
     protobuf_c_message_init (descriptor, message);
     return message;
 }
@@ -59,7 +51,7 @@ cf_pb_pack (const ProtobufCMessage *message, size_t *size)
 {
     assert (message && size);
     *size = protobuf_c_message_get_packed_size (message);
-    uint8_t *buffer = s_or_die (malloc (*size ? *size : 1));
+    uint8_t *buffer = cf_mem_check (malloc (*size ? *size : 1));
     protobuf_c_message_pack (message, buffer);
     return buffer;
 }
@@ -73,7 +65,7 @@ cf_pb_dup (const ProtobufCMessage *message)
         protobuf_c_message_unpack (message->descriptor, NULL, size, buffer);
     free (buffer);
     //  A message we packed ourselves always decodes; NULL is memory
-    return s_or_die (copy);
+    return cf_mem_check (copy);
 }
 
 void

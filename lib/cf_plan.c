@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "cf_case.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  The parts of an audit-time computation, kept for the rationale
@@ -34,16 +35,6 @@ typedef struct {
     const Cf__Staff *staff;  //  Borrowed record
     size_t index;            //  Position given: breaks ties of ids
 } s_candidate_t;
-
-static void *
-s_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
 
 //  protobuf-c strings are never NULL once decoded; hand-built ones may be
 static const char *
@@ -219,7 +210,7 @@ cf_plan_audit_rationale (const cf_scheme_t *scheme,
         s_yuan (scheme->application_fee_fen, application_fee),
         s_yuan (result.fee, fee));
     if (size < 0)
-        s_or_die (NULL);
+        cf_mem_fail ();
     return 0;
 }
 
@@ -231,7 +222,7 @@ cf_plan_contract_number (const char *case_id, char **number_p)
     if (!case_id || !*case_id)
         return CF_EINVAL;
     if (asprintf (number_p, "HT-%s", case_id) < 0)
-        s_or_die (NULL);
+        cf_mem_fail ();
     return 0;
 }
 
@@ -389,7 +380,8 @@ s_candidate_compare (const void *one, const void *two)
 static s_candidate_t *
 s_candidates (Cf__Staff *const *staff, size_t count, size_t *size)
 {
-    s_candidate_t *items = s_or_die (calloc (count ? count : 1, sizeof *items));
+    s_candidate_t *items =
+        cf_mem_check (calloc (count ? count : 1, sizeof *items));
     size_t used = 0;
     for (size_t index = 0; index < count; index++)
         if (staff[index]) {
@@ -448,7 +440,7 @@ cf_plan_select_team (const cf_scheme_t *scheme,
     size_t candidates;
     s_candidate_t *items = s_candidates (staff, count, &candidates);
     const Cf__Staff **eligible =
-        s_or_die (calloc (candidates ? candidates : 1, sizeof *eligible));
+        cf_mem_check (calloc (candidates ? candidates : 1, sizeof *eligible));
     size_t eligible_count = 0;
     cf_problems_t *excluded = cf_problems_new ();
     for (size_t index = 0; index < candidates; index++) {
@@ -589,7 +581,7 @@ cf_plan_check_team (const cf_scheme_t *scheme,
 
     //  The team: the leader, then each member listed for the first time
     const char **team =
-        s_or_die (calloc (plan->n_members + 1, sizeof (const char *)));
+        cf_mem_check (calloc (plan->n_members + 1, sizeof (const char *)));
     size_t size = 0;
     if (*leader)
         team[size++] = leader;
@@ -691,7 +683,7 @@ cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
         scheme->committee_size > 1 ? (size_t)scheme->committee_size : 1;
     size_t candidates;
     s_candidate_t *items = s_candidates (staff, count, &candidates);
-    char **members = s_or_die (calloc (size, sizeof (char *)));
+    char **members = cf_mem_check (calloc (size, sizeof (char *)));
     size_t chosen = 0;
     cf_problems_t *excluded = cf_problems_new ();
     for (size_t index = 0; index < candidates && chosen < size; index++) {
@@ -705,7 +697,7 @@ cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
             found++;
         }
         if (!found)
-            members[chosen++] = s_or_die (strdup (id));
+            members[chosen++] = cf_mem_check (strdup (id));
     }
     free (items);
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_mem.h"
+
 typedef struct {
     char *code;     //  Rule or field that failed
     char *message;  //  What is wrong and how to fix it
@@ -22,20 +24,10 @@ struct _cf_problems_t {
     size_t capacity;     //  Allocated slots
 };
 
-static void *
-s_alloc_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
-
 cf_problems_t *
 cf_problems_new (void)
 {
-    return s_alloc_or_die (calloc (1, sizeof (cf_problems_t)));
+    return cf_mem_check (calloc (1, sizeof (cf_problems_t)));
 }
 
 void
@@ -54,22 +46,28 @@ cf_problems_destroy (cf_problems_t **self_p)
 void
 cf_problems_add (cf_problems_t *self, const char *code, const char *format, ...)
 {
+    va_list args;
+    va_start (args, format);
+    cf_problems_addv (self, code, format, args);
+    va_end (args);
+}
+
+void
+cf_problems_addv (cf_problems_t *self, const char *code, const char *format,
+                  va_list args)
+{
     if (!self)
         return;
     assert (code && format);
     if (self->size == self->capacity) {
         self->capacity = self->capacity ? self->capacity * 2 : 8;
-        self->items = s_alloc_or_die (
+        self->items = cf_mem_check (
             realloc (self->items, self->capacity * sizeof (s_problem_t)));
     }
-    va_list args;
-    va_start (args, format);
     char *message = NULL;
-    int rc = vasprintf (&message, format, args);
-    va_end (args);
-    if (rc < 0)
-        s_alloc_or_die (NULL);
-    self->items[self->size].code = s_alloc_or_die (strdup (code));
+    if (vasprintf (&message, format, args) < 0)
+        cf_mem_fail ();
+    self->items[self->size].code = cf_mem_check (strdup (code));
     self->items[self->size].message = message;
     self->size++;
 }
@@ -121,7 +119,7 @@ cf_problems_join (const cf_problems_t *self)
     for (size_t index = 0; index < cf_problems_size (self); index++)
         length += strlen (self->items[index].code) +
                   strlen (self->items[index].message) + 4;
-    char *joined = s_alloc_or_die (malloc (length));
+    char *joined = cf_mem_check (malloc (length));
     char *cursor = joined;
     *cursor = 0;
     for (size_t index = 0; index < cf_problems_size (self); index++)

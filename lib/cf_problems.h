@@ -12,12 +12,14 @@
 #ifndef CF_PROBLEMS_H_INCLUDED
 #define CF_PROBLEMS_H_INCLUDED
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct _cf_problems_t cf_problems_t;
 
-//  Creates an empty list. Aborts on out of memory.
+//  Creates an empty list. Aborts on out of memory (cf_mem.h), as do all
+//  the functions below that record or join.
 cf_problems_t *cf_problems_new (void);
 
 //  Destroys the list and nulls *self_p. NULL-safe and idempotent.
@@ -28,6 +30,14 @@ void cf_problems_destroy (cf_problems_t **self_p);
 //  the return code pass NULL).
 void cf_problems_add (cf_problems_t *self, const char *code, const char *format,
                       ...) __attribute__ ((format (printf, 3, 4)));
+
+//  As cf_problems_add, with the arguments in a va_list: for a module's own
+//  reporting function that takes printf arguments and records more than the
+//  problem (what kind it was, that one was found). Like vprintf it uses args
+//  up; the caller still calls va_end.
+void cf_problems_addv (cf_problems_t *self, const char *code,
+                       const char *format, va_list args)
+    __attribute__ ((format (printf, 3, 0)));
 
 //  Returns the number of problems recorded.
 size_t cf_problems_size (const cf_problems_t *self);

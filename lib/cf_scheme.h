@@ -12,7 +12,9 @@
     The file is checked as a whole and every problem is reported, each with
     a code and a message that names the JSON path and the fix:
       scheme.unreadable, scheme.too_large, scheme.not_json (with line and
-        column), scheme.not_object: the file itself
+        column), scheme.not_object: the file itself, which is read and
+        parsed by cf_json (cf_json_load_file, cf_json_parse): strict JSON
+        with no NUL byte, nested at most CF_JSON_MAX_DEPTH deep
       scheme.missing_key, scheme.unknown_key (suggests the key meant),
         scheme.wrong_type, scheme.empty_string, scheme.nul_in_string,
         scheme.not_whole: any field
