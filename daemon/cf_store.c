@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "cf_log.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  LMDB's default maximum key size; our longest key is two ids and a byte
@@ -111,20 +112,10 @@ static const uint8_t s_empty_byte = 0;
 //  ------------------------------------------------------------------------
 //  Small helpers
 
-static void *
-s_or_die (void *pointer)
-{
-    if (!pointer) {
-        fprintf (stderr, "certflow: out of memory\n");
-        abort ();
-    }
-    return pointer;
-}
-
 static char *
 s_strndup (const void *data, size_t size)
 {
-    char *copy = s_or_die (malloc (size + 1));
+    char *copy = cf_mem_check (malloc (size + 1));
     memcpy (copy, data, size);
     copy[size] = 0;
     return copy;
@@ -135,8 +126,8 @@ s_list_append (s_list_t *list, void *item)
 {
     if (list->size == list->capacity) {
         list->capacity = list->capacity ? list->capacity * 2 : 16;
-        list->items =
-            s_or_die (realloc (list->items, list->capacity * sizeof (void *)));
+        list->items = cf_mem_check (
+            realloc (list->items, list->capacity * sizeof (void *)));
     }
     list->items[list->size++] = item;
 }
@@ -382,7 +373,9 @@ s_val (const s_key_t *key)
 static bool
 s_job_has_deadline (const Cf__Job *job)
 {
-    return job->status == CF__JOB_STATUS__JOB_STATUS_READY ||
+    //  A ready job due at 0 is ready now: it waits for no timer
+    return (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
+            job->due_at != 0) ||
            job->status == CF__JOB_STATUS__JOB_STATUS_LEASED;
 }
 
@@ -582,7 +575,7 @@ static void
 s_set_bytes (ProtobufCBinaryData *field, const uint8_t *data, size_t size)
 {
     free (field->data);
-    field->data = size ? s_or_die (malloc (size)) : NULL;
+    field->data = size ? cf_mem_check (malloc (size)) : NULL;
     if (size)
         memcpy (field->data, data, size);
     field->len = size;
@@ -594,7 +587,7 @@ s_set_bytes (ProtobufCBinaryData *field, const uint8_t *data, size_t size)
 static int
 s_make_directory (const char *dir)
 {
-    char *path = s_or_die (strdup (dir));
+    char *path = cf_mem_check (strdup (dir));
     int rc = 0;
     for (char *slash = path + 1; rc == 0; slash++) {
         bool last = *slash == 0;
@@ -701,7 +694,7 @@ cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
     int rc = s_make_directory (dir);
     if (rc)
         return rc;
-    cf_store_t *self = s_or_die (calloc (1, sizeof (cf_store_t)));
+    cf_store_t *self = cf_mem_check (calloc (1, sizeof (cf_store_t)));
     int mrc = mdb_env_create (&self->env);
     if (mrc == 0)
         mrc = mdb_env_set_maxdbs (self->env, S_DB_COUNT);
@@ -796,7 +789,7 @@ cf_store_inject (cf_store_t *self, cf_store_fault_t fault, int after_n)
 cf_batch_t *
 cf_batch_new (void)
 {
-    return s_or_die (calloc (1, sizeof (cf_batch_t)));
+    return cf_mem_check (calloc (1, sizeof (cf_batch_t)));
 }
 
 void
@@ -831,8 +824,8 @@ s_batch_add (cf_batch_t *self, s_op_kind_t kind)
 {
     if (self->size == self->capacity) {
         self->capacity = self->capacity ? self->capacity * 2 : 8;
-        self->ops =
-            s_or_die (realloc (self->ops, self->capacity * sizeof (s_op_t)));
+        self->ops = cf_mem_check (
+            realloc (self->ops, self->capacity * sizeof (s_op_t)));
     }
     s_op_t *op = &self->ops[self->size++];
     memset (op, 0, sizeof *op);
@@ -923,10 +916,10 @@ cf_batch_put_reply (cf_batch_t *self, const char *key, const char *request_id,
     if (rc)
         return rc;
     s_op_t *op = s_batch_add (self, S_OP_REPLY);
-    op->name = s_or_die (strdup (key));
-    op->text = s_or_die (strdup (request_id));
+    op->name = cf_mem_check (strdup (key));
+    op->text = cf_mem_check (strdup (request_id));
     op->size = CF_STORE_HASH_SIZE + size;
-    op->data = s_or_die (malloc (op->size));
+    op->data = cf_mem_check (malloc (op->size));
     memcpy (op->data, request_hash, CF_STORE_HASH_SIZE);
     if (size)
         memcpy (op->data + CF_STORE_HASH_SIZE, reply, size);
@@ -987,8 +980,8 @@ cf_batch_set_meta (cf_batch_t *self, const char *key, const char *value)
     if (rc)
         return rc;
     s_op_t *op = s_batch_add (self, S_OP_META);
-    op->name = s_or_die (strdup (key));
-    op->text = s_or_die (strdup (value));
+    op->name = cf_mem_check (strdup (key));
+    op->text = cf_mem_check (strdup (value));
     return 0;
 }
 
@@ -1042,7 +1035,7 @@ cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
     if (rc)
         return rc;
     s_op_t *op = s_batch_add (batch, S_OP_COUNTER);
-    op->name = s_or_die (strdup (counter));
+    op->name = cf_mem_check (strdup (counter));
     op->base = current;
     op->number = current + 1;
     *id = op->number;
@@ -1807,7 +1800,7 @@ s_list_page (cf_store_t *self, s_db_t db, const s_key_t *prefix,
                           s_page_row, &page);
     rc = s_collect_result (&page.collect, rc, cases, count);
     if (rc == 0 && page.more)
-        *next = s_or_die (strdup ((*cases)[*count - 1]->id));
+        *next = cf_mem_check (strdup ((*cases)[*count - 1]->id));
     return rc;
 }
 
@@ -1895,8 +1888,8 @@ s_due_row (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
     }
     if (due->size == due->capacity) {
         due->capacity = due->capacity ? due->capacity * 2 : 16;
-        due->items =
-            s_or_die (realloc (due->items, due->capacity * sizeof (deadline)));
+        due->items = cf_mem_check (
+            realloc (due->items, due->capacity * sizeof (deadline)));
     }
     due->items[due->size++] = deadline;
     return 0;

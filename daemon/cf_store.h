@@ -145,9 +145,10 @@ CF_MUST_CHECK int cf_batch_put_case (cf_batch_t *self, const Cf__Case *record);
 CF_MUST_CHECK int cf_batch_append_event (cf_batch_t *self,
                                          const Cf__Event *event);
 
-//  Puts a job (insert or replace by id, which must be non-zero). A job with
-//  status READY or LEASED has a deadline row at due_at (0 means due now);
-//  other statuses have none.
+//  Puts a job (insert or replace by id, which must be non-zero). A LEASED
+//  job has a deadline row at due_at (its lease end), and so has a READY job
+//  waiting for a retry (due_at > 0); a READY job with due_at 0 is ready now
+//  and waits for no timer; other statuses have none.
 CF_MUST_CHECK int cf_batch_put_job (cf_batch_t *self, const Cf__Job *job);
 
 //  Deletes job id and its deadline row. Commit fails with CF_ENOTFOUND if

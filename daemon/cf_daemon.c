@@ -1,0 +1,549 @@
+/*  =========================================================================
+    cf_daemon - certflowd: the sockets and the loop around the engine
+    =========================================================================
+*/
+
+#include "cf_daemon.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cf_engine.h"
+#include "cf_fsm.h"
+#include "cf_identity.h"
+#include "cf_log.h"
+#include "cf_mem.h"
+#include "cf_pb.h"
+#include "cf_scheme.h"
+#include "cf_store.h"
+#include "cf_wire.h"
+
+//  Messages taken from one socket in one round: bounds a round's latency
+#define S_DRAIN_MAX 256
+//  Heartbeats a worker may miss before it is forgotten
+#define S_LIVENESS 3
+
+//  Set by the signal handler; the only mutable global
+static volatile sig_atomic_t s_stop = 0;
+
+//  A connected worker
+typedef struct {
+    zframe_t *route;     //  Its routing id
+    char *name;          //  Principal name from its certificate
+    char **stages;       //  Stages it serves; none: all
+    size_t stage_count;  //  How many
+    uint32_t capacity;   //  Jobs it takes at once
+    uint32_t in_flight;  //  Offers not yet answered
+    uint32_t offered;    //  Offers made in the current round
+    int64_t heard_at;    //  Last message from it
+} s_worker_t;
+
+struct _cf_daemon_t {
+    cf_daemon_config_t config;  //  As given (strings borrowed)
+    char *certs_dir;            //  DATA/certs
+    cf_store_t *store;          //  DATA/store
+    cf_scheme_t *scheme;        //  Governs new cases
+    char *scheme_text;          //  Sent to workers
+    cf_engine_t *engine;        //  The transactional core
+    zactor_t *auth;             //  zauth: the CURVE allow-list
+    cf_identity_t *identity;    //  Live principal directory
+    zcert_t *server_cert;       //  Daemon keys
+    zsock_t *clients;           //  Client API ROUTER
+    zsock_t *workers;           //  Worker API ROUTER
+    zsock_t *feed;              //  Event feed PUB
+    zpoller_t *poller;          //  Over clients and workers
+    zhashx_t *registry;         //  Route (hex) -> s_worker_t
+    int64_t beat_at;            //  Next heartbeat
+    int64_t published_at;       //  Last feed message
+};
+
+static void
+s_on_signal (int signal_number)
+{
+    (void)signal_number;
+    s_stop = 1;
+}
+
+void
+cf_daemon_signals (void)
+{
+    zsys_handler_set (NULL);
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGTERM, &action, NULL);
+    sigaction (SIGINT, &action, NULL);
+}
+
+static void
+s_worker_destroy (void **item_p)
+{
+    s_worker_t *worker = *item_p;
+    if (worker) {
+        zframe_destroy (&worker->route);
+        free (worker->name);
+        for (size_t index = 0; index < worker->stage_count; index++)
+            free (worker->stages[index]);
+        free (worker->stages);
+        free (worker);
+        *item_p = NULL;
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  Set-up
+
+static char *
+s_path (const char *dir, const char *name)
+{
+    char *path = NULL;
+    if (asprintf (&path, "%s/%s", dir, name) < 0)
+        cf_mem_fail ();
+    return path;
+}
+
+static zsock_t *
+s_server (cf_daemon_t *self, int type, const char *endpoint,
+          cf_problems_t *problems)
+{
+    zsock_t *socket = zsock_new (type);
+    if (!socket)
+        cf_mem_fail ();
+    cf_identity_server (socket, self->server_cert);
+    zsock_set_maxmsgsize (socket, CF_WIRE_MAX_FRAME);
+    zsock_set_linger (socket, 2000);
+    if (type == ZMQ_ROUTER)
+        zsock_set_router_mandatory (socket, 1);
+    if (zsock_bind (socket, "%s", endpoint) < 0) {
+        cf_problems_add (problems, "daemon.bind",
+                         "cannot bind %s: %s; is another certflowd running, "
+                         "or is the endpoint wrong?",
+                         endpoint, zmq_strerror (zmq_errno ()));
+        zsock_destroy (&socket);
+    }
+    return socket;
+}
+
+static int
+s_load_scheme (cf_daemon_t *self, cf_problems_t *problems)
+{
+    const char *path = self->config.scheme_path;
+    if (!path || !*path) {
+        self->scheme_text = strdup (cf_scheme_default_text ());
+        return cf_scheme_default (&self->scheme);
+    }
+    int rc = cf_scheme_load (path, &self->scheme, problems);
+    if (rc)
+        return rc;
+    zfile_t *file = zfile_new (NULL, path);
+    zchunk_t *chunk = file && zfile_input (file) == 0
+                          ? zfile_read (file, CF_SCHEME_MAX_BYTES, 0)
+                          : NULL;
+    if (chunk) {
+        self->scheme_text =
+            strndup ((char *)zchunk_data (chunk), zchunk_size (chunk));
+        zchunk_destroy (&chunk);
+    }
+    zfile_destroy (&file);
+    if (!self->scheme_text) {
+        cf_problems_add (problems, "daemon.scheme", "cannot read %s", path);
+        return CF_EIO;
+    }
+    return 0;
+}
+
+cf_daemon_t *
+cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
+{
+    cf_daemon_t *self = calloc (1, sizeof (cf_daemon_t));
+    if (!self)
+        cf_mem_fail ();
+    self->config = *config;
+    self->certs_dir = s_path (config->data_dir, "certs");
+    self->registry = zhashx_new ();
+    zhashx_set_destructor (self->registry, s_worker_destroy);
+
+    int rc = cf_identity_load_server (config->data_dir, &self->server_cert,
+                                      problems);
+    if (rc == 0)
+        rc = s_load_scheme (self, problems);
+    char *store_dir = s_path (config->data_dir, "store");
+    if (rc == 0) {
+        rc = cf_store_open (store_dir, config->map_size, &self->store);
+        if (rc)
+            cf_problems_add (problems, "daemon.store", "cannot open %s: %s",
+                             store_dir, cf_strerror (rc));
+    }
+    free (store_dir);
+    if (rc == 0) {
+        cf_engine_config_t engine_config = {
+            .lease_ms = config->lease_ms,
+            .max_attempts = config->max_attempts,
+            .backoff_ms = config->backoff_ms,
+            .certs_dir = self->certs_dir,
+            .page_max = 100,
+        };
+        self->engine = cf_engine_new (self->store, self->scheme,
+                                      self->scheme_text, &engine_config);
+        if (!self->engine) {
+            cf_problems_add (problems, "daemon.engine",
+                             "cannot read the store's jobs");
+            rc = CF_ESTORE;
+        }
+    }
+    //  zauth first: a CURVE server with no handler would let anyone in
+    if (rc == 0)
+        rc = cf_identity_auth_start (self->certs_dir, &self->auth);
+    if (rc == 0) {
+        self->identity = cf_identity_new (self->certs_dir);
+        self->clients =
+            s_server (self, ZMQ_ROUTER, config->client_endpoint, problems);
+        self->workers =
+            s_server (self, ZMQ_ROUTER, config->worker_endpoint, problems);
+        self->feed = s_server (self, ZMQ_PUB, config->feed_endpoint, problems);
+        if (!self->clients || !self->workers || !self->feed)
+            rc = CF_EIO;
+    }
+    if (rc) {
+        cf_daemon_destroy (&self);
+        return NULL;
+    }
+    zsock_set_sndhwm (self->feed, 100000);
+    self->poller = zpoller_new (self->clients, self->workers, NULL);
+    cf_log_notice ("certflowd ready: clients %s, workers %s, feed %s, scheme "
+                   "%s, last event %" PRIu64,
+                   config->client_endpoint, config->worker_endpoint,
+                   config->feed_endpoint, self->scheme->version,
+                   cf_engine_last_seq (self->engine));
+    return self;
+}
+
+void
+cf_daemon_destroy (cf_daemon_t **self_p)
+{
+    assert (self_p);
+    cf_daemon_t *self = *self_p;
+    if (self) {
+        zpoller_destroy (&self->poller);
+        zsock_destroy (&self->clients);
+        zsock_destroy (&self->workers);
+        zsock_destroy (&self->feed);
+        zactor_destroy (&self->auth);
+        cf_identity_destroy (&self->identity);
+        zhashx_destroy (&self->registry);
+        cf_engine_destroy (&self->engine);
+        cf_store_destroy (&self->store);
+        cf_scheme_destroy (&self->scheme);
+        free (self->scheme_text);
+        zcert_destroy (&self->server_cert);
+        free (self->certs_dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  Taking messages in
+
+//  Receives one message from a ROUTER: its route and its single body frame.
+//  Returns false (and drops the message) when it is not [route][body].
+static bool
+s_receive (zsock_t *socket, zframe_t **route, zframe_t **body)
+{
+    zmsg_t *message = zmsg_recv_nowait (socket);
+    if (!message)
+        return false;
+    *route = zmsg_pop (message);
+    *body = zmsg_pop (message);
+    bool well_formed = *route && *body && zmsg_size (message) == 0;
+    zmsg_destroy (&message);
+    return well_formed;
+}
+
+//  A client message with the wrong framing gets an error reply
+static void
+s_reply_framing (cf_daemon_t *self, zframe_t *route)
+{
+    Cf__Reply reply = CF__REPLY__INIT;
+    reply.status = CF__STATUS__STATUS_BAD_REQUEST;
+    reply.error = (char *)cf_errname (CF_EDECODE);
+    reply.message = "a request is exactly one frame holding one Request "
+                    "message";
+    size_t size;
+    uint8_t *data = cf_pb_pack (&reply.base, &size);
+    zmsg_t *message = zmsg_new ();
+    zmsg_append (message, &route);
+    zmsg_addmem (message, data, size);
+    free (data);
+    if (zmsg_send (&message, self->clients) != 0)
+        zmsg_destroy (&message);
+}
+
+static void
+s_take_clients (cf_daemon_t *self)
+{
+    for (int count = 0; count < S_DRAIN_MAX; count++) {
+        if (!(zsock_events (self->clients) & ZMQ_POLLIN))
+            return;
+        zframe_t *route = NULL, *body = NULL;
+        if (!s_receive (self->clients, &route, &body)) {
+            if (route && body)
+                s_reply_framing (self, route);
+            zframe_destroy (&route);
+            zframe_destroy (&body);
+            continue;
+        }
+        Cf__Principal *who = NULL;
+        int rc = cf_identity_principal (self->identity, body, &who);
+        if (rc)
+            cf_log_warn ("client message dropped: %s", cf_strerror (rc));
+        else
+            cf_engine_request (self->engine, route, who, zframe_data (body),
+                               zframe_size (body));
+        cf_pb_free (&who);
+        zframe_destroy (&route);
+        zframe_destroy (&body);
+    }
+}
+
+static s_worker_t *
+s_worker_find (cf_daemon_t *self, zframe_t *route)
+{
+    char *key = zframe_strhex (route);
+    s_worker_t *worker = zhashx_lookup (self->registry, key);
+    free (key);
+    return worker;
+}
+
+static void
+s_worker_ready (cf_daemon_t *self, zframe_t *route, const Cf__Principal *who,
+                const Cf__WorkerReady *ready, int64_t now)
+{
+    s_worker_t *worker = calloc (1, sizeof (s_worker_t));
+    if (!worker)
+        cf_mem_fail ();
+    worker->route = zframe_dup (route);
+    worker->name = strdup (who->name);
+    worker->capacity = ready->capacity ? ready->capacity : 1;
+    worker->heard_at = now;
+    worker->stage_count = ready->n_stages;
+    worker->stages = calloc (ready->n_stages + 1, sizeof (char *));
+    for (size_t index = 0; index < ready->n_stages; index++)
+        worker->stages[index] = strdup (ready->stages[index]);
+    char *key = zframe_strhex (route);
+    zhashx_update (self->registry, key, worker);
+    free (key);
+    cf_log_info ("worker %s ready: %zu stages (0 = all), capacity %u",
+                 worker->name, worker->stage_count, worker->capacity);
+}
+
+static void
+s_take_workers (cf_daemon_t *self, int64_t now)
+{
+    for (int count = 0; count < S_DRAIN_MAX; count++) {
+        if (!(zsock_events (self->workers) & ZMQ_POLLIN))
+            return;
+        zframe_t *route = NULL, *body = NULL;
+        Cf__Principal *who = NULL;
+        Cf__WorkerMessage *message = NULL;
+        if (!s_receive (self->workers, &route, &body) ||
+            cf_identity_principal (self->identity, body, &who) != 0 ||
+            who->role != CF__ROLE__ROLE_WORKER ||
+            cf_wire_decode (&cf__worker_message__descriptor, zframe_data (body),
+                            zframe_size (body), (void **)&message, NULL) != 0) {
+            cf_log_warn ("worker message dropped: not a worker, or not a "
+                         "valid WorkerMessage");
+            goto next;
+        }
+        s_worker_t *worker = s_worker_find (self, route);
+        if (worker)
+            worker->heard_at = now;
+        switch (message->body_case) {
+            case CF__WORKER_MESSAGE__BODY_READY:
+                s_worker_ready (self, route, who, message->ready, now);
+                break;
+            case CF__WORKER_MESSAGE__BODY_RESULT:
+                if (worker && worker->in_flight > 0)
+                    worker->in_flight--;
+                cf_engine_result (self->engine, route, who, message->result);
+                break;
+            case CF__WORKER_MESSAGE__BODY_DISCONNECT:
+                if (worker) {
+                    cf_log_info ("worker %s disconnected", worker->name);
+                    char *key = zframe_strhex (route);
+                    zhashx_delete (self->registry, key);
+                    free (key);
+                }
+                break;
+            default:
+                break;
+        }
+    next:
+        cf_pb_free (&message);
+        cf_pb_free (&who);
+        zframe_destroy (&route);
+        zframe_destroy (&body);
+    }
+}
+
+//  Leases ready jobs to workers with room for them
+static void
+s_dispatch (cf_daemon_t *self)
+{
+    for (s_worker_t *worker = zhashx_first (self->registry); worker;
+         worker = zhashx_next (self->registry)) {
+        worker->offered = 0;
+        while (worker->in_flight < worker->capacity &&
+               cf_engine_ready (self->engine) > 0 &&
+               cf_engine_lease (self->engine, worker->route, worker->name,
+                                worker->stages, worker->stage_count) == 0) {
+            worker->in_flight++;
+            worker->offered++;
+        }
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  Sending out
+
+static void
+s_send (zsock_t *socket, zframe_t *route, const uint8_t *data, size_t size)
+{
+    zmsg_t *message = zmsg_new ();
+    zmsg_addmem (message, zframe_data (route), zframe_size (route));
+    zmsg_addmem (message, data, size);
+    //  A peer that left gets nothing; its retry finds the stored reply
+    if (zmsg_send (&message, socket) != 0) {
+        cf_log_debug ("reply to a departed peer dropped: %s",
+                      zmq_strerror (zmq_errno ()));
+        zmsg_destroy (&message);
+    }
+}
+
+static void
+s_publish (cf_daemon_t *self, const Cf__Event *event, int64_t now)
+{
+    Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
+    feed.body_case = CF__FEED_MESSAGE__BODY_EVENT;
+    feed.event = (Cf__Event *)event;
+    size_t size;
+    uint8_t *data = cf_pb_pack (&feed.base, &size);
+    zmsg_t *message = zmsg_new ();
+    zmsg_addstrf (message, "ev %s %s",
+                  cf_fsm_state_name ((cf_state_t)event->to), event->case_id);
+    zmsg_addmem (message, data, size);
+    free (data);
+    if (zmsg_send (&message, self->feed) != 0)
+        zmsg_destroy (&message);
+    self->published_at = now;
+}
+
+static void
+s_send_outbox (cf_daemon_t *self, int64_t now)
+{
+    size_t count = cf_engine_outbox_size (self->engine);
+    for (size_t index = 0; index < count; index++) {
+        zframe_t *route;
+        const uint8_t *data;
+        size_t size;
+        cf_outbox_kind_t kind =
+            cf_engine_outbox_item (self->engine, index, &route, &data, &size);
+        s_send (kind == CF_OUTBOX_CLIENT ? self->clients : self->workers, route,
+                data, size);
+    }
+    for (size_t index = 0; index < cf_engine_event_count (self->engine);
+         index++) {
+        const Cf__Event *event = cf_engine_event (self->engine, index);
+        cf_log_info ("seq=%" PRIu64 " case=%s from=%s event=%s to=%s "
+                     "principal=%s role=%s%s%s",
+                     event->seq, event->case_id,
+                     cf_fsm_state_name ((cf_state_t)event->from), event->event,
+                     cf_fsm_state_name ((cf_state_t)event->to),
+                     event->principal->name,
+                     cf_fsm_role_name ((cf_role_t)event->principal->role),
+                     *event->refused ? " refused=" : "", event->refused);
+        s_publish (self, event, now);
+    }
+}
+
+static void
+s_heartbeat (cf_daemon_t *self, int64_t now)
+{
+    if (now < self->beat_at)
+        return;
+    self->beat_at = now + self->config.heartbeat_ms;
+    Cf__DaemonMessage beat = CF__DAEMON_MESSAGE__INIT;
+    beat.body_case = CF__DAEMON_MESSAGE__BODY_HEARTBEAT;
+    beat.heartbeat = true;
+    size_t size;
+    uint8_t *data = cf_pb_pack (&beat.base, &size);
+    s_worker_t *worker = zhashx_first (self->registry);
+    while (worker) {
+        if (now - worker->heard_at > S_LIVENESS * self->config.heartbeat_ms) {
+            cf_log_warn ("worker %s silent for %" PRId64 " ms: forgotten "
+                         "(its leases run out and the jobs go to others)",
+                         worker->name, now - worker->heard_at);
+            zhashx_delete (self->registry, zhashx_cursor (self->registry));
+            worker = zhashx_first (self->registry);
+            continue;
+        }
+        s_send (self->workers, worker->route, data, size);
+        worker = zhashx_next (self->registry);
+    }
+    free (data);
+    if (now - self->published_at >= self->config.heartbeat_ms) {
+        Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
+        feed.body_case = CF__FEED_MESSAGE__BODY_HEARTBEAT;
+        feed.heartbeat = cf_engine_last_seq (self->engine);
+        data = cf_pb_pack (&feed.base, &size);
+        zmsg_t *message = zmsg_new ();
+        zmsg_addstr (message, "hb");
+        zmsg_addmem (message, data, size);
+        free (data);
+        if (zmsg_send (&message, self->feed) != 0)
+            zmsg_destroy (&message);
+        self->published_at = now;
+    }
+}
+
+//  ------------------------------------------------------------------------
+//  The loop
+
+int
+cf_daemon_run (cf_daemon_t *self)
+{
+    while (!s_stop) {
+        int64_t now = zclock_time ();
+        int64_t wake = cf_engine_next_due (self->engine);
+        if (wake > self->beat_at)
+            wake = self->beat_at;
+        int64_t timeout = wake > now ? wake - now : 0;
+        zpoller_wait (self->poller, (int)timeout);
+        if (s_stop)
+            break;
+        now = zclock_time ();
+        cf_engine_begin (self->engine, now);
+        s_take_clients (self);
+        s_take_workers (self, now);
+        cf_engine_tick (self->engine);
+        s_dispatch (self);
+        if (cf_engine_commit (self->engine) != 0) {
+            //  Nothing of the round is on disk: its offers were dropped
+            for (s_worker_t *worker = zhashx_first (self->registry); worker;
+                 worker = zhashx_next (self->registry))
+                worker->in_flight -= worker->offered;
+        }
+        //  zauth re-reads the allow-list now, not when it next notices
+        if (cf_engine_identities_changed (self->engine)
+            && cf_identity_auth_reload (self->auth, self->certs_dir) != 0)
+            cf_log_error ("zauth did not reload %s", self->certs_dir);
+        s_send_outbox (self, now);
+        s_heartbeat (self, now);
+    }
+    cf_log_notice ("certflowd stopping: last event %" PRIu64,
+                   cf_engine_last_seq (self->engine));
+    return 0;
+}

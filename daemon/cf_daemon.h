@@ -1,0 +1,60 @@
+/*  =========================================================================
+    cf_daemon - certflowd: the sockets and the loop around the engine
+
+    One thread, one loop, read top to bottom:
+
+        poll until the next deadline or heartbeat
+        begin a round
+        take what the client and worker sockets hold (up to a bound)
+        fire due deadlines and lease ready jobs to idle workers
+        commit the round (one durable write)
+        send what the commit produced: replies, offers, feed events
+        heartbeat workers and the feed; forget silent workers
+        stop on SIGTERM or SIGINT
+
+    Every socket is a CurveZMQ server behind zauth, which starts before any
+    bind. Who sent a message is read from the transport.
+    =========================================================================
+*/
+
+#ifndef CF_DAEMON_H_INCLUDED
+#define CF_DAEMON_H_INCLUDED
+
+#include <stdint.h>
+
+#include "cf_error.h"
+#include "cf_problems.h"
+
+typedef struct {
+    const char *data_dir;         //  Store, keys and certificates
+    const char *scheme_path;      //  Scheme file; NULL or "": built-in
+    size_t map_size;              //  Initial LMDB map size, bytes
+    const char *client_endpoint;  //  Client API (ROUTER)
+    const char *worker_endpoint;  //  Worker API (ROUTER)
+    const char *feed_endpoint;    //  Event feed (PUB)
+    int64_t lease_ms;             //  Job lease length
+    uint32_t max_attempts;        //  Offers before a job is parked
+    int64_t backoff_ms;           //  First retry delay
+    int64_t heartbeat_ms;         //  Worker and feed heartbeat interval
+} cf_daemon_config_t;
+
+typedef struct _cf_daemon_t cf_daemon_t;
+
+//  Opens the store, loads the scheme and keys, starts zauth and binds the
+//  sockets. Returns NULL with the reasons in problems (e.g. not initialized:
+//  run certflowd init; endpoint in use; scheme file wrong).
+cf_daemon_t *cf_daemon_new (const cf_daemon_config_t *config,
+                            cf_problems_t *problems);
+
+//  Runs the loop until SIGTERM or SIGINT. Returns 0 on a clean stop.
+int CF_MUST_CHECK cf_daemon_run (cf_daemon_t *self);
+
+//  Closes the sockets (queued replies get a short linger), the store and
+//  zauth, and nulls *self_p. NULL-safe.
+void cf_daemon_destroy (cf_daemon_t **self_p);
+
+//  Installs the SIGTERM/SIGINT handlers that ask the loop to stop (and
+//  keeps czmq's own handler out). Call once, first thing in main.
+void cf_daemon_signals (void);
+
+#endif

@@ -1,0 +1,1600 @@
+/*  =========================================================================
+    cf_engine - turns requests, worker results and due timers into commits
+
+    A round holds: the store batch; the round's own copies of the cases it
+    changed (so two requests on one case in one round compose); the outbox.
+    The in-memory view (jobs ready to lease, the active job of each case and
+    stage) changes as the round goes; if the commit fails it is rebuilt from
+    the store, which is the only truth.
+    =========================================================================
+*/
+
+#include "cf_engine.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "cf_certificate.h"
+#include "cf_date.h"
+#include "cf_fsm.h"
+#include "cf_identity.h"
+#include "cf_log.h"
+#include "cf_mem.h"
+#include "cf_pb.h"
+#include "cf_score.h"
+#include "cf_wire.h"
+
+//  Longest list of events one request returns
+#define S_EVENTS_MAX 500
+//  Due deadlines handled per round
+#define S_DUE_MAX 256
+
+//  One thing to send after the commit
+typedef struct {
+    cf_outbox_kind_t kind;  //  Client reply or worker message
+    zframe_t *route;        //  Routing id of the peer
+    uint8_t *data;          //  Packed message
+    size_t size;            //  Its length
+    char *request_id;       //  Reply: id it answers (for UNAVAILABLE)
+    bool depends;           //  Only true once the round commits
+    bool offer;             //  A job offer (dropped on failure)
+} s_item_t;
+
+struct _cf_engine_t {
+    cf_store_t *store;          //  Durable state (borrowed)
+    const cf_scheme_t *scheme;  //  Governs new cases (borrowed)
+    const char *scheme_text;    //  Sent to workers (borrowed)
+    cf_engine_config_t config;  //  Leases, attempts, backoff, paths
+    int64_t now;                //  Instant of the round
+    cf_batch_t *batch;          //  The round's writes, NULL between rounds
+    zhashx_t *cases;            //  Round copies: case id -> Cf__Case *
+    zhashx_t *seen;             //  Round's mutating request keys -> item
+    zlistx_t *outbox;           //  s_item_t, in production order
+    zlistx_t *ready;            //  Cf__Job * ready to lease, oldest first
+    zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
+    zhashx_t *stuck;            //  Case ids whose deadline would not fire
+    uint64_t last_seq;          //  Latest committed event
+    int poisoned;               //  A store error mid-change: the round
+                                //  must not commit (its code), or 0
+    bool identities_changed;    //  The round issued or revoked one
+};
+
+static const Cf__Principal s_system = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor),
+    .key = "",
+    .name = "certflowd",
+    .org = "",
+    .role = CF__ROLE__ROLE_SYSTEM,
+};
+
+//  ------------------------------------------------------------------------
+//  Small helpers
+
+static bool
+s_blank (const char *text)
+{
+    return !text || !*text;
+}
+
+static void
+s_item_destroy (void **item_p)
+{
+    s_item_t *item = *item_p;
+    if (item) {
+        zframe_destroy (&item->route);
+        free (item->data);
+        free (item->request_id);
+        free (item);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_job_destroy (void **job_p)
+{
+    cf_pb_free (job_p);
+}
+
+static char *
+s_active_key (const char *case_id, const char *stage)
+{
+    char *key = NULL;
+    if (asprintf (&key, "%s %s", case_id, stage) < 0)
+        cf_mem_fail ();
+    return key;
+}
+
+static Cf__Status
+s_status_for (int rc)
+{
+    switch (rc) {
+        case 0:
+            return CF__STATUS__STATUS_OK;
+        case CF_EGUARD:
+        case CF_ENOTRANSITION:
+            return CF__STATUS__STATUS_REFUSED;
+        case CF_EFORBIDDEN:
+        case CF_EDENIED:
+            return CF__STATUS__STATUS_FORBIDDEN;
+        case CF_ENOTFOUND:
+            return CF__STATUS__STATUS_NOT_FOUND;
+        case CF_ECONFLICT:
+        case CF_EEXIST:
+            return CF__STATUS__STATUS_CONFLICT;
+        case CF_ESTOREFULL:
+        case CF_EIO:
+        case CF_ESTORE:
+        case CF_ECORRUPT:
+        case CF_EAGAIN:
+            return CF__STATUS__STATUS_UNAVAILABLE;
+        default:
+            return CF__STATUS__STATUS_BAD_REQUEST;
+    }
+}
+
+//  Fills reply with an error code and the problems (or the code's text)
+static void
+s_reply_error (Cf__Reply *reply, int rc, cf_problems_t *problems)
+{
+    reply->status = s_status_for (rc);
+    cf_pb_set_string (&reply->error, cf_errname (rc));
+    if (cf_problems_size (problems) > 0) {
+        char *text = cf_problems_join (problems);
+        cf_pb_set_string (&reply->message, text);
+        free (text);
+    } else
+        cf_pb_set_string (&reply->message, cf_strerror (rc));
+}
+
+static void
+s_outbox_add (cf_engine_t *self, cf_outbox_kind_t kind, zframe_t *route,
+              const ProtobufCMessage *message, const char *request_id,
+              bool depends, bool offer)
+{
+    s_item_t *item = calloc (1, sizeof (s_item_t));
+    if (!item)
+        cf_mem_fail ();
+    item->kind = kind;
+    item->route = zframe_dup (route);
+    item->data = cf_pb_pack (message, &item->size);
+    item->request_id = request_id ? strdup (request_id) : NULL;
+    item->depends = depends;
+    item->offer = offer;
+    zlistx_add_end (self->outbox, item);
+}
+
+//  ------------------------------------------------------------------------
+//  The in-memory view
+
+static void
+s_view_rebuild (cf_engine_t *self)
+{
+    zlistx_purge (self->ready);
+    zhashx_purge (self->active);
+    Cf__JobStatus statuses[] = {CF__JOB_STATUS__JOB_STATUS_READY,
+                                CF__JOB_STATUS__JOB_STATUS_LEASED,
+                                CF__JOB_STATUS__JOB_STATUS_PARKED};
+    for (size_t kind = 0; kind < 3; kind++) {
+        Cf__Job **jobs = NULL;
+        size_t count = 0;
+        if (cf_store_jobs (self->store, statuses[kind], &jobs, &count) != 0) {
+            cf_log_error ("engine: cannot read jobs to rebuild the view");
+            continue;
+        }
+        for (size_t index = 0; index < count; index++) {
+            Cf__Job *job = jobs[index];
+            char *key = s_active_key (job->case_id, job->stage);
+            zhashx_update (self->active, key, (void *)(uintptr_t)job->id);
+            free (key);
+            if (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
+                job->due_at == 0) {
+                zlistx_add_end (self->ready, job);
+                jobs[index] = NULL;
+            }
+        }
+        cf_store_jobs_free (&jobs, count);
+    }
+    if (cf_store_last_seq (self->store, &self->last_seq) != 0)
+        cf_log_error ("engine: cannot read the last sequence number");
+}
+
+//  Drops a job from the ready list (it was leased, finished or obsolete)
+static void
+s_ready_remove (cf_engine_t *self, uint64_t id)
+{
+    for (Cf__Job *job = zlistx_first (self->ready); job;
+         job = zlistx_next (self->ready))
+        if (job->id == id) {
+            zlistx_delete (self->ready, zlistx_cursor (self->ready));
+            return;
+        }
+}
+
+//  Forgets the active job of (case, stage) when it is this job
+static void
+s_active_release (cf_engine_t *self, const Cf__Job *job)
+{
+    char *key = s_active_key (job->case_id, job->stage);
+    if ((uintptr_t)zhashx_lookup (self->active, key) == job->id)
+        zhashx_delete (self->active, key);
+    free (key);
+}
+
+//  ------------------------------------------------------------------------
+//  Cases within a round
+
+//  Takes the round copy of a case (caller owns it until s_case_keep), or a
+//  fresh copy from the store. Returns 0 or CF_ENOTFOUND / a store error.
+static int
+s_case_take (cf_engine_t *self, const char *id, Cf__Case **record_p)
+{
+    Cf__Case *record = zhashx_lookup (self->cases, id);
+    if (record) {
+        zhashx_delete (self->cases, id);
+        *record_p = record;
+        return 0;
+    }
+    return cf_store_get_case (self->store, id, record_p);
+}
+
+//  Gives a case back to the round, taking ownership
+static void
+s_case_keep (cf_engine_t *self, Cf__Case *record)
+{
+    Cf__Case *old = zhashx_lookup (self->cases, record->id);
+    if (old && old != record) {
+        zhashx_delete (self->cases, record->id);
+        cf_pb_free (&old);
+    }
+    zhashx_update (self->cases, record->id, record);
+}
+
+//  Appends an event for record (already in its new state) to the batch and
+//  puts the record; from is the state before, refused the refusal or NULL
+static int
+s_record_event (cf_engine_t *self, Cf__Case *record, Cf__State from,
+                const char *event, const Cf__Principal *who,
+                const Cf__EventData *data, const char *refused)
+{
+    uint64_t seq = 0;
+    int rc = cf_store_next_seq (self->store, self->batch, &seq);
+    if (rc)
+        return rc;
+    Cf__Event entry = CF__EVENT__INIT;
+    entry.case_id = record->id;
+    entry.from = from;
+    entry.event = (char *)event;
+    entry.to = record->state;
+    entry.principal = (Cf__Principal *)who;
+    entry.at = self->now;
+    entry.data = (Cf__EventData *)data;
+    entry.refused = (char *)(refused ? refused : "");
+    rc = cf_batch_append_event (self->batch, &entry);
+    if (rc)
+        return rc;
+    //  The store keeps these too; set them so replies built now are right
+    record->last_seq = seq;
+    record->events++;
+    return cf_batch_put_case (self->batch, record);
+}
+
+//  Records a refused attempt on a case's history; nothing else changes
+static void
+s_record_refusal (cf_engine_t *self, const char *case_id, const char *event,
+                  const Cf__Principal *who, const Cf__EventData *data, int rc,
+                  cf_problems_t *problems)
+{
+    Cf__Case *record = NULL;
+    if (s_case_take (self, case_id, &record) != 0)
+        return;
+    char *why = cf_problems_join (problems);
+    char *refused = NULL;
+    if (asprintf (&refused, "%s: %s", cf_errname (rc),
+                  *why ? why : cf_strerror (rc)) < 0)
+        cf_mem_fail ();
+    if (s_record_event (self, record, record->state, event, who, data,
+                        refused) != 0)
+        cf_log_error ("case=%s event=%s: refusal not recorded", case_id, event);
+    cf_log_notice ("case=%s event=%s principal=%s role=%s refused: %s", case_id,
+                   event, who->name, cf_fsm_role_name ((cf_role_t)who->role),
+                   refused);
+    free (why);
+    free (refused);
+    s_case_keep (self, record);
+}
+
+//  ------------------------------------------------------------------------
+//  Jobs
+
+static int
+s_job_put (cf_engine_t *self, const Cf__Job *job)
+{
+    return cf_batch_put_job (self->batch, job);
+}
+
+//  Enqueues the job of stage for record unless one is already waiting
+static int
+s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
+{
+    char *key = s_active_key (record->id, stage);
+    uint64_t current = (uintptr_t)zhashx_lookup (self->active, key);
+    if (current) {
+        //  A job not yet leased will see the latest case when it is
+        for (Cf__Job *job = zlistx_first (self->ready); job;
+             job = zlistx_next (self->ready))
+            if (job->id == current) {
+                free (key);
+                return 0;
+            }
+    }
+    uint64_t id = 0;
+    int rc = cf_store_next_id (self->store, self->batch, "next_job", &id);
+    if (rc) {
+        free (key);
+        return rc;
+    }
+    Cf__Job *job = cf_pb_new (&cf__job__descriptor);
+    job->id = id;
+    cf_pb_set_string (&job->case_id, record->id);
+    cf_pb_set_string (&job->stage, stage);
+    job->state = record->state;
+    job->status = CF__JOB_STATUS__JOB_STATUS_READY;
+    job->created_at = self->now;
+    if (strcmp (stage, "issuance") == 0) {
+        //  The number is reserved now, so it is unique and never reused
+        int year, month, mday;
+        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
+        char counter[32], number[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
+        snprintf (counter, sizeof counter, "cert_seq/%04d", year);
+        uint64_t sequence = 0;
+        rc = cf_store_next_id (self->store, self->batch, counter, &sequence);
+        if (rc == 0)
+            rc = cf_scheme_certificate_number (
+                self->scheme, year, (uint32_t)sequence, number, sizeof number);
+        if (rc) {
+            cf_log_error ("case=%s: no certificate number: %s", record->id,
+                          cf_strerror (rc));
+            cf_pb_free (&job);
+            free (key);
+            return rc;
+        }
+        cf_pb_set_string (&job->certificate_number, number);
+    }
+    rc = s_job_put (self, job);
+    if (rc) {
+        cf_pb_free (&job);
+        free (key);
+        return rc;
+    }
+    zhashx_update (self->active, key, (void *)(uintptr_t)id);
+    free (key);
+    zlistx_add_end (self->ready, job);
+    return 0;
+}
+
+//  A failed attempt: back to ready after a backoff, or parked
+static int
+s_job_failed (cf_engine_t *self, Cf__Job *job, const char *why)
+{
+    cf_pb_set_string (&job->last_error, why);
+    cf_pb_set_string (&job->worker, "");
+    job->lease = 0;
+    if (job->attempts >= self->config.max_attempts) {
+        job->status = CF__JOB_STATUS__JOB_STATUS_PARKED;
+        job->due_at = 0;
+        cf_log_warn ("job=%" PRIu64 " case=%s stage=%s parked after %u "
+                     "attempts: %s",
+                     job->id, job->case_id, job->stage, job->attempts, why);
+    } else {
+        int shift = job->attempts > 0 ? (int)job->attempts - 1 : 0;
+        if (shift > 10)
+            shift = 10;
+        job->status = CF__JOB_STATUS__JOB_STATUS_READY;
+        job->due_at = self->now + (self->config.backoff_ms << shift);
+        cf_log_notice ("job=%" PRIu64 " case=%s stage=%s attempt %u failed, "
+                       "retry in %" PRId64 " ms: %s",
+                       job->id, job->case_id, job->stage, job->attempts,
+                       job->due_at - self->now, why);
+    }
+    return s_job_put (self, job);
+}
+
+//  The job is finished or obsolete: it leaves the store and the view
+static int
+s_job_done (cf_engine_t *self, const Cf__Job *job)
+{
+    s_ready_remove (self, job->id);
+    s_active_release (self, job);
+    return cf_batch_delete_job (self->batch, job->id);
+}
+
+//  ------------------------------------------------------------------------
+//  Firing events
+
+//  Checks a worker's certificate_issued data against the case before the
+//  transition: the reserved number and the grade the star rule allows.
+//  Builds the certificate record into *certificate_p.
+static int
+s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
+               const Cf__EventData *data, Cf__Certificate **certificate_p,
+               cf_problems_t *problems)
+{
+    const Cf__CertificateData *issued =
+        data && data->body_case == CF__EVENT_DATA__BODY_CERTIFICATE
+            ? data->certificate
+            : NULL;
+    if (!issued) {
+        cf_problems_add (problems, "issue.data",
+                         "certificate_issued needs certificate data");
+        return CF_EINVAL;
+    }
+    if (job && strcmp (issued->number, job->certificate_number) != 0) {
+        cf_problems_add (problems, "issue.number",
+                         "certificate number %s is not the one reserved for "
+                         "this case (%s)",
+                         issued->number, job->certificate_number);
+        return CF_EGUARD;
+    }
+    const Cf__ScoreResult *latest =
+        record->rescored ? record->rescored : record->original;
+    const cf_grade_t *scored =
+        latest ? cf_scheme_grade_named (self->scheme, latest->grade) : NULL;
+    cf_day_t decision = 0, issue = 0;
+    if (cf_date_parse (record->decision_date, &decision) != 0 ||
+        cf_date_parse (issued->issue_date, &issue) != 0) {
+        cf_problems_add (problems, "issue.dates",
+                         "decision date '%s' or issue date '%s' is not a "
+                         "date",
+                         record->decision_date, issued->issue_date);
+        return CF_EGUARD;
+    }
+    const Cf__Committee *committee = record->committee;
+    const cf_grade_t *granted = NULL;
+    int rc = cf_score_grant_grade (
+        self->scheme, scored, record->first_compliant_date, decision,
+        committee && committee->star_override,
+        committee ? committee->star_override_reason : NULL, &granted, problems);
+    if (rc)
+        return rc;
+    if (strcmp (granted->name, issued->grade) != 0) {
+        cf_problems_add (problems, "issue.grade",
+                         "grade %s does not follow the star rule; the grade "
+                         "to grant is %s",
+                         issued->grade, granted->name);
+        return CF_EGUARD;
+    }
+    return cf_certificate_build (self->scheme, record, issued->number, issue,
+                                 granted->name, certificate_p, problems);
+}
+
+//  Fires event on a case of the round. On success the case, its event, the
+//  next stage's job and (on issuance) the certificate are in the batch;
+//  *record_p is replaced by the new record. On failure nothing changed and
+//  problems say why. job is the worker's job, or NULL.
+static int
+s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
+        const Cf__Principal *who, const Cf__EventData *data, const Cf__Job *job,
+        cf_problems_t *problems)
+{
+    Cf__Certificate *certificate = NULL;
+    int rc = 0;
+    if (event == CF_EVENT_CERTIFICATE_ISSUED &&
+        (*record_p)->state == CF__STATE__STATE_ISSUANCE) {
+        rc = s_check_issue (self, *record_p, job, data, &certificate, problems);
+        if (rc)
+            return rc;
+    }
+    Cf__State from = (*record_p)->state;
+    cf_fsm_input_t input = {.scheme = self->scheme,
+                            .principal = who,
+                            .data = data,
+                            .now = self->now};
+    cf_fsm_outcome_t outcome;
+    rc = cf_fsm_fire (record_p, event, &input, &outcome, problems);
+    if (rc) {
+        cf_pb_free (&certificate);
+        return rc;
+    }
+    //  The case changed: from here a failure must sink the whole round
+    if (certificate)
+        rc = cf_batch_put_certificate (self->batch, certificate);
+    if (rc == 0)
+        rc = s_record_event (self, *record_p, from, outcome.event, who, data,
+                             NULL);
+    if (rc == 0 && outcome.job)
+        rc = s_enqueue (self, *record_p, outcome.job);
+    cf_pb_free (&certificate);
+    if (rc)
+        self->poisoned = rc;
+    return rc;
+}
+
+//  ------------------------------------------------------------------------
+//  Client requests
+
+//  Staff roles that read every case
+static bool
+s_staff (const Cf__Principal *who)
+{
+    switch (who->role) {
+        case CF__ROLE__ROLE_REVIEWER:
+        case CF__ROLE__ROLE_AUDITOR:
+        case CF__ROLE__ROLE_COMMITTEE:
+        case CF__ROLE__ROLE_ADMIN:
+        case CF__ROLE__ROLE_MONITOR:
+            return true;
+        default:
+            return false;
+    }
+}
+
+//  True when who may see record: staff, or the applicant of its org
+static bool
+s_may_see (const Cf__Principal *who, const Cf__Case *record)
+{
+    if (who->role == CF__ROLE__ROLE_APPLICANT)
+        return strcmp (who->org, record->org) == 0;
+    return s_staff (who);
+}
+
+static int
+s_forbidden (cf_problems_t *problems, const Cf__Principal *who,
+             const char *what)
+{
+    cf_problems_add (problems, "auth.role",
+                     "%s may not %s; ask an administrator for a certificate "
+                     "with the right role",
+                     cf_fsm_role_name ((cf_role_t)who->role), what);
+    return CF_EFORBIDDEN;
+}
+
+static int
+s_not_found (cf_problems_t *problems, const char *case_id)
+{
+    cf_problems_add (problems, "case.unknown", "no case %s", case_id);
+    return CF_ENOTFOUND;
+}
+
+//  Reads a committed case that who may see. An applicant asking for another
+//  organization's case hears what it would hear for a missing case, and the
+//  attempt is recorded on that case.
+static int
+s_read_case (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
+             const char *attempt, Cf__Case **record_p, cf_problems_t *problems)
+{
+    int rc = cf_store_get_case (self->store, case_id, record_p);
+    if (rc == CF_ENOTFOUND)
+        return s_not_found (problems, case_id);
+    if (rc)
+        return rc;
+    if (s_may_see (who, *record_p))
+        return 0;
+    cf_pb_free (record_p);
+    if (who->role != CF__ROLE__ROLE_APPLICANT)
+        return s_forbidden (problems, who, "read cases");
+    cf_problems_t *why = cf_problems_new ();
+    cf_problems_add (why, "auth.org",
+                     "organization %s asked for a case of another "
+                     "organization",
+                     who->org);
+    s_record_refusal (self, case_id, attempt, who, NULL, CF_EFORBIDDEN, why);
+    cf_problems_destroy (&why);
+    return s_not_found (problems, case_id);
+}
+
+static int
+s_do_submit (cf_engine_t *self, const Cf__Principal *who,
+             const Cf__SubmitRequest *submit, Cf__Reply *reply,
+             cf_problems_t *problems)
+{
+    if (!submit->application) {
+        cf_problems_add (problems, "submit.application",
+                         "submit needs an application");
+        return CF_EINVAL;
+    }
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_APPLICATION;
+    data.application = submit->application;
+    //  The id is taken only once the state machine accepts the case
+    cf_fsm_input_t input = {.scheme = self->scheme,
+                            .principal = who,
+                            .data = &data,
+                            .now = self->now};
+    cf_fsm_outcome_t outcome;
+    int rc = cf_fsm_fire (&record, CF_EVENT_SUBMIT, &input, &outcome, problems);
+    uint64_t number = 0;
+    if (rc == 0)
+        rc = cf_store_next_id (self->store, self->batch, "next_case", &number);
+    if (rc == 0) {
+        int year, month, mday;
+        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
+        char id[40];
+        snprintf (id, sizeof id, "CF-%04d-%06" PRIu64, year, number);
+        cf_pb_set_string (&record->id, id);
+        rc = s_record_event (self, record, CF__STATE__STATE_UNSPECIFIED,
+                             outcome.event, who, &data, NULL);
+    }
+    if (rc == 0 && outcome.job)
+        rc = s_enqueue (self, record, outcome.job);
+    if (rc) {
+        if (number)
+            self->poisoned = rc;
+        cf_pb_free (&record);
+        return rc;
+    }
+    reply->body_case = CF__REPLY__BODY_RECORD;
+    reply->record = cf_pb_dup (&record->base);
+    s_case_keep (self, record);
+    return 0;
+}
+
+static int
+s_do_fire (cf_engine_t *self, const Cf__Principal *who,
+           const Cf__FireRequest *fire, Cf__Reply *reply,
+           cf_problems_t *problems)
+{
+    cf_event_t event;
+    if (cf_fsm_event_from_name (fire->event, &event) != 0) {
+        cf_problems_add (problems, "fire.event",
+                         "unknown event '%s'; see certflow dot for the events "
+                         "each state accepts",
+                         fire->event);
+        return CF_EINVAL;
+    }
+    Cf__Case *record = NULL;
+    int rc = s_case_take (self, fire->case_id, &record);
+    if (rc == CF_ENOTFOUND)
+        return s_not_found (problems, fire->case_id);
+    if (rc)
+        return rc;
+    if (who->role == CF__ROLE__ROLE_APPLICANT &&
+        strcmp (who->org, record->org) != 0) {
+        s_case_keep (self, record);
+        cf_problems_t *why = cf_problems_new ();
+        cf_problems_add (why, "auth.org",
+                         "organization %s acted on a case of another "
+                         "organization",
+                         who->org);
+        s_record_refusal (self, fire->case_id, fire->event, who, fire->data,
+                          CF_EFORBIDDEN, why);
+        cf_problems_destroy (&why);
+        return s_not_found (problems, fire->case_id);
+    }
+    rc = s_fire (self, &record, event, who, fire->data, NULL, problems);
+    s_case_keep (self, record);
+    if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION) {
+        s_record_refusal (self, fire->case_id, fire->event, who, fire->data, rc,
+                          problems);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_RECORD;
+    reply->record = cf_pb_dup (&record->base);
+    return 0;
+}
+
+static int
+s_do_status (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
+             Cf__Reply *reply, cf_problems_t *problems)
+{
+    Cf__Case *record = NULL;
+    int rc = s_read_case (self, who, case_id, "read", &record, problems);
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_RECORD;
+    reply->record = record;
+    return 0;
+}
+
+static int
+s_do_history (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
+              Cf__Reply *reply, cf_problems_t *problems)
+{
+    Cf__Case *record = NULL;
+    int rc = s_read_case (self, who, case_id, "read", &record, problems);
+    if (rc)
+        return rc;
+    cf_pb_free (&record);
+    Cf__EventList *list = cf_pb_new (&cf__event_list__descriptor);
+    rc = cf_store_case_history (self->store, case_id, &list->events,
+                                &list->n_events);
+    list->last_seq = self->last_seq;
+    reply->body_case = CF__REPLY__BODY_EVENTS;
+    reply->events = list;
+    return rc;
+}
+
+static int
+s_do_list (cf_engine_t *self, const Cf__Principal *who,
+           const Cf__ListRequest *list, Cf__Reply *reply,
+           cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_APPLICANT && !s_staff (who))
+        return s_forbidden (problems, who, "list cases");
+    const char *org =
+        who->role == CF__ROLE__ROLE_APPLICANT ? who->org : list->org;
+    size_t limit = list->limit ? list->limit : 20;
+    if (limit > self->config.page_max)
+        limit = self->config.page_max;
+    Cf__Page *page = cf_pb_new (&cf__page__descriptor);
+    reply->body_case = CF__REPLY__BODY_PAGE;
+    reply->page = page;
+    char *next = NULL;
+    int rc;
+    if (!s_blank (org))
+        rc = cf_store_list_by_org (self->store, org, list->after, limit,
+                                   &page->cases, &page->n_cases, &next);
+    else if (list->state != CF__STATE__STATE_UNSPECIFIED)
+        rc =
+            cf_store_list_by_state (self->store, list->state, list->after,
+                                    limit, &page->cases, &page->n_cases, &next);
+    else
+        rc = cf_store_list_cases (self->store, list->after, limit, &page->cases,
+                                  &page->n_cases, &next);
+    //  With both filters the organization's index pages; the state filters
+    if (rc == 0 && !s_blank (org) &&
+        list->state != CF__STATE__STATE_UNSPECIFIED) {
+        size_t kept = 0;
+        for (size_t index = 0; index < page->n_cases; index++)
+            if (page->cases[index]->state == list->state)
+                page->cases[kept++] = page->cases[index];
+            else
+                cf_pb_free (&page->cases[index]);
+        page->n_cases = kept;
+    }
+    cf_pb_set_string (&page->next, next);
+    free (next);
+    return rc;
+}
+
+static int
+s_do_events (cf_engine_t *self, const Cf__Principal *who,
+             const Cf__EventsSince *since, Cf__Reply *reply,
+             cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_APPLICANT && !s_staff (who))
+        return s_forbidden (problems, who, "read events");
+    size_t limit = since->limit && since->limit < S_EVENTS_MAX ? since->limit
+                                                               : S_EVENTS_MAX;
+    Cf__EventList *list = cf_pb_new (&cf__event_list__descriptor);
+    reply->body_case = CF__REPLY__BODY_EVENTS;
+    reply->events = list;
+    list->last_seq = self->last_seq;
+    int rc = cf_store_events_since (self->store, since->after, limit,
+                                    &list->events, &list->n_events);
+    if (rc || who->role != CF__ROLE__ROLE_APPLICANT)
+        return rc;
+    //  An applicant sees its own organization's events only
+    //  Case id -> its organization, read once per case
+    zhashx_t *orgs = zhashx_new ();
+    zhashx_set_destructor (orgs, (zhashx_destructor_fn *) zstr_free);
+    size_t kept = 0;
+    for (size_t index = 0; index < list->n_events; index++) {
+        Cf__Event *event = list->events[index];
+        char *org = zhashx_lookup (orgs, event->case_id);
+        if (!org) {
+            Cf__Case *record = NULL;
+            if (cf_store_get_case (self->store, event->case_id, &record) == 0) {
+                zhashx_insert (orgs, event->case_id, strdup (record->org));
+                org = zhashx_lookup (orgs, event->case_id);
+                cf_pb_free (&record);
+            }
+        }
+        if (org && strcmp (org, who->org) == 0)
+            list->events[kept++] = event;
+        else
+            cf_pb_free (&list->events[index]);
+    }
+    list->n_events = kept;
+    zhashx_destroy (&orgs);
+    return 0;
+}
+
+static int
+s_do_incidents (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply,
+                cf_problems_t *problems)
+{
+    if (!s_staff (who))
+        return s_forbidden (problems, who, "list incidents");
+    Cf__JobList *list = cf_pb_new (&cf__job_list__descriptor);
+    reply->body_case = CF__REPLY__BODY_JOBS;
+    reply->jobs = list;
+    return cf_store_jobs (self->store, CF__JOB_STATUS__JOB_STATUS_PARKED,
+                          &list->jobs, &list->n_jobs);
+}
+
+static int
+s_do_retry (cf_engine_t *self, const Cf__Principal *who, uint64_t id,
+            cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_ADMIN)
+        return s_forbidden (problems, who, "retry jobs");
+    Cf__Job *job = NULL;
+    int rc = cf_store_get_job (self->store, id, &job);
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "job.unknown", "no job %" PRIu64, id);
+    if (rc)
+        return rc;
+    if (job->status != CF__JOB_STATUS__JOB_STATUS_PARKED) {
+        cf_problems_add (problems, "job.not_parked",
+                         "job %" PRIu64 " is not parked; only incidents are "
+                         "retried",
+                         id);
+        cf_pb_free (&job);
+        return CF_EGUARD;
+    }
+    job->status = CF__JOB_STATUS__JOB_STATUS_READY;
+    job->attempts = 0;
+    job->due_at = 0;
+    rc = s_job_put (self, job);
+    if (rc) {
+        cf_pb_free (&job);
+        return rc;
+    }
+    cf_log_notice ("job=%" PRIu64 " case=%s stage=%s retried by %s", job->id,
+                   job->case_id, job->stage, who->name);
+    zlistx_add_end (self->ready, job);
+    return 0;
+}
+
+static int
+s_do_certificate (cf_engine_t *self, const char *number, Cf__Reply *reply,
+                  cf_problems_t *problems)
+{
+    Cf__Certificate *certificate = NULL;
+    int rc = cf_store_get_certificate (self->store, number, &certificate);
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %s in the register", number);
+    if (rc)
+        return rc;
+    certificate->status =
+        cf_certificate_status_on (certificate, cf_date_from_ms (self->now));
+    reply->body_case = CF__REPLY__BODY_CERTIFICATE;
+    reply->certificate = certificate;
+    return 0;
+}
+
+static int
+s_do_staff_put (cf_engine_t *self, const Cf__Principal *who,
+                const Cf__Staff *staff, cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_ADMIN)
+        return s_forbidden (problems, who, "change staff records");
+    cf_day_t day;
+    if (!staff || s_blank (staff->id) || s_blank (staff->name))
+        cf_problems_add (problems, "staff.id",
+                         "a staff record needs id and name");
+    else {
+        if (cf_date_parse (staff->qualified_from, &day) != 0 ||
+            cf_date_parse (staff->qualified_until, &day) != 0)
+            cf_problems_add (problems, "staff.qualification",
+                             "%s: qualified_from and qualified_until must be "
+                             "dates YYYY-MM-DD",
+                             staff->id);
+        for (size_t index = 0; index < staff->n_roles; index++) {
+            cf_role_t role;
+            if (strcmp (staff->roles[index], "leader") != 0 &&
+                cf_fsm_role_from_name (staff->roles[index], &role) != 0)
+                cf_problems_add (problems, "staff.role",
+                                 "%s: unknown role '%s'", staff->id,
+                                 staff->roles[index]);
+        }
+    }
+    if (cf_problems_size (problems) > 0)
+        return CF_EINVAL;
+    cf_log_notice ("staff=%s updated by %s", staff->id, who->name);
+    return cf_batch_put_staff (self->batch, staff);
+}
+
+static int
+s_do_staff_list (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply,
+                 cf_problems_t *problems)
+{
+    if (!s_staff (who))
+        return s_forbidden (problems, who, "list staff");
+    Cf__StaffList *list = cf_pb_new (&cf__staff_list__descriptor);
+    reply->body_case = CF__REPLY__BODY_STAFF;
+    reply->staff = list;
+    return cf_store_list_staff (self->store, &list->staff, &list->n_staff);
+}
+
+static int
+s_do_identity (cf_engine_t *self, const Cf__Principal *who,
+               const Cf__Request *request, Cf__Reply *reply,
+               cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_ADMIN)
+        return s_forbidden (problems, who, "manage identities");
+    if (request->body_case == CF__REQUEST__BODY_IDENTITY_REVOKE) {
+        int rc = cf_identity_revoke (self->config.certs_dir,
+                                     request->identity_revoke->key, problems);
+        if (rc == 0) {
+            cf_log_notice ("identity %s revoked by %s",
+                           request->identity_revoke->key, who->name);
+            self->identities_changed = true;
+        }
+        return rc;
+    }
+    const Cf__IssueIdentity *issue = request->identity_issue;
+    zcert_t *cert = NULL;
+    int rc = cf_identity_issue (self->config.certs_dir, issue->name,
+                                cf_fsm_role_name ((cf_role_t)issue->role),
+                                issue->org, &cert, problems);
+    if (rc)
+        return rc;
+    Cf__IdentityIssued *issued = cf_pb_new (&cf__identity_issued__descriptor);
+    cf_pb_set_string (&issued->public_key, zcert_public_txt (cert));
+    char *text = cf_identity_secret_text (cert);
+    issued->certificate.len = strlen (text);
+    issued->certificate.data = (uint8_t *)text;
+    zcert_destroy (&cert);
+    reply->body_case = CF__REPLY__BODY_IDENTITY;
+    reply->identity = issued;
+    self->identities_changed = true;
+    cf_log_notice ("identity %s (%s) issued by %s", issue->name,
+                   cf_fsm_role_name ((cf_role_t)issue->role), who->name);
+    return 0;
+}
+
+//  True for requests whose replies are stored: they change state
+static bool
+s_mutates (const Cf__Request *request)
+{
+    switch (request->body_case) {
+        case CF__REQUEST__BODY_SUBMIT:
+        case CF__REQUEST__BODY_FIRE:
+        case CF__REQUEST__BODY_RETRY:
+        case CF__REQUEST__BODY_STAFF_PUT:
+        case CF__REQUEST__BODY_IDENTITY_REVOKE:
+            return true;
+        default:
+            return false;
+    }
+}
+
+static int
+s_dispatch (cf_engine_t *self, const Cf__Principal *who,
+            const Cf__Request *request, Cf__Reply *reply,
+            cf_problems_t *problems)
+{
+    switch (request->body_case) {
+        case CF__REQUEST__BODY_PING:
+            reply->body_case = CF__REPLY__BODY_SEQ;
+            reply->seq = self->last_seq;
+            return 0;
+        case CF__REQUEST__BODY_WHOAMI:
+            reply->body_case = CF__REPLY__BODY_PRINCIPAL;
+            reply->principal = cf_pb_dup (&who->base);
+            return 0;
+        case CF__REQUEST__BODY_SUBMIT:
+            return s_do_submit (self, who, request->submit, reply, problems);
+        case CF__REQUEST__BODY_STATUS:
+            return s_do_status (self, who, request->status->case_id, reply,
+                                problems);
+        case CF__REQUEST__BODY_HISTORY:
+            return s_do_history (self, who, request->history->case_id, reply,
+                                 problems);
+        case CF__REQUEST__BODY_LIST:
+            return s_do_list (self, who, request->list, reply, problems);
+        case CF__REQUEST__BODY_EVENTS:
+            return s_do_events (self, who, request->events, reply, problems);
+        case CF__REQUEST__BODY_FIRE:
+            return s_do_fire (self, who, request->fire, reply, problems);
+        case CF__REQUEST__BODY_INCIDENTS:
+            return s_do_incidents (self, who, reply, problems);
+        case CF__REQUEST__BODY_RETRY:
+            return s_do_retry (self, who, request->retry->job, problems);
+        case CF__REQUEST__BODY_CERTIFICATE:
+            return s_do_certificate (self, request->certificate->number, reply,
+                                     problems);
+        case CF__REQUEST__BODY_STAFF_PUT:
+            return s_do_staff_put (self, who, request->staff_put->staff,
+                                   problems);
+        case CF__REQUEST__BODY_STAFF_LIST:
+            return s_do_staff_list (self, who, reply, problems);
+        case CF__REQUEST__BODY_IDENTITY_ISSUE:
+        case CF__REQUEST__BODY_IDENTITY_REVOKE:
+            return s_do_identity (self, who, request, reply, problems);
+        default:
+            cf_problems_add (problems, "request.command",
+                             "the request names no command; upgrade the "
+                             "client or check the message");
+            return CF_EINVAL;
+    }
+}
+
+//  Sends the stored reply of an earlier request with the same id
+static bool
+s_replay (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
+          const Cf__Request *request, const uint8_t *hash)
+{
+    char *key = NULL;
+    if (asprintf (&key, "%s%c%s", who->key, 1, request->id) < 0)
+        cf_mem_fail ();
+    s_item_t *earlier = zhashx_lookup (self->seen, key);
+    free (key);
+    uint8_t *stored = NULL;
+    size_t size = 0;
+    int rc = CF_ENOTFOUND;
+    if (earlier) {
+        //  The same id twice in one round: the same answer, once committed
+        s_item_t *item = calloc (1, sizeof (s_item_t));
+        *item = (s_item_t){CF_OUTBOX_CLIENT,
+                           zframe_dup (route),
+                           malloc (earlier->size),
+                           earlier->size,
+                           strdup (request->id),
+                           true,
+                           false};
+        memcpy (item->data, earlier->data, earlier->size);
+        zlistx_add_end (self->outbox, item);
+        return true;
+    }
+    rc = cf_store_get_reply (self->store, who->key, request->id, hash, &stored,
+                             &size);
+    if (rc == CF_ENOTFOUND)
+        return false;
+    Cf__Reply *reply = NULL;
+    if (rc == 0 && cf_wire_decode (&cf__reply__descriptor, stored, size,
+                                   (void **)&reply, NULL) == 0) {
+        s_outbox_add (self, CF_OUTBOX_CLIENT, route, &reply->base, request->id,
+                      false, false);
+        cf_pb_free (&reply);
+    } else {
+        Cf__Reply error = CF__REPLY__INIT;
+        error.id = request->id;
+        cf_problems_t *problems = cf_problems_new ();
+        if (rc == CF_ECONFLICT)
+            cf_problems_add (problems, "request.id_reused",
+                             "request id %s was used before for another "
+                             "request; use a new id",
+                             request->id);
+        s_reply_error (&error, rc ? rc : CF_ECORRUPT, problems);
+        s_outbox_add (self, CF_OUTBOX_CLIENT, route, &error.base, request->id,
+                      false, false);
+        free (error.error);
+        free (error.message);
+        cf_problems_destroy (&problems);
+    }
+    free (stored);
+    return true;
+}
+
+void
+cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
+                   const uint8_t *data, size_t size)
+{
+    assert (self->batch);
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Request *request = NULL;
+    Cf__Reply *reply = cf_pb_new (&cf__reply__descriptor);
+    int rc = cf_wire_decode (&cf__request__descriptor, data, size,
+                             (void **)&request, problems);
+    if (rc == 0 && s_blank (request->id)) {
+        cf_problems_add (problems, "request.id",
+                         "every request needs an id (the client sets one)");
+        rc = CF_EINVAL;
+    }
+    if (rc) {
+        s_reply_error (reply, rc, problems);
+        s_outbox_add (self, CF_OUTBOX_CLIENT, route, &reply->base, NULL, false,
+                      false);
+        cf_log_notice ("request from %s refused: %s", who->name,
+                       reply->message);
+        goto out;
+    }
+    cf_pb_set_string (&reply->id, request->id);
+    bool mutates = s_mutates (request);
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, data, size);
+    if (mutates && s_replay (self, route, who, request, hash))
+        goto out;
+
+    rc = s_dispatch (self, who, request, reply, problems);
+    if (rc) {
+        //  Keep the request id; drop any half-built body
+        Cf__Reply *failed = cf_pb_new (&cf__reply__descriptor);
+        cf_pb_set_string (&failed->id, request->id);
+        cf_pb_free (&reply);
+        reply = failed;
+        s_reply_error (reply, rc, problems);
+    }
+    s_outbox_add (self, CF_OUTBOX_CLIENT, route, &reply->base, request->id,
+                  mutates, false);
+    if (mutates) {
+        s_item_t *item = zlistx_last (self->outbox);
+        if (cf_batch_put_reply (self->batch, who->key, request->id, hash,
+                                item->data, item->size) != 0)
+            cf_log_error ("request=%s: reply not stored", request->id);
+        char *key = NULL;
+        if (asprintf (&key, "%s%c%s", who->key, 1, request->id) < 0)
+            cf_mem_fail ();
+        zhashx_update (self->seen, key, item);
+        free (key);
+    }
+out:
+    cf_pb_free (&request);
+    cf_pb_free (&reply);
+    cf_problems_destroy (&problems);
+}
+
+//  ------------------------------------------------------------------------
+//  Worker results
+
+static void
+s_answer_worker (cf_engine_t *self, zframe_t *route, int rc,
+                 cf_problems_t *problems, bool depends)
+{
+    Cf__Reply reply = CF__REPLY__INIT;
+    if (rc)
+        s_reply_error (&reply, rc, problems);
+    Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
+    message.body_case = CF__DAEMON_MESSAGE__BODY_REPLY;
+    message.reply = &reply;
+    s_outbox_add (self, CF_OUTBOX_WORKER, route, &message.base, NULL, depends,
+                  false);
+    if (reply.error != protobuf_c_empty_string)
+        free (reply.error);
+    if (reply.message != protobuf_c_empty_string)
+        free (reply.message);
+}
+
+//  Applies a result to its job; returns the answer's code
+static int
+s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
+                const Cf__JobResult *result, Cf__Job *job,
+                cf_problems_t *problems)
+{
+    if (job->status != CF__JOB_STATUS__JOB_STATUS_LEASED ||
+        job->lease != result->lease) {
+        cf_problems_add (problems, "job.lease",
+                         "lease %" PRIu64 " is not the current lease of job "
+                         "%" PRIu64 " (expired or already reported)",
+                         result->lease, job->id);
+        return CF_EGUARD;
+    }
+    if (!s_blank (result->error))
+        return s_job_failed (self, job, result->error);
+
+    Cf__Case *record = NULL;
+    int rc = s_case_take (self, job->case_id, &record);
+    if (rc)
+        return rc;
+    if (record->state != job->state) {
+        cf_problems_add (
+            problems, "job.obsolete",
+            "case %s has moved on to %s; the %s job is dropped", job->case_id,
+            cf_fsm_state_name ((cf_state_t)record->state), job->stage);
+        s_case_keep (self, record);
+        rc = s_job_done (self, job);
+        return rc ? rc : CF_EGUARD;
+    }
+    if (s_blank (result->event)) {
+        s_case_keep (self, record);
+        return s_job_done (self, job);
+    }
+    cf_event_t event;
+    if (cf_fsm_event_from_name (result->event, &event) != 0) {
+        s_case_keep (self, record);
+        cf_problems_add (problems, "result.event", "unknown event '%s'",
+                         result->event);
+        char *why = cf_problems_join (problems);
+        rc = s_job_failed (self, job, why);
+        free (why);
+        return rc ? rc : CF_EINVAL;
+    }
+    rc = s_fire (self, &record, event, worker, result->data, job, problems);
+    s_case_keep (self, record);
+    if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION ||
+        rc == CF_EINVAL) {
+        s_record_refusal (self, job->case_id, result->event, worker,
+                          result->data, rc, problems);
+        char *why = cf_problems_join (problems);
+        int put = s_job_failed (self, job, why);
+        free (why);
+        return put ? put : rc;
+    }
+    if (rc)
+        return rc;
+    return s_job_done (self, job);
+}
+
+void
+cf_engine_result (cf_engine_t *self, zframe_t *route,
+                  const Cf__Principal *worker, const Cf__JobResult *result)
+{
+    assert (self->batch);
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Job *job = NULL;
+    int rc = 0;
+    if (worker->role != CF__ROLE__ROLE_WORKER)
+        rc = s_forbidden (problems, worker, "report job results");
+    else {
+        rc = cf_store_get_job (self->store, result->job, &job);
+        if (rc == CF_ENOTFOUND)
+            cf_problems_add (problems, "job.unknown", "no job %" PRIu64,
+                             result->job);
+    }
+    if (rc == 0)
+        rc = s_apply_result (self, worker, result, job, problems);
+    //  A result for a finished job is a duplicate: refused, like a stale one
+    if (rc == CF_ENOTFOUND)
+        rc = CF_EGUARD;
+    if (job)
+        cf_log_info ("job=%" PRIu64 " case=%s stage=%s worker=%s event=%s%s%s",
+                     job->id, job->case_id, job->stage, worker->name,
+                     s_blank (result->event) ? "-" : result->event,
+                     rc ? " refused: " : "", rc ? cf_strerror (rc) : "");
+    s_answer_worker (self, route, rc, problems, true);
+    cf_pb_free (&job);
+    cf_problems_destroy (&problems);
+}
+
+//  ------------------------------------------------------------------------
+//  Timers
+
+static void
+s_tick_case (cf_engine_t *self, const char *case_id)
+{
+    if (zhashx_lookup (self->stuck, case_id))
+        return;
+    Cf__Case *record = NULL;
+    if (s_case_take (self, case_id, &record) != 0)
+        return;
+    if (record->deadline_at == 0 || record->deadline_at > self->now) {
+        s_case_keep (self, record);
+        return;
+    }
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_REASON;
+    data.reason = "the applicant's deadline passed";
+    const char *state = cf_fsm_state_name ((cf_state_t)record->state);
+    int rc = s_fire (self, &record, CF_EVENT_DEADLINE_PASSED, &s_system, &data,
+                     NULL, problems);
+    if (rc) {
+        char *why = cf_problems_join (problems);
+        cf_log_error ("case=%s state=%s: deadline did not fire: %s", case_id,
+                      state, why);
+        free (why);
+        zhashx_insert (self->stuck, case_id, (void *)1);
+    }
+    s_case_keep (self, record);
+    cf_problems_destroy (&problems);
+}
+
+static void
+s_tick_job (cf_engine_t *self, uint64_t id)
+{
+    Cf__Job *job = NULL;
+    if (cf_store_get_job (self->store, id, &job) != 0)
+        return;
+    if (job->status == CF__JOB_STATUS__JOB_STATUS_READY && job->due_at > 0 &&
+        job->due_at <= self->now) {
+        job->due_at = 0;
+        if (s_job_put (self, job) == 0) {
+            zlistx_add_end (self->ready, job);
+            job = NULL;
+        }
+    } else if (job->status == CF__JOB_STATUS__JOB_STATUS_LEASED &&
+               job->due_at <= self->now) {
+        char why[160];
+        snprintf (why, sizeof why, "lease %" PRIu64 " held by %s ran out",
+                  job->lease, job->worker);
+        if (s_job_failed (self, job, why) != 0)
+            cf_log_error ("job=%" PRIu64 ": expiry not recorded", id);
+    }
+    cf_pb_free (&job);
+}
+
+void
+cf_engine_tick (cf_engine_t *self)
+{
+    assert (self->batch);
+    cf_store_deadline_t *due = NULL;
+    size_t count = 0;
+    if (cf_store_due (self->store, self->now, S_DUE_MAX, &due, &count) != 0) {
+        cf_log_error ("engine: cannot read due deadlines");
+        return;
+    }
+    for (size_t index = 0; index < count; index++)
+        if (due[index].kind == CF_STORE_DEADLINE_CASE)
+            s_tick_case (self, due[index].id);
+        else
+            s_tick_job (self, strtoull (due[index].id, NULL, 10));
+    cf_store_deadlines_free (&due, count);
+}
+
+//  ------------------------------------------------------------------------
+//  Leasing
+
+static bool
+s_serves (char **stages, size_t count, const char *stage)
+{
+    if (count == 0)
+        return true;
+    for (size_t index = 0; index < count; index++)
+        if (strcmp (stages[index], stage) == 0)
+            return true;
+    return false;
+}
+
+int
+cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
+                 char **stages, size_t count)
+{
+    assert (self->batch);
+    Cf__Job *job = zlistx_first (self->ready);
+    while (job) {
+        Cf__Job *next = zlistx_next (self->ready);
+        if (!s_serves (stages, count, job->stage)) {
+            job = next;
+            continue;
+        }
+        Cf__Case *record = NULL;
+        if (s_case_take (self, job->case_id, &record) != 0)
+            record = NULL;
+        if (!record || record->state != job->state) {
+            //  The case moved on (or is gone): this work is obsolete
+            cf_log_info ("job=%" PRIu64 " case=%s stage=%s obsolete, dropped",
+                         job->id, job->case_id, job->stage);
+            if (record)
+                s_case_keep (self, record);
+            if (cf_batch_delete_job (self->batch, job->id) == 0) {
+                s_active_release (self, job);
+                s_ready_remove (self, job->id);
+            }
+            job = zlistx_first (self->ready);
+            continue;
+        }
+        uint64_t lease = 0;
+        int rc =
+            cf_store_next_id (self->store, self->batch, "next_lease", &lease);
+        if (rc) {
+            s_case_keep (self, record);
+            return rc;
+        }
+        Cf__Job *leased = cf_pb_dup (&job->base);
+        leased->status = CF__JOB_STATUS__JOB_STATUS_LEASED;
+        leased->attempts++;
+        leased->lease = lease;
+        leased->due_at = self->now + self->config.lease_ms;
+        cf_pb_set_string (&leased->worker, worker);
+        rc = s_job_put (self, leased);
+        if (rc == 0) {
+            Cf__JobOffer offer = CF__JOB_OFFER__INIT;
+            offer.job = leased;
+            offer.record = record;
+            Cf__Staff **staff = NULL;
+            size_t staff_count = 0;
+            if (cf_store_list_staff (self->store, &staff, &staff_count) == 0) {
+                offer.staff = staff;
+                offer.n_staff = staff_count;
+            }
+            offer.scheme.data = (uint8_t *)self->scheme_text;
+            offer.scheme.len = strlen (self->scheme_text);
+            Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
+            message.body_case = CF__DAEMON_MESSAGE__BODY_OFFER;
+            message.offer = &offer;
+            s_outbox_add (self, CF_OUTBOX_WORKER, route, &message.base, NULL,
+                          true, true);
+            cf_store_staff_free (&staff, staff_count);
+            cf_log_info ("job=%" PRIu64 " case=%s stage=%s leased to %s "
+                         "(attempt %u)",
+                         leased->id, leased->case_id, leased->stage, worker,
+                         leased->attempts);
+            s_ready_remove (self, job->id);
+        }
+        cf_pb_free (&leased);
+        s_case_keep (self, record);
+        return rc;
+    }
+    return CF_ENOTFOUND;
+}
+
+//  ------------------------------------------------------------------------
+//  Rounds
+
+static void
+s_round_drop (cf_engine_t *self)
+{
+    cf_batch_destroy (&self->batch);
+    for (Cf__Case *record = zhashx_first (self->cases); record;
+         record = zhashx_next (self->cases))
+        cf_pb_free (&record);
+    zhashx_purge (self->cases);
+    zhashx_purge (self->seen);
+}
+
+void
+cf_engine_begin (cf_engine_t *self, int64_t now)
+{
+    s_round_drop (self);
+    zlistx_purge (self->outbox);
+    self->poisoned = 0;
+    self->identities_changed = false;
+    self->now = now;
+    self->batch = cf_batch_new ();
+}
+
+//  Turns the round's replies into STATUS_UNAVAILABLE and drops its offers
+static void
+s_round_failed (cf_engine_t *self, int rc)
+{
+    zlistx_t *kept = zlistx_new ();
+    zlistx_set_destructor (kept, s_item_destroy);
+    s_item_t *item;
+    while ((item = zlistx_detach (self->outbox, NULL))) {
+        if (item->offer) {
+            s_item_destroy ((void **)&item);
+            continue;
+        }
+        if (item->depends) {
+            Cf__Reply reply = CF__REPLY__INIT;
+            reply.id = item->request_id ? item->request_id : "";
+            reply.status = CF__STATUS__STATUS_UNAVAILABLE;
+            reply.error = (char *)cf_errname (rc);
+            reply.message = "the daemon could not store this change; nothing "
+                            "was applied. Try again; if it persists, the "
+                            "operator must check the disk";
+            Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
+            message.body_case = CF__DAEMON_MESSAGE__BODY_REPLY;
+            message.reply = &reply;
+            free (item->data);
+            item->data = cf_pb_pack (
+                item->kind == CF_OUTBOX_CLIENT ? &reply.base : &message.base,
+                &item->size);
+        }
+        zlistx_add_end (kept, item);
+    }
+    zlistx_destroy (&self->outbox);
+    self->outbox = kept;
+}
+
+int
+cf_engine_commit (cf_engine_t *self)
+{
+    assert (self->batch);
+    int rc = self->poisoned;
+    if (rc == 0 && cf_batch_size (self->batch) > 0) {
+        rc = cf_store_commit (self->store, self->batch, NULL, NULL);
+        if (rc == CF_ESTOREFULL) {
+            size_t size = cf_store_map_size (self->store) * 2;
+            cf_log_warn ("store map full: growing it to %zu MiB",
+                         size / (1024 * 1024));
+            if (cf_store_grow (self->store, size) == 0)
+                rc = cf_store_commit (self->store, self->batch, NULL, NULL);
+        }
+    }
+    if (rc) {
+        cf_log_error ("round of %zu changes not committed: %s",
+                      cf_batch_size (self->batch), cf_strerror (rc));
+        s_round_failed (self, rc);
+        s_round_drop (self);
+        s_view_rebuild (self);
+        return rc;
+    }
+    for (size_t index = 0; index < cf_batch_event_count (self->batch);
+         index++) {
+        const Cf__Event *event = cf_batch_event (self->batch, index);
+        if (event->seq > self->last_seq)
+            self->last_seq = event->seq;
+    }
+    return 0;
+}
+
+size_t
+cf_engine_outbox_size (cf_engine_t *self)
+{
+    return zlistx_size (self->outbox);
+}
+
+cf_outbox_kind_t
+cf_engine_outbox_item (cf_engine_t *self, size_t index, zframe_t **route,
+                       const uint8_t **data, size_t *size)
+{
+    s_item_t *item = zlistx_first (self->outbox);
+    for (size_t skip = 0; skip < index && item; skip++)
+        item = zlistx_next (self->outbox);
+    assert (item);
+    *route = item->route;
+    *data = item->data;
+    *size = item->size;
+    return item->kind;
+}
+
+size_t
+cf_engine_event_count (cf_engine_t *self)
+{
+    return self->batch ? cf_batch_event_count (self->batch) : 0;
+}
+
+const Cf__Event *
+cf_engine_event (cf_engine_t *self, size_t index)
+{
+    return cf_batch_event (self->batch, index);
+}
+
+int64_t
+cf_engine_next_due (cf_engine_t *self)
+{
+    int64_t due = 0;
+    char kind = 0;
+    char *id = NULL;
+    int rc = cf_store_next_deadline (self->store, &due, &kind, &id);
+    bool stuck = rc == 0 && kind == CF_STORE_DEADLINE_CASE &&
+                 zhashx_lookup (self->stuck, id);
+    free (id);
+    if (rc)
+        return INT64_MAX;
+    //  A deadline that would not fire must not spin the loop
+    return stuck ? self->now + 1000 : due;
+}
+
+size_t
+cf_engine_ready (cf_engine_t *self)
+{
+    return zlistx_size (self->ready);
+}
+
+uint64_t
+cf_engine_last_seq (cf_engine_t *self)
+{
+    return self->last_seq;
+}
+
+bool
+cf_engine_identities_changed (cf_engine_t *self)
+{
+    return self->identities_changed;
+}
+
+cf_engine_t *
+cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
+               const char *scheme_text, const cf_engine_config_t *config)
+{
+    assert (store && scheme && scheme_text && config);
+    if (sodium_init () < 0)
+        return NULL;
+    cf_engine_t *self = calloc (1, sizeof (cf_engine_t));
+    if (!self)
+        cf_mem_fail ();
+    self->store = store;
+    self->scheme = scheme;
+    self->scheme_text = scheme_text;
+    self->config = *config;
+    if (self->config.page_max == 0)
+        self->config.page_max = 100;
+    self->cases = zhashx_new ();
+    self->seen = zhashx_new ();
+    self->outbox = zlistx_new ();
+    zlistx_set_destructor (self->outbox, s_item_destroy);
+    self->ready = zlistx_new ();
+    zlistx_set_destructor (self->ready, s_job_destroy);
+    self->active = zhashx_new ();
+    self->stuck = zhashx_new ();
+    s_view_rebuild (self);
+    return self;
+}
+
+void
+cf_engine_destroy (cf_engine_t **self_p)
+{
+    assert (self_p);
+    cf_engine_t *self = *self_p;
+    if (self) {
+        s_round_drop (self);
+        zhashx_destroy (&self->cases);
+        zhashx_destroy (&self->seen);
+        zlistx_destroy (&self->outbox);
+        zlistx_destroy (&self->ready);
+        zhashx_destroy (&self->active);
+        zhashx_destroy (&self->stuck);
+        free (self);
+        *self_p = NULL;
+    }
+}

@@ -1,0 +1,167 @@
+/*  =========================================================================
+    certflowd - the certflow daemon
+
+    certflowd [options] [run]      serve until SIGTERM or SIGINT
+    certflowd [options] init       create keys and the first admin certificate
+    certflowd [options] verify     check the store's chain and indexes
+    =========================================================================
+*/
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cf_config.h"
+#include "cf_daemon.h"
+#include "cf_identity.h"
+#include "cf_log.h"
+#include "cf_store.h"
+
+static const cf_setting_t s_settings[] = {
+    {"config", NULL, "CERTFLOW_CONFIG", NULL, "ZPL config file", false},
+    {"data", "data", "CERTFLOW_DATA", "./data", "data directory", false},
+    {"scheme", "scheme", "CERTFLOW_SCHEME", "",
+     "scheme file (empty: the built-in default)", false},
+    {"map-size", "map_size", NULL, "64M", "initial store map size", false},
+    {"client-endpoint", "endpoints/client", "CERTFLOW_CLIENT_ENDPOINT",
+     "tcp://127.0.0.1:5580", "client API", false},
+    {"worker-endpoint", "endpoints/worker", "CERTFLOW_WORKER_ENDPOINT",
+     "tcp://127.0.0.1:5581", "worker API", false},
+    {"feed-endpoint", "endpoints/feed", "CERTFLOW_FEED_ENDPOINT",
+     "tcp://127.0.0.1:5582", "event feed", false},
+    {"lease-ms", "jobs/lease_ms", NULL, "30000", "job lease", false},
+    {"max-attempts", "jobs/max_attempts", NULL, "5",
+     "offers before a job is parked as an incident", false},
+    {"backoff-ms", "jobs/backoff_ms", NULL, "1000", "first retry delay", false},
+    {"heartbeat-ms", "heartbeat_ms", NULL, "1000", "heartbeat interval", false},
+    {"verbose", "verbose", NULL, NULL, "debug logging", true},
+    {"help", NULL, NULL, NULL, "this help", true},
+    {NULL, NULL, NULL, NULL, NULL, false},
+};
+
+static const char *s_synopsis =
+    "[run | init | verify]\n"
+    "  run     serve clients and workers until SIGTERM or SIGINT (default)\n"
+    "  init    create the daemon keys and DATA/admin.cert\n"
+    "  verify  check the event chain and every index of the store";
+
+static int
+s_fail (cf_problems_t *problems, int code)
+{
+    for (size_t index = 0; index < cf_problems_size (problems); index++)
+        fprintf (stderr, "certflowd: %s\n",
+                 cf_problems_message (problems, index));
+    return code;
+}
+
+static int
+s_init (const char *data, cf_problems_t *problems)
+{
+    if (cf_identity_init (data, problems) != 0)
+        return s_fail (problems, 1);
+    printf ("initialized %s\n  daemon public certificate: %s/keys/daemon.cert "
+            "(give it to clients and workers)\n  admin certificate: "
+            "%s/admin.cert (keep it secret)\n",
+            data, data, data);
+    return 0;
+}
+
+static int
+s_verify (const char *data, cf_problems_t *problems)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/store", data);
+    cf_store_t *store = NULL;
+    int rc = cf_store_open (path, 0, &store);
+    if (rc) {
+        fprintf (stderr, "certflowd: cannot open %s: %s\n", path,
+                 cf_strerror (rc));
+        return 1;
+    }
+    uint64_t last = 0;
+    rc = cf_store_verify (store, problems);
+    if (cf_store_last_seq (store, &last) != 0)
+        last = 0;
+    cf_store_destroy (&store);
+    if (rc)
+        return s_fail (problems, 1);
+    printf ("store %s verified: %llu events chained, indexes agree\n", path,
+            (unsigned long long)last);
+    return 0;
+}
+
+static int
+s_number (cf_config_t *config, const char *name, int64_t min, int64_t max,
+          int64_t *value, cf_problems_t *problems)
+{
+    return cf_config_number (config, name, min, max, value, problems);
+}
+
+int
+main (int argc, char **argv)
+{
+    cf_daemon_signals ();
+    cf_config_t *config = cf_config_new ("certflowd", s_settings);
+    cf_problems_t *problems = cf_problems_new ();
+    int rest = argc, rc = 0;
+    int64_t map_size, lease, attempts, backoff, beat;
+    const char *command = "run";
+    if (cf_config_parse_args (config, argc, argv, &rest, problems) != 0)
+        rc = 2;
+    else if (cf_config_flag (config, "help")) {
+        cf_config_usage (config, stdout, s_synopsis);
+        goto out;
+    }
+    if (rc == 0 && rest < argc)
+        command = argv[rest];
+    if (rc == 0 && cf_config_get (config, "config") &&
+        cf_config_load (config, cf_config_get (config, "config"), problems) !=
+            0)
+        rc = 2;
+    if (rc == 0 &&
+        (s_number (config, "map-size", 1 << 20, (int64_t)1 << 40, &map_size,
+                   problems) ||
+         s_number (config, "lease-ms", 100, 86400000, &lease, problems) ||
+         s_number (config, "max-attempts", 1, 100, &attempts, problems) ||
+         s_number (config, "backoff-ms", 1, 3600000, &backoff, problems) ||
+         s_number (config, "heartbeat-ms", 50, 60000, &beat, problems)))
+        rc = 2;
+    if (rc) {
+        s_fail (problems, rc);
+        fprintf (stderr, "certflowd: see certflowd --help\n");
+        goto out;
+    }
+    cf_log_set_verbose (cf_config_flag (config, "verbose"));
+    zsys_set_logident ("certflowd");
+    const char *data = cf_config_get (config, "data");
+    if (strcmp (command, "init") == 0)
+        rc = s_init (data, problems);
+    else if (strcmp (command, "verify") == 0)
+        rc = s_verify (data, problems);
+    else if (strcmp (command, "run") == 0) {
+        cf_daemon_config_t settings = {
+            .data_dir = data,
+            .scheme_path = cf_config_get (config, "scheme"),
+            .map_size = (size_t)map_size,
+            .client_endpoint = cf_config_get (config, "client-endpoint"),
+            .worker_endpoint = cf_config_get (config, "worker-endpoint"),
+            .feed_endpoint = cf_config_get (config, "feed-endpoint"),
+            .lease_ms = lease,
+            .max_attempts = (uint32_t)attempts,
+            .backoff_ms = backoff,
+            .heartbeat_ms = beat,
+        };
+        cf_daemon_t *daemon = cf_daemon_new (&settings, problems);
+        rc = daemon ? cf_daemon_run (daemon) : s_fail (problems, 1);
+        cf_daemon_destroy (&daemon);
+    } else {
+        fprintf (stderr,
+                 "certflowd: unknown command '%s'; see certflowd "
+                 "--help\n",
+                 command);
+        rc = 2;
+    }
+out:
+    cf_problems_destroy (&problems);
+    cf_config_destroy (&config);
+    return rc;
+}

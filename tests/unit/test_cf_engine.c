@@ -1,0 +1,703 @@
+/*  Unit tests for cf_engine: rounds over a real store in a temporary
+    directory, with requests and results built here. Covers deduplication,
+    recorded refusals, the organization wall, leases (expiry, backoff,
+    parking, retry), deadlines and a commit that fails.  */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cf_date.h"
+#include "cf_engine.h"
+#include "cf_fsm.h"
+#include "cf_json.h"
+#include "cf_pb.h"
+#include "cf_scheme.h"
+#include "cf_store.h"
+#include "cf_wire.h"
+
+#define S_DAY_MS (86400LL * 1000)
+
+typedef struct {
+    char dir[64];                  //  Temporary store directory
+    cf_store_t *store;             //  The store under test
+    cf_scheme_t *scheme;           //  Default scheme
+    cf_engine_t *engine;           //  The engine under test
+    zframe_t *route;               //  A client's routing id
+    int64_t now;                   //  Clock of the test
+    Cf__Application *application;  //  examples/application.json
+    int sequence;                  //  Request ids
+} s_fixture_t;
+
+static Cf__Principal s_applicant_a = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-A",
+    .name = "alice", .org = "ORG-A", .role = CF__ROLE__ROLE_APPLICANT};
+static Cf__Principal s_applicant_b = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-B",
+    .name = "bob", .org = "ORG-B", .role = CF__ROLE__ROLE_APPLICANT};
+static Cf__Principal s_worker = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-W",
+    .name = "worker-1", .org = "", .role = CF__ROLE__ROLE_WORKER};
+static Cf__Principal s_admin = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-ADMIN",
+    .name = "admin", .org = "", .role = CF__ROLE__ROLE_ADMIN};
+
+static void
+s_engine_open (s_fixture_t *self, uint32_t max_attempts)
+{
+    cf_engine_config_t config = {.lease_ms = 30000,
+                                 .max_attempts = max_attempts,
+                                 .backoff_ms = 1000,
+                                 .certs_dir = self->dir,
+                                 .page_max = 100};
+    self->engine = cf_engine_new (self->store, self->scheme,
+                                  cf_scheme_default_text (), &config);
+    assert_non_null (self->engine);
+}
+
+static int
+s_setup (void **state)
+{
+    s_fixture_t *self = calloc (1, sizeof (s_fixture_t));
+    strcpy (self->dir, "/tmp/cf-engine-XXXXXX");
+    assert_non_null (mkdtemp (self->dir));
+    assert_int_equal (cf_store_open (self->dir, 0, &self->store), 0);
+    assert_int_equal (cf_scheme_default (&self->scheme), 0);
+    s_engine_open (self, 3);
+    self->route = zframe_new ("client-1", 8);
+    cf_day_t today;
+    assert_int_equal (cf_date_parse ("2026-11-23", &today), 0);
+    self->now = cf_date_to_ms (today) + 10 * 3600 * 1000;
+    char *text = NULL;
+    size_t size = 0;
+    assert_int_equal (cf_json_load_file (CF_SOURCE_DIR
+                                         "/examples/application.json",
+                                         1 << 20, &text, &size, NULL),
+                      0);
+    assert_int_equal (
+        cf_json_application (text, size, &self->application, NULL), 0);
+    free (text);
+    *state = self;
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    s_fixture_t *self = *state;
+    cf_engine_destroy (&self->engine);
+    cf_store_destroy (&self->store);
+    cf_scheme_destroy (&self->scheme);
+    zframe_destroy (&self->route);
+    cf_pb_free (&self->application);
+    char command[128];
+    snprintf (command, sizeof command, "rm -rf %s", self->dir);
+    assert_int_equal (system (command), 0);
+    free (self);
+    return 0;
+}
+
+//  Runs one round holding request (id given or fresh) from who; returns
+//  the decoded reply (caller frees)
+static Cf__Reply *
+s_request (s_fixture_t *self, const Cf__Principal *who, Cf__Request *request)
+{
+    char id[32];
+    if (!request->id || !*request->id) {
+        snprintf (id, sizeof id, "req-%d", ++self->sequence);
+        request->id = id;
+    }
+    size_t size;
+    uint8_t *data = cf_pb_pack (&request->base, &size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, who, data, size);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (data);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 1);
+    zframe_t *route;
+    const uint8_t *reply_data;
+    size_t reply_size;
+    assert_int_equal (cf_engine_outbox_item (self->engine, 0, &route,
+                                             &reply_data, &reply_size),
+                      CF_OUTBOX_CLIENT);
+    assert_true (zframe_eq (route, self->route));
+    Cf__Reply *reply = NULL;
+    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, reply_data,
+                                      reply_size, (void **)&reply, NULL),
+                      0);
+    if (request->id == id)
+        request->id = NULL;
+    return reply;
+}
+
+static Cf__Reply *
+s_submit (s_fixture_t *self, const Cf__Principal *who)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
+    submit.application = self->application;
+    request.body_case = CF__REQUEST__BODY_SUBMIT;
+    request.submit = &submit;
+    return s_request (self, who, &request);
+}
+
+static Cf__Reply *
+s_status (s_fixture_t *self, const Cf__Principal *who, const char *case_id)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__CaseRef ref = CF__CASE_REF__INIT;
+    ref.case_id = (char *)case_id;
+    request.body_case = CF__REQUEST__BODY_STATUS;
+    request.status = &ref;
+    return s_request (self, who, &request);
+}
+
+static Cf__Reply *
+s_fire (s_fixture_t *self, const Cf__Principal *who, const char *case_id,
+        const char *event, Cf__EventData *data)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__FireRequest fire = CF__FIRE_REQUEST__INIT;
+    fire.case_id = (char *)case_id;
+    fire.event = (char *)event;
+    fire.data = data;
+    request.body_case = CF__REQUEST__BODY_FIRE;
+    request.fire = &fire;
+    return s_request (self, who, &request);
+}
+
+//  Leases a job in a round of its own; returns the offer (caller frees)
+static Cf__JobOffer *
+s_lease (s_fixture_t *self, const char *stage)
+{
+    char *stages[] = {(char *)stage};
+    cf_engine_begin (self->engine, self->now);
+    int rc = cf_engine_lease (self->engine, self->route, "worker-1", stages,
+                              stage ? 1 : 0);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    if (rc)
+        return NULL;
+    zframe_t *route;
+    const uint8_t *data;
+    size_t size;
+    assert_int_equal (
+        cf_engine_outbox_item (self->engine, 0, &route, &data, &size),
+        CF_OUTBOX_WORKER);
+    Cf__DaemonMessage *message = NULL;
+    assert_int_equal (cf_wire_decode (&cf__daemon_message__descriptor, data,
+                                      size, (void **)&message, NULL),
+                      0);
+    assert_int_equal (message->body_case, CF__DAEMON_MESSAGE__BODY_OFFER);
+    Cf__JobOffer *offer = message->offer;
+    message->offer = NULL;
+    message->body_case = CF__DAEMON_MESSAGE__BODY__NOT_SET;
+    cf_pb_free (&message);
+    return offer;
+}
+
+//  Reports a result for offer in a round; returns the reply's status
+static Cf__Status
+s_result (s_fixture_t *self, const Cf__JobOffer *offer, const char *event,
+          Cf__EventData *data, const char *error)
+{
+    Cf__JobResult result = CF__JOB_RESULT__INIT;
+    result.job = offer->job->id;
+    result.lease = offer->job->lease;
+    result.event = (char *)(event ? event : "");
+    result.data = data;
+    result.error = (char *)(error ? error : "");
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_result (self->engine, self->route, &s_worker, &result);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    zframe_t *route;
+    const uint8_t *reply_data;
+    size_t size;
+    assert_int_equal (
+        cf_engine_outbox_item (self->engine, 0, &route, &reply_data, &size),
+        CF_OUTBOX_WORKER);
+    Cf__DaemonMessage *message = NULL;
+    assert_int_equal (cf_wire_decode (&cf__daemon_message__descriptor,
+                                      reply_data, size, (void **)&message,
+                                      NULL),
+                      0);
+    Cf__Status status = message->reply->status;
+    cf_pb_free (&message);
+    return status;
+}
+
+static void
+s_tick (s_fixture_t *self)
+{
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_tick (self->engine);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+}
+
+static Cf__State
+s_state (s_fixture_t *self, const char *case_id)
+{
+    Cf__Case *record = NULL;
+    assert_int_equal (cf_store_get_case (self->store, case_id, &record), 0);
+    Cf__State state = record->state;
+    cf_pb_free (&record);
+    return state;
+}
+
+//  Submits as applicant A and returns the new case id (static buffer)
+static const char *
+s_new_case (s_fixture_t *self)
+{
+    static char id[64];
+    Cf__Reply *reply = s_submit (self, &s_applicant_a);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    snprintf (id, sizeof id, "%s", reply->record->id);
+    cf_pb_free (&reply);
+    return id;
+}
+
+//  ------------------------------------------------------------------------
+
+static void
+test_submit_creates_a_case_and_an_intake_job (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Reply *reply = s_submit (self, &s_applicant_a);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (reply->record->id, "CF-2026-000001");
+    assert_int_equal (reply->record->state, CF__STATE__STATE_SUBMITTED);
+    assert_string_equal (reply->record->org, "ORG-A");
+    assert_int_equal (reply->record->last_seq, 1);
+    cf_pb_free (&reply);
+    assert_int_equal (cf_engine_event_count (self->engine), 1);
+    assert_string_equal (cf_engine_event (self->engine, 0)->event, "submit");
+    assert_int_equal (cf_engine_last_seq (self->engine), 1);
+    assert_int_equal (cf_engine_ready (self->engine), 1);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_string_equal (offer->job->stage, "intake");
+    assert_string_equal (offer->record->id, "CF-2026-000001");
+    assert_int_equal (offer->job->attempts, 1);
+    assert_true (offer->scheme.len > 100);
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    assert_int_equal (s_state (self, "CF-2026-000001"),
+                      CF__STATE__STATE_DOCUMENT_REVIEW);
+    //  The same lease reported again is refused: exactly once
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_REFUSED);
+    cf_pb_free (&offer);
+    //  The next stage's job is ready
+    offer = s_lease (self, "review");
+    assert_non_null (offer);
+    cf_pb_free (&offer);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_a_retried_request_is_answered_from_the_stored_reply (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
+    submit.application = self->application;
+    request.body_case = CF__REQUEST__BODY_SUBMIT;
+    request.submit = &submit;
+    request.id = "same-id";
+    Cf__Reply *first = s_request (self, &s_applicant_a, &request);
+    Cf__Reply *second = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (first->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (second->record->id, first->record->id);
+    assert_int_equal (cf_engine_last_seq (self->engine), 1);
+    assert_int_equal (cf_engine_event_count (self->engine), 0);
+    //  The same id with another body is a conflict
+    self->application->employees++;
+    Cf__Reply *third = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (third->status, CF__STATUS__STATUS_CONFLICT);
+    //  Another principal's id space is its own
+    Cf__Reply *fourth = s_request (self, &s_applicant_b, &request);
+    assert_int_equal (fourth->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (fourth->record->id, "CF-2026-000002");
+    cf_pb_free (&first);
+    cf_pb_free (&second);
+    cf_pb_free (&third);
+    cf_pb_free (&fourth);
+}
+
+static void
+test_the_same_id_twice_in_one_round_applies_once (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
+    submit.application = self->application;
+    request.body_case = CF__REQUEST__BODY_SUBMIT;
+    request.submit = &submit;
+    request.id = "twice";
+    size_t size;
+    uint8_t *data = cf_pb_pack (&request.base, &size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, data, size);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, data, size);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (data);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 2);
+    assert_int_equal (cf_engine_event_count (self->engine), 1);
+    const uint8_t *one, *two;
+    size_t one_size, two_size;
+    zframe_t *route;
+    cf_engine_outbox_item (self->engine, 0, &route, &one, &one_size);
+    cf_engine_outbox_item (self->engine, 1, &route, &two, &two_size);
+    assert_int_equal (one_size, two_size);
+    assert_memory_equal (one, two, one_size);
+}
+
+static void
+test_another_organization_sees_nothing_and_is_recorded (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    Cf__Reply *reply = s_status (self, &s_applicant_b, id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    Cf__Reply *missing = s_status (self, &s_applicant_b, "CF-2026-999999");
+    assert_int_equal (missing->status, CF__STATUS__STATUS_NOT_FOUND);
+    //  The two answers say the same thing
+    assert_string_equal (reply->error, missing->error);
+    cf_pb_free (&reply);
+    cf_pb_free (&missing);
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_REASON;
+    data.reason = "not ours";
+    reply = s_fire (self, &s_applicant_b, id, "withdraw", &data);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_SUBMITTED);
+    //  Both attempts stand in the case's history, marked refused
+    Cf__Event **events = NULL;
+    size_t count = 0;
+    assert_int_equal (cf_store_case_history (self->store, id, &events, &count),
+                      0);
+    assert_int_equal (count, 3);
+    assert_string_equal (events[1]->event, "read");
+    assert_string_equal (events[1]->principal->org, "ORG-B");
+    assert_non_null (strstr (events[1]->refused, "CF_EFORBIDDEN"));
+    assert_string_equal (events[2]->event, "withdraw");
+    assert_true (*events[2]->refused);
+    assert_int_equal (events[2]->to, CF__STATE__STATE_SUBMITTED);
+    cf_store_events_free (&events, count);
+    //  Its own applicant sees it
+    reply = s_status (self, &s_applicant_a, id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+}
+
+static void
+test_refused_transitions_are_recorded_and_change_nothing (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    //  Signing a contract that does not exist yet
+    Cf__Reply *reply =
+        s_fire (self, &s_applicant_a, id, "contract_signed", NULL);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    assert_string_equal (reply->error, "CF_ENOTRANSITION");
+    cf_pb_free (&reply);
+    //  An event no one may fire by hand
+    reply = s_fire (self, &s_applicant_a, id, "intake_passed", NULL);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    //  An unknown event name is a bad request, not recorded
+    reply = s_fire (self, &s_applicant_a, id, "approve_please", NULL);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_non_null (strstr (reply->message, "approve_please"));
+    cf_pb_free (&reply);
+    Cf__Case *record = NULL;
+    assert_int_equal (cf_store_get_case (self->store, id, &record), 0);
+    assert_int_equal (record->state, CF__STATE__STATE_SUBMITTED);
+    assert_int_equal (record->events, 3);
+    cf_pb_free (&record);
+}
+
+static void
+test_bad_frames_get_error_replies (void **state)
+{
+    s_fixture_t *self = *state;
+    const uint8_t garbage[] = {0xff, 0xff, 0xff, 0x01};
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, garbage,
+                       sizeof garbage);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    zframe_t *route;
+    const uint8_t *data;
+    size_t size;
+    cf_engine_outbox_item (self->engine, 0, &route, &data, &size);
+    Cf__Reply *reply = NULL;
+    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, data, size,
+                                      (void **)&reply, NULL),
+                      0);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_string_equal (reply->error, "CF_EDECODE");
+    cf_pb_free (&reply);
+    //  A request with no command
+    Cf__Request request = CF__REQUEST__INIT;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    cf_pb_free (&reply);
+    //  Ping still works after them
+    request.body_case = CF__REQUEST__BODY_PING;
+    request.ping = true;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+}
+
+static void
+test_expired_leases_back_off_then_park_then_retry (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    uint64_t job = offer->job->id;
+    cf_pb_free (&offer);
+    //  Lease runs out: the job waits for its backoff, then is offered again
+    self->now += 30001;
+    s_tick (self);
+    assert_null (s_lease (self, "intake"));
+    self->now += 1000;
+    s_tick (self);
+    offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_int_equal (offer->job->attempts, 2);
+    //  A worker failure counts as an attempt too (backoff doubles)
+    assert_int_equal (s_result (self, offer, NULL, NULL, "scheme unreadable"),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    self->now += 1999;
+    s_tick (self);
+    assert_null (s_lease (self, "intake"));
+    self->now += 1;
+    s_tick (self);
+    offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_int_equal (offer->job->attempts, 3);
+    assert_int_equal (s_result (self, offer, NULL, NULL, "still failing"),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    //  Three attempts: parked as an incident
+    Cf__Request request = CF__REQUEST__INIT;
+    request.body_case = CF__REQUEST__BODY_INCIDENTS;
+    request.incidents = true;
+    Cf__Reply *reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->jobs->n_jobs, 1);
+    assert_int_equal (reply->jobs->jobs[0]->id, job);
+    assert_string_equal (reply->jobs->jobs[0]->last_error, "still failing");
+    cf_pb_free (&reply);
+    self->now += 3600 * 1000;
+    s_tick (self);
+    assert_null (s_lease (self, "intake"));
+    //  An applicant may not retry; the admin may
+    Cf__JobRef ref = CF__JOB_REF__INIT;
+    ref.job = job;
+    request.body_case = CF__REQUEST__BODY_RETRY;
+    request.retry = &ref;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_int_equal (offer->job->attempts, 1);
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_DOCUMENT_REVIEW);
+}
+
+static void
+test_restart_rebuilds_the_view_from_the_store (void **state)
+{
+    s_fixture_t *self = *state;
+    s_new_case (self);
+    s_new_case (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    //  A new engine over the same store: one job ready, one leased
+    cf_engine_destroy (&self->engine);
+    s_engine_open (self, 3);
+    assert_int_equal (cf_engine_ready (self->engine), 1);
+    assert_int_equal (cf_engine_last_seq (self->engine), 2);
+    //  The lease taken before the restart is still honoured
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    assert_true (cf_engine_next_due (self->engine) == INT64_MAX ||
+                 cf_engine_next_due (self->engine) > self->now);
+}
+
+static void
+test_deadlines_fire_as_events (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    Cf__FindingList list = CF__FINDING_LIST__INIT;
+    Cf__Finding finding = CF__FINDING__INIT;
+    Cf__Finding *findings[] = {&finding};
+    finding.item = "M07";
+    finding.reason = "organization chart missing";
+    list.n_findings = 1;
+    list.findings = findings;
+    data.body_case = CF__EVENT_DATA__BODY_FINDINGS;
+    data.findings = &list;
+    assert_int_equal (s_result (self, offer, "intake_incomplete", &data, NULL),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    assert_int_equal (s_state (self, id),
+                      CF__STATE__STATE_SUPPLEMENT_REQUESTED);
+    int64_t due = cf_engine_next_due (self->engine);
+    assert_int_equal (due, self->now + 30 * S_DAY_MS);
+    self->now = due - 1;
+    s_tick (self);
+    assert_int_equal (s_state (self, id),
+                      CF__STATE__STATE_SUPPLEMENT_REQUESTED);
+    self->now = due;
+    s_tick (self);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_CLOSED);
+    assert_int_equal (cf_engine_event_count (self->engine), 1);
+    const Cf__Event *event = cf_engine_event (self->engine, 0);
+    assert_string_equal (event->event, "deadline_passed");
+    assert_int_equal (event->principal->role, CF__ROLE__ROLE_SYSTEM);
+    assert_int_equal (cf_engine_next_due (self->engine), INT64_MAX);
+}
+
+static void
+test_a_failed_commit_applies_nothing_and_says_so (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    cf_store_inject (self->store, CF_STORE_FAULT_EIO_AT_COMMIT, 0);
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_REASON;
+    data.reason = "changed our mind";
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__FireRequest fire = CF__FIRE_REQUEST__INIT;
+    fire.case_id = (char *)id;
+    fire.event = "withdraw";
+    fire.data = &data;
+    request.body_case = CF__REQUEST__BODY_FIRE;
+    request.fire = &fire;
+    request.id = "withdraw-1";
+    size_t size;
+    uint8_t *bytes = cf_pb_pack (&request.base, &size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, bytes, size);
+    assert_int_equal (cf_engine_commit (self->engine), CF_EIO);
+    zframe_t *route;
+    const uint8_t *reply_data;
+    size_t reply_size;
+    cf_engine_outbox_item (self->engine, 0, &route, &reply_data, &reply_size);
+    Cf__Reply *reply = NULL;
+    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, reply_data,
+                                      reply_size, (void **)&reply, NULL),
+                      0);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_UNAVAILABLE);
+    assert_string_equal (reply->id, "withdraw-1");
+    cf_pb_free (&reply);
+    assert_int_equal (cf_engine_event_count (self->engine), 0);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_SUBMITTED);
+    assert_int_equal (cf_engine_ready (self->engine), 1);
+    //  The client's retry with the same id is applied, once
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, bytes, size);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (bytes);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_WITHDRAWN);
+    //  Map full at commit: the engine grows the map and commits
+    size_t before = cf_store_map_size (self->store);
+    cf_store_inject (self->store, CF_STORE_FAULT_MAP_FULL_AT_COMMIT, 0);
+    Cf__Reply *second = s_submit (self, &s_applicant_a);
+    assert_int_equal (second->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&second);
+    assert_true (cf_store_map_size (self->store) > before);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_lists_page_and_applicants_see_their_own (void **state)
+{
+    s_fixture_t *self = *state;
+    for (int index = 0; index < 5; index++)
+        cf_pb_free ((Cf__Reply *[]){s_submit (self, &s_applicant_a)});
+    cf_pb_free ((Cf__Reply *[]){s_submit (self, &s_applicant_b)});
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__ListRequest list = CF__LIST_REQUEST__INIT;
+    list.limit = 2;
+    request.body_case = CF__REQUEST__BODY_LIST;
+    request.list = &list;
+    size_t seen = 0;
+    char after[64] = "";
+    do {
+        list.after = after;
+        Cf__Reply *reply = s_request (self, &s_admin, &request);
+        assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+        seen += reply->page->n_cases;
+        snprintf (after, sizeof after, "%s", reply->page->next);
+        cf_pb_free (&reply);
+    } while (*after);
+    assert_int_equal (seen, 6);
+    //  Applicant B asking for A's organization gets only its own
+    list.org = "ORG-A";
+    list.limit = 100;
+    list.after = "";
+    Cf__Reply *reply = s_request (self, &s_applicant_b, &request);
+    assert_int_equal (reply->page->n_cases, 1);
+    assert_string_equal (reply->page->cases[0]->org, "ORG-B");
+    cf_pb_free (&reply);
+    //  Events since 0 for B: only B's case
+    Cf__EventsSince since = CF__EVENTS_SINCE__INIT;
+    request.body_case = CF__REQUEST__BODY_EVENTS;
+    request.events = &since;
+    reply = s_request (self, &s_applicant_b, &request);
+    assert_int_equal (reply->events->n_events, 1);
+    assert_int_equal (reply->events->last_seq, 6);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->events->n_events, 6);
+    cf_pb_free (&reply);
+    //  A worker may not read the case list
+    request.body_case = CF__REQUEST__BODY_LIST;
+    reply = s_request (self, &s_worker, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+}
+
+int
+main (void)
+{
+#define TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
+    const struct CMUnitTest tests[] = {
+        TEST (test_submit_creates_a_case_and_an_intake_job),
+        TEST (test_a_retried_request_is_answered_from_the_stored_reply),
+        TEST (test_the_same_id_twice_in_one_round_applies_once),
+        TEST (test_another_organization_sees_nothing_and_is_recorded),
+        TEST (test_refused_transitions_are_recorded_and_change_nothing),
+        TEST (test_bad_frames_get_error_replies),
+        TEST (test_expired_leases_back_off_then_park_then_retry),
+        TEST (test_restart_rebuilds_the_view_from_the_store),
+        TEST (test_deadlines_fire_as_events),
+        TEST (test_a_failed_commit_applies_nothing_and_says_so),
+        TEST (test_lists_page_and_applicants_see_their_own),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
