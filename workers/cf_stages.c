@@ -1,0 +1,168 @@
+/*  =========================================================================
+    cf_stages - the stage table and what the stage files share
+    =========================================================================
+*/
+
+#include "cf_stages.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cf_mem.h"
+#include "cf_pb.h"
+
+//  The stages in lifecycle order: the one place their names are spelled
+// clang-format off
+static const cf_stage_t s_stages[] = {
+    {"intake",    cf_stage_intake,    "are the materials complete and the applicant eligible?"},
+    {"review",    cf_stage_review,    "the document review checklist over the materials"},
+    {"contract",  cf_stage_contract,  "audit time, fee and contract number"},
+    {"planning",  cf_stage_planning,  "audit dates and an impartial, competent team"},
+    {"scoring",   cf_stage_scoring,   "score the audit's sheet and write the score report"},
+    {"committee", cf_stage_committee, "form the decision committee, then count its votes"},
+    {"issuance",  cf_stage_issuance,  "number, grade and render the certificate"},
+};
+// clang-format on
+
+#define S_STAGE_COUNT (sizeof s_stages / sizeof s_stages[0])
+
+const cf_stage_t *
+cf_stages (size_t *count)
+{
+    assert (count);
+    *count = S_STAGE_COUNT;
+    return s_stages;
+}
+
+const cf_stage_t *
+cf_stage_find (const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t index = 0; index < S_STAGE_COUNT; index++)
+        if (strcmp (s_stages[index].name, name) == 0)
+            return &s_stages[index];
+    return NULL;
+}
+
+int
+cf_stage_run (const cf_stage_input_t *input, Cf__JobResult *result,
+              cf_problems_t *problems)
+{
+    assert (input && input->scheme && result);
+    const cf_stage_t *stage =
+        input->job ? cf_stage_find (input->job->stage) : NULL;
+    if (!stage) {
+        char names[256] = "";
+        size_t used = 0;
+        for (size_t index = 0; index < S_STAGE_COUNT && used < sizeof names;
+             index++)
+            used += (size_t)snprintf (names + used, sizeof names - used, "%s%s",
+                                      index ? ", " : "", s_stages[index].name);
+        cf_problems_add (problems, "stage.unknown",
+                         "job names stage '%.64s', which this worker does "
+                         "not know; the stages are %s",
+                         input->job ? input->job->stage : "", names);
+        return CF_EINVAL;
+    }
+    if (!input->record) {
+        cf_problems_add (problems, "stage.record",
+                         "the %s job came without the case record; the "
+                         "daemon must send the case snapshot with the offer",
+                         stage->name);
+        return CF_EINVAL;
+    }
+    return stage->run (input, result, problems);
+}
+
+void
+cf_stage_set_event (Cf__JobResult *result, cf_event_t event)
+{
+    assert (result);
+    cf_pb_set_string (&result->event, cf_fsm_event_name (event));
+    cf_pb_free (&result->data);
+}
+
+Cf__EventData *
+cf_stage_set_event_data (Cf__JobResult *result, cf_event_t event)
+{
+    cf_stage_set_event (result, event);
+    result->data = cf_pb_new (&cf__event_data__descriptor);
+    return result->data;
+}
+
+Cf__FindingList *
+cf_stage_findings (Cf__EventData *data)
+{
+    assert (data && data->body_case == CF__EVENT_DATA__BODY__NOT_SET);
+    data->findings = cf_pb_new (&cf__finding_list__descriptor);
+    data->body_case = CF__EVENT_DATA__BODY_FINDINGS;
+    return data->findings;
+}
+
+void
+cf_stage_finding (Cf__FindingList *list, const char *item, const char *format,
+                  ...)
+{
+    assert (list && item && format);
+    Cf__Finding *finding = cf_pb_new (&cf__finding__descriptor);
+    cf_pb_set_string (&finding->item, item);
+    va_list args;
+    va_start (args, format);
+    if (vasprintf (&finding->reason, format, args) < 0)
+        cf_mem_fail ();
+    va_end (args);
+    cf_pb_append (&list->n_findings, (void ***)&list->findings, finding);
+}
+
+static bool
+s_starts_with (const char *text, const char *prefix)
+{
+    return strncmp (text, prefix, strlen (prefix)) == 0;
+}
+
+size_t
+cf_stage_findings_from (Cf__FindingList *list, const cf_problems_t *problems,
+                        const char *keep, const char *skip)
+{
+    assert (list && problems);
+    size_t appended = 0;
+    for (size_t index = 0; index < cf_problems_size (problems); index++) {
+        const char *code = cf_problems_code (problems, index);
+        if ((keep && !s_starts_with (code, keep)) ||
+            (skip && s_starts_with (code, skip)))
+            continue;
+        cf_stage_finding (list, code, "%s",
+                          cf_problems_message (problems, index));
+        appended++;
+    }
+    return appended;
+}
+
+char *
+cf_stage_format (const char *format, ...)
+{
+    assert (format);
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        cf_mem_fail ();
+    va_end (args);
+    return text;
+}
+
+void
+cf_stage_set_document (Cf__JobResult *result, char **text_p)
+{
+    assert (result && text_p);
+    if (!*text_p)
+        return;
+    if (result->document && result->document != protobuf_c_empty_string)
+        free (result->document);
+    result->document = *text_p;
+    *text_p = NULL;
+}
