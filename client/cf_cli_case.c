@@ -1,0 +1,709 @@
+/*  =========================================================================
+    cf_cli_case - the case workflow commands of `certflow`
+
+    submit, status, list, history, watch, and the human steps: each step is
+    a `fire` request naming the state machine's event, with the data the
+    event needs read from a file or the options. Input files are checked
+    here first, so a mistake in one is a usage error (exit 2) that names
+    the field, not a refusal from the daemon.
+    =========================================================================
+*/
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "cf_cli_private.h"
+#include "cf_fsm.h"
+#include "cf_input.h"
+#include "cf_json.h"
+#include "cf_mem.h"
+#include "cf_pb.h"
+#include "cf_scheme.h"
+#include "cf_show.h"
+#include "cf_watch.h"
+
+//  Largest --limit passed on (the daemon caps pages at 100 anyway)
+#define S_LIMIT_MAX 100000
+
+//  The daemon's default heartbeat interval (certflowd/heartbeat_ms)
+#define S_HEARTBEAT_MS "1000"
+
+//  How long watch waits for the feed between checks for silence
+#define S_WATCH_TICK_MS 250
+
+//  The input files the commands read
+typedef enum {
+    S_INPUT_APPLICATION,  //  cf_json_application
+    S_INPUT_SHEET,        //  cf_json_score_sheet
+    S_INPUT_FIXES,        //  cf_input_fixes
+    S_INPUT_PLAN,         //  cf_input_plan
+} s_input_t;
+
+//  Reads and checks the input file path as kind. Returns 0 with the heap
+//  message in *message_p, or CF_CLI_USAGE after printing every problem.
+static int
+s_load (cf_cli_t *cli, const char *path, s_input_t kind, void **message_p)
+{
+    *message_p = NULL;
+    char *text = NULL;
+    size_t size = 0;
+    int rc = cf_cli_read_file (cli, path, &text, &size);
+    if (rc)
+        return rc;
+    cf_problems_t *problems = cf_problems_new ();
+    switch (kind) {
+        case S_INPUT_APPLICATION:
+            rc = cf_json_application (text, size, (Cf__Application **)message_p,
+                                      problems);
+            break;
+        case S_INPUT_SHEET:
+            rc = cf_json_score_sheet (text, size, (Cf__ScoreSheet **)message_p,
+                                      problems);
+            break;
+        case S_INPUT_FIXES:
+            rc = cf_input_fixes (text, size, (Cf__FixList **)message_p,
+                                 problems);
+            break;
+        case S_INPUT_PLAN:
+            rc = cf_input_plan (text, size, (Cf__AuditPlan **)message_p,
+                                problems);
+            break;
+    }
+    if (rc)
+        rc = cf_cli_input_error (cli, path, problems);
+    cf_problems_destroy (&problems);
+    free (text);
+    return rc;
+}
+
+static Cf__Request *
+s_request_new (Cf__Request__BodyCase body_case)
+{
+    Cf__Request *request = cf_pb_new (&cf__request__descriptor);
+    request->body_case = body_case;
+    return request;
+}
+
+static Cf__CaseRef *
+s_case_ref (const char *case_id)
+{
+    Cf__CaseRef *ref = cf_pb_new (&cf__case_ref__descriptor);
+    cf_pb_set_string (&ref->case_id, case_id);
+    return ref;
+}
+
+//  Sends a fire request for event on case_id with data (taken; may be
+//  NULL) and reports where the case is now.
+static int
+s_fire (cf_cli_t *cli, const char *case_id, cf_event_t event,
+        Cf__EventData *data)
+{
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_FIRE);
+    request->fire = cf_pb_new (&cf__fire_request__descriptor);
+    cf_pb_set_string (&request->fire->case_id, case_id);
+    cf_pb_set_string (&request->fire->event, cf_fsm_event_name (event));
+    request->fire->data = data;
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (cf_cli_json (cli))
+        cf_cli_print_json (cli, &reply->base);
+    else if (reply->body_case == CF__REPLY__BODY_RECORD)
+        fprintf (cf_cli_out (cli), "%s: %s accepted; now %s %s\n",
+                 reply->record->id, cf_fsm_event_name (event),
+                 cf_fsm_state_name ((cf_state_t)reply->record->state),
+                 cf_fsm_state_label ((cf_state_t)reply->record->state));
+    else
+        fprintf (cf_cli_out (cli), "%s: %s accepted\n", case_id,
+                 cf_fsm_event_name (event));
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
+static Cf__EventData *
+s_data_new (Cf__EventData__BodyCase body_case)
+{
+    Cf__EventData *data = cf_pb_new (&cf__event_data__descriptor);
+    data->body_case = body_case;
+    return data;
+}
+
+static Cf__EventData *
+s_data_reason (const char *reason)
+{
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_REASON);
+    cf_pb_set_string (&data->reason, reason);
+    return data;
+}
+
+//  Checks a state name given with option; returns 0 or CF_CLI_USAGE.
+static int
+s_check_state (cf_cli_t *cli, const char *option, const char *name,
+               cf_state_t *state)
+{
+    if (cf_fsm_state_from_name (name, state) == 0 && *state != CF_STATE_NONE)
+        return 0;
+    char names[512] = "";
+    for (int value = 1; value < CF_STATE_COUNT; value++) {
+        size_t used = strlen (names);
+        snprintf (names + used, sizeof names - used, "%s%s",
+                  value > 1 ? ", " : "", cf_fsm_state_name ((cf_state_t)value));
+    }
+    return cf_cli_usage_error (
+        cli, "--%s: '%s' is not a state; write one of %s", option, name, names);
+}
+
+//  Returns true when text has something other than white space.
+static bool
+s_filled (const char *text)
+{
+    for (; text && *text; text++)
+        if (*text != ' ' && *text != '\t')
+            return true;
+    return false;
+}
+
+//  ------------------------------------------------------------------------
+//  submit, status, list, history
+
+static int
+s_submit (cf_cli_t *cli)
+{
+    Cf__Application *application;
+    int rc = s_load (cli, cf_cli_arg (cli, 0), S_INPUT_APPLICATION,
+                     (void **)&application);
+    if (rc)
+        return rc;
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_SUBMIT);
+    request->submit = cf_pb_new (&cf__submit_request__descriptor);
+    request->submit->application = application;
+    Cf__Reply *reply;
+    rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (cf_cli_json (cli))
+        cf_cli_print_json (cli, &reply->base);
+    else if (reply->body_case == CF__REPLY__BODY_RECORD)
+        fprintf (cf_cli_out (cli),
+                 "submitted %s; now %s %s\nfollow it: certflow watch --case "
+                 "%s\n",
+                 reply->record->id,
+                 cf_fsm_state_name ((cf_state_t)reply->record->state),
+                 cf_fsm_state_label ((cf_state_t)reply->record->state),
+                 reply->record->id);
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
+static int
+s_status (cf_cli_t *cli)
+{
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_STATUS);
+    request->status = s_case_ref (cf_cli_arg (cli, 0));
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (cf_cli_json (cli))
+        cf_cli_print_json (cli, &reply->base);
+    else if (reply->body_case == CF__REPLY__BODY_RECORD) {
+        //  Grade labels come from the built-in scheme; without it, names do
+        cf_scheme_t *scheme = NULL;
+        if (cf_scheme_default (&scheme))
+            scheme = NULL;
+        cf_show_case (cf_cli_out (cli), reply->record, scheme, zclock_time ());
+        cf_scheme_destroy (&scheme);
+    }
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
+//  Moves the cases of page into all (for one JSON document of --all).
+static void
+s_take_cases (Cf__Page *all, Cf__Page *page)
+{
+    for (size_t index = 0; index < page->n_cases; index++)
+        cf_pb_append (&all->n_cases, (void ***)&all->cases, page->cases[index]);
+    page->n_cases = 0;  //  The array goes with page; its cases moved
+}
+
+static int
+s_list (cf_cli_t *cli)
+{
+    Cf__ListRequest *list = cf_pb_new (&cf__list_request__descriptor);
+    const char *state = cf_cli_option (cli, "state", 0);
+    const char *org = cf_cli_option (cli, "org", 0);
+    const char *after = cf_cli_option (cli, "after", 0);
+    const char *limit = cf_cli_option (cli, "limit", 0);
+    int rc = 0;
+    cf_state_t state_value;
+    if (state && (rc = s_check_state (cli, "state", state, &state_value)) == 0)
+        list->state = (Cf__State)state_value;
+    uint64_t limit_value = 0;
+    if (rc == 0 && limit)
+        rc =
+            cf_cli_number (cli, "--limit", limit, 1, S_LIMIT_MAX, &limit_value);
+    if (rc) {
+        cf_pb_free (&list);
+        return rc;
+    }
+    list->limit = (uint32_t)limit_value;
+    cf_pb_set_string (&list->org, org);
+    cf_pb_set_string (&list->after, after);
+    bool all = cf_cli_option (cli, "all", 0) != NULL;
+    FILE *out = cf_cli_out (cli);
+    Cf__Reply *first = NULL;  //  --json --all: every page's cases go here
+    size_t shown = 0;
+    while (true) {
+        Cf__Request *request = s_request_new (CF__REQUEST__BODY_LIST);
+        request->list = cf_pb_dup (&list->base);
+        Cf__Reply *reply;
+        rc = cf_cli_request (cli, request, &reply);
+        if (rc)
+            break;
+        Cf__Page *page =
+            reply->body_case == CF__REPLY__BODY_PAGE ? reply->page : NULL;
+        if (!cf_cli_json (cli) && page) {
+            for (size_t index = 0; index < page->n_cases; index++)
+                cf_show_case_line (out, page->cases[index]);
+            shown += page->n_cases;
+        }
+        //  Follow the cursor only forward: a cursor that does not move
+        //  would loop for ever
+        bool more =
+            all && page && *page->next && strcmp (page->next, list->after) != 0;
+        if (more)
+            cf_pb_set_string (&list->after, page->next);
+        if (cf_cli_json (cli) && !first)
+            first = reply;
+        else if (cf_cli_json (cli) && page && first->page) {
+            s_take_cases (first->page, page);
+            cf_pb_set_string (&first->page->next, page->next);
+        }
+        if (!cf_cli_json (cli) && !all && page && *page->next)
+            fprintf (out, "more: add --after %s (or --all)\n", page->next);
+        if (reply != first)
+            cf_pb_free (&reply);
+        if (!more)
+            break;
+    }
+    if (rc == 0 && first)
+        cf_cli_print_json (cli, &first->base);
+    else if (rc == 0 && shown == 0 && !cf_cli_json (cli))
+        fputs ("no cases\n", out);
+    cf_pb_free (&first);
+    cf_pb_free (&list);
+    return rc;
+}
+
+static int
+s_history (cf_cli_t *cli)
+{
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_HISTORY);
+    request->history = s_case_ref (cf_cli_arg (cli, 0));
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (cf_cli_json (cli))
+        cf_cli_print_json (cli, &reply->base);
+    else if (reply->body_case == CF__REPLY__BODY_EVENTS) {
+        for (size_t index = 0; index < reply->events->n_events; index++)
+            cf_show_event (cf_cli_out (cli), reply->events->events[index],
+                           false);
+        if (reply->events->n_events == 0)
+            fputs ("no events\n", cf_cli_out (cli));
+    }
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
+//  ------------------------------------------------------------------------
+//  watch
+
+//  Maps an error of cf_watch to the exit code, printing why.
+static int
+s_watch_error (cf_cli_t *cli, cf_watch_t *watch, int rc)
+{
+    if (rc == CF_EFORBIDDEN && cf_watch_refusal (watch))
+        return cf_cli_refused (cli, cf_watch_refusal (watch));
+    return cf_cli_transport_error (cli, rc);
+}
+
+//  Takes events until count (0: no end) have been printed.
+static int
+s_watch_loop (cf_cli_t *cli, cf_watch_t *watch, uint64_t count,
+              uint64_t heartbeat_ms)
+{
+    FILE *out = cf_cli_out (cli);
+    uint64_t shown = 0;
+    bool said_silent = false;
+    while (count == 0 || shown < count) {
+        Cf__Event *event = NULL;
+        int rc = cf_watch_next (watch, S_WATCH_TICK_MS, &event);
+        if (rc == 0) {
+            if (cf_cli_json (cli))
+                cf_cli_print_json (cli, &event->base);
+            else
+                cf_show_event (out, event, true);
+            fflush (out);
+            cf_pb_free (&event);
+            shown++;
+        } else if (rc == CF_EAGAIN)
+            return CF_CLI_OK;  //  Interrupted: the watcher is done
+        else if (rc != CF_ETIMEOUT)
+            return s_watch_error (cli, watch, rc);
+        bool silent = cf_watch_silent (watch);
+        if (silent && !said_silent)
+            fprintf (cf_cli_err (cli),
+                     "certflow: feed silent: nothing from %s for %d heartbeat "
+                     "intervals of %" PRIu64
+                     " ms; is certflowd running? check --feed\n",
+                     cf_cli_setting (cli, "feed"), CF_WATCH_SILENT_BEATS,
+                     heartbeat_ms);
+        said_silent = silent;
+    }
+    return CF_CLI_OK;
+}
+
+static int
+s_watch (cf_cli_t *cli)
+{
+    const char *state = cf_cli_option (cli, "state", 0);
+    const char *since = cf_cli_option (cli, "since", 0);
+    const char *count = cf_cli_option (cli, "count", 0);
+    const char *heartbeat = cf_cli_option (cli, "heartbeat", 0);
+    cf_state_t state_value;
+    uint64_t since_value = 0, count_value = 0, heartbeat_ms = 0;
+    int rc = 0;
+    if (state)
+        rc = s_check_state (cli, "state", state, &state_value);
+    if (rc == 0 && since)
+        rc = cf_cli_number (cli, "--since", since, 0, INT64_MAX, &since_value);
+    if (rc == 0 && count)
+        rc = cf_cli_number (cli, "--count", count, 1, INT64_MAX, &count_value);
+    if (rc == 0)
+        rc = cf_cli_number (cli, "--heartbeat",
+                            heartbeat ? heartbeat : S_HEARTBEAT_MS, 1,
+                            3600 * 1000, &heartbeat_ms);
+    if (rc)
+        return rc;
+    cf_client_t *client = cf_cli_client (cli, &rc);
+    if (!client)
+        return rc;
+    cf_watch_filter_t filter = {state, cf_cli_option (cli, "case", 0)};
+    cf_problems_t *problems = cf_problems_new ();
+    cf_watch_t *watch = cf_watch_new (client, cf_cli_setting (cli, "feed"),
+                                      cf_cli_setting (cli, "cert"),
+                                      cf_cli_setting (cli, "server-cert"),
+                                      &filter, (int)heartbeat_ms, problems);
+    if (!watch)
+        rc = cf_cli_input_error (cli, "--feed", problems);
+    cf_problems_destroy (&problems);
+    if (rc)
+        return rc;
+    rc = cf_watch_start (watch, since == NULL, since_value);
+    if (rc)
+        rc = s_watch_error (cli, watch, rc);
+    else
+        rc = s_watch_loop (cli, watch, count_value, heartbeat_ms);
+    cf_watch_destroy (&watch);
+    return rc;
+}
+
+//  ------------------------------------------------------------------------
+//  The human steps
+
+static int
+s_supplement (cf_cli_t *cli)
+{
+    Cf__Application *application;
+    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_APPLICATION,
+                     (void **)&application);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_APPLICATION);
+    data->application = application;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_SUPPLEMENTED, data);
+}
+
+static int
+s_sign (cf_cli_t *cli)
+{
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_CONTRACT_SIGNED, NULL);
+}
+
+static int
+s_scores (cf_cli_t *cli)
+{
+    Cf__ScoreSheet *sheet;
+    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_SHEET, (void **)&sheet);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_SHEET);
+    data->sheet = sheet;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_SHEET_SUBMITTED, data);
+}
+
+static int
+s_rectify (cf_cli_t *cli)
+{
+    Cf__FixList *fixes;
+    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_FIXES, (void **)&fixes);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_FIXES);
+    data->fixes = fixes;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_SUBMITTED, data);
+}
+
+static int
+s_verify (cf_cli_t *cli)
+{
+    const char *accept = cf_cli_option (cli, "accept", 0);
+    const char *reject = cf_cli_option (cli, "reject", 0);
+    if ((accept != NULL) == (reject != NULL))
+        return cf_cli_usage_error (
+            cli, "give either --accept FILE (the revised score sheet) or "
+                 "--reject REASON");
+    if (reject) {
+        if (!s_filled (reject))
+            return cf_cli_usage_error (
+                cli, "--reject needs a reason the applicant can act on");
+        return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_REJECTED,
+                       s_data_reason (reject));
+    }
+    Cf__ScoreSheet *sheet;
+    int rc = s_load (cli, accept, S_INPUT_SHEET, (void **)&sheet);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_SHEET);
+    data->sheet = sheet;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_ACCEPTED, data);
+}
+
+static int
+s_vote (cf_cli_t *cli)
+{
+    const char *choice = cf_cli_arg (cli, 1);
+    Cf__Vote vote;
+    if (strcmp (choice, "grant") == 0)
+        vote = CF__VOTE__VOTE_GRANT;
+    else if (strcmp (choice, "refuse") == 0)
+        vote = CF__VOTE__VOTE_REFUSE;
+    else
+        return cf_cli_usage_error (
+            cli, "'%s' is not a vote; write grant or refuse", choice);
+    const char *reason = cf_cli_option (cli, "reason", 0);
+    if (!s_filled (reason))
+        return cf_cli_usage_error (
+            cli, "a vote needs --reason TEXT: the member's recorded reason");
+    bool stars = cf_cli_option (cli, "star-override", 0) != NULL;
+    if (stars && vote != CF__VOTE__VOTE_GRANT)
+        return cf_cli_usage_error (
+            cli, "--star-override goes with a grant vote only");
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_COMMITTEE);
+    data->committee = cf_pb_new (&cf__committee_data__descriptor);
+    data->committee->vote = vote;
+    cf_pb_set_string (&data->committee->reason, reason);
+    data->committee->star_override = stars;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_VOTE, data);
+}
+
+static int
+s_withdraw (cf_cli_t *cli)
+{
+    const char *reason = cf_cli_option (cli, "reason", 0);
+    if (!s_filled (reason))
+        return cf_cli_usage_error (
+            cli, "withdrawing needs --reason TEXT, recorded on the case");
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_WITHDRAW,
+                   s_data_reason (reason));
+}
+
+//  Builds the findings of `review` from its --finding ITEM:REASON options.
+static int
+s_findings (cf_cli_t *cli, Cf__EventData **data_p)
+{
+    *data_p = NULL;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_FINDINGS);
+    data->findings = cf_pb_new (&cf__finding_list__descriptor);
+    const char *text;
+    for (size_t index = 0; (text = cf_cli_option (cli, "finding", index));
+         index++) {
+        const char *colon = strchr (text, ':');
+        if (!colon || colon == text || !s_filled (colon + 1)) {
+            cf_pb_free (&data);
+            return cf_cli_usage_error (
+                cli,
+                "--finding '%s': write ITEM:REASON, e.g. --finding "
+                "\"M07:organization chart missing\"",
+                text);
+        }
+        Cf__Finding *finding = cf_pb_new (&cf__finding__descriptor);
+        finding->item = cf_mem_check (strndup (text, (size_t)(colon - text)));
+        cf_pb_set_string (&finding->reason, colon + 1);
+        cf_pb_append (&data->findings->n_findings,
+                      (void ***)&data->findings->findings, finding);
+    }
+    *data_p = data;
+    return 0;
+}
+
+static int
+s_review (cf_cli_t *cli)
+{
+    const char *verdict = cf_cli_arg (cli, 1);
+    size_t findings = cf_cli_option_count (cli, "finding");
+    const char *reason = cf_cli_option (cli, "reason", 0);
+    Cf__EventData *data = NULL;
+    cf_event_t event;
+    if (strcmp (verdict, "accept") == 0) {
+        if (findings || reason)
+            return cf_cli_usage_error (cli,
+                                       "accept takes no --finding or --reason");
+        event = CF_EVENT_DOCS_ACCEPTED;
+    } else if (strcmp (verdict, "deficient") == 0) {
+        if (findings == 0 || reason)
+            return cf_cli_usage_error (
+                cli, "deficient needs --finding ITEM:REASON for each item "
+                     "to supplement (and no --reason)");
+        event = CF_EVENT_DOCS_DEFICIENT;
+    } else if (strcmp (verdict, "ineligible") == 0) {
+        if ((findings > 0) == s_filled (reason))
+            return cf_cli_usage_error (
+                cli, "ineligible needs the reasons in writing: --reason "
+                     "TEXT, or --finding ITEM:REASON (one or more), not both");
+        event = CF_EVENT_DOCS_INELIGIBLE;
+    } else
+        return cf_cli_usage_error (
+            cli,
+            "'%s' is not a verdict; write accept, deficient or "
+            "ineligible",
+            verdict);
+    if (findings) {
+        int rc = s_findings (cli, &data);
+        if (rc)
+            return rc;
+    } else if (reason)
+        data = s_data_reason (reason);
+    return s_fire (cli, cf_cli_arg (cli, 0), event, data);
+}
+
+static int
+s_plan (cf_cli_t *cli)
+{
+    Cf__AuditPlan *plan;
+    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_PLAN, (void **)&plan);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_PLAN);
+    data->plan = plan;
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_AUDIT_PLANNED, data);
+}
+
+//  ------------------------------------------------------------------------
+//  The table
+
+// clang-format off
+static const cf_cli_option_t s_list_options[] = {
+    {"state", "S",    false, "only cases in state S (e.g. document_review)"},
+    {"org",   "O",    false, "only cases of organization O (staff only)"},
+    {"after", "CASE", false, "start after this case id (the page cursor)"},
+    {"limit", "N",    false, "at most N cases per page (the daemon caps at 100)"},
+    {"all",   NULL,   false, "follow the cursor to the last page"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_watch_options[] = {
+    {"case",      "CASE", false, "only events of this case"},
+    {"state",     "S",    false, "only events that lead to state S"},
+    {"since",     "SEQ",  false, "start after event SEQ (default: now)"},
+    {"count",     "N",    false, "stop after N events"},
+    {"heartbeat", "MS",   false, "the daemon's heartbeat interval (default 1000)"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_verify_options[] = {
+    {"accept", "FILE",   false, "accept the fixes with the revised score sheet"},
+    {"reject", "REASON", false, "reject the fixes: back to rectification"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_vote_options[] = {
+    {"reason",        "TEXT", false, "the member's reason, recorded (required)"},
+    {"star-override", NULL,   false, "grant stars inside the waiting period"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_reason_options[] = {
+    {"reason", "TEXT", false, "why, recorded on the case (required)"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_review_options[] = {
+    {"finding", "ITEM:REASON", true,  "an item to supplement and why"},
+    {"reason",  "R",           false, "why the applicant is ineligible"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_command_t s_commands[] = {
+    {"submit", "FILE.json", "submit an application (applicant)",
+     "The file is checked first; see examples/application.json.",
+     1, 1, NULL, s_submit},
+    {"status", "CASE", "show a case: state, deadline, scores, team, votes",
+     NULL, 1, 1, NULL, s_status},
+    {"list", "[--state S] [--org O] [--after CASE] [--limit N] [--all]",
+     "list cases, a page at a time", NULL, 0, 0, s_list_options, s_list},
+    {"history", "CASE", "show every event of a case, refused attempts too",
+     NULL, 1, 1, NULL, s_history},
+    {"watch", "[--case CASE] [--state S] [--since SEQ] [--count N]",
+     "follow events as they happen, without gaps",
+     "Events missed by the feed are fetched from the daemon, so none is\n"
+     "skipped or shown twice. Stops after --count N events, or on Ctrl-C.",
+     0, 0, s_watch_options, s_watch},
+    {"supplement", "CASE FILE.json",
+     "send the supplemented application (event supplemented)", NULL, 2, 2,
+     NULL, s_supplement},
+    {"sign", "CASE", "sign the issued contract (event contract_signed)", NULL,
+     1, 1, NULL, s_sign},
+    {"scores", "CASE FILE.json",
+     "file the audit's score sheet (team leader; event sheet_submitted)",
+     "See examples/scores.json.", 2, 2, NULL, s_scores},
+    {"rectify", "CASE FILE.json",
+     "send corrections for the nonconformities (event fixes_submitted)",
+     "FILE.json: {\"fixes\": [{\"nonconformity\": \"NC-1\", "
+     "\"correction\": \"what was done\"}]}",
+     2, 2, NULL, s_rectify},
+    {"verify", "CASE --accept FILE.json | --reject REASON",
+     "accept the fixes with the revised sheet, or reject them (verifier)",
+     NULL, 1, 1, s_verify_options, s_verify},
+    {"vote", "CASE grant|refuse --reason TEXT [--star-override]",
+     "cast a committee member's vote (event vote)", NULL, 2, 2,
+     s_vote_options, s_vote},
+    {"withdraw", "CASE --reason TEXT",
+     "withdraw the application (applicant; event withdraw)", NULL, 1, 1,
+     s_reason_options, s_withdraw},
+    {"review", "CASE accept|deficient|ineligible [--finding ITEM:REASON]... [--reason R]",
+     "override the document review (reviewer)", NULL, 2, 2,
+     s_review_options, s_review},
+    {"plan", "CASE FILE.json",
+     "plan the audit by hand (admin; event audit_planned)",
+     "FILE.json: {\"leader\": \"AUD001\", \"members\": [\"AUD002\"],\n"
+     "            \"start_date\": \"2026-03-17\", \"end_date\": "
+     "\"2026-03-18\", \"mode\": \"FS01\"}",
+     2, 2, NULL, s_plan},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
+};
+// clang-format on
+
+const cf_cli_command_t *
+cf_cli_case_commands (void)
+{
+    return s_commands;
+}
