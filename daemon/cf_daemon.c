@@ -426,9 +426,19 @@ s_send (zsock_t *socket, zframe_t *route, const uint8_t *data, size_t size)
 static void
 s_publish (cf_daemon_t *self, const Cf__Event *event, int64_t now)
 {
+    //  Any principal may subscribe and PUB cannot choose readers, so the
+    //  feed says what moved, never what came with it: the data and the
+    //  refusal's reasons are read through the client API, which checks who
+    //  asks. A refusal shows its error code only ("CF_EGUARD: ..." ->
+    //  "CF_EGUARD").
+    char code[32] = "";
+    sscanf (event->refused, "%31[A-Z_?]", code);
+    Cf__Event told = *event;
+    told.data = NULL;
+    told.refused = code;
     Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
     feed.body_case = CF__FEED_MESSAGE__BODY_EVENT;
-    feed.event = (Cf__Event *)event;
+    feed.event = &told;
     size_t size;
     uint8_t *data = cf_pb_pack (&feed.base, &size);
     zmsg_t *message = zmsg_new ();
@@ -480,19 +490,21 @@ s_heartbeat (cf_daemon_t *self, int64_t now)
     beat.heartbeat = true;
     size_t size;
     uint8_t *data = cf_pb_pack (&beat.base, &size);
-    s_worker_t *worker = zhashx_first (self->registry);
-    while (worker) {
+    zlistx_t *silent = zlistx_new ();
+    zlistx_set_destructor (silent, (zlistx_destructor_fn *)zstr_free);
+    for (s_worker_t *worker = zhashx_first (self->registry); worker;
+         worker = zhashx_next (self->registry)) {
         if (now - worker->heard_at > S_LIVENESS * self->config.heartbeat_ms) {
             cf_log_warn ("worker %s silent for %" PRId64 " ms: forgotten "
                          "(its leases run out and the jobs go to others)",
                          worker->name, now - worker->heard_at);
-            zhashx_delete (self->registry, zhashx_cursor (self->registry));
-            worker = zhashx_first (self->registry);
-            continue;
-        }
-        s_send (self->workers, worker->route, data, size);
-        worker = zhashx_next (self->registry);
+            zlistx_add_end (silent, strdup (zhashx_cursor (self->registry)));
+        } else
+            s_send (self->workers, worker->route, data, size);
     }
+    for (char *key = zlistx_first (silent); key; key = zlistx_next (silent))
+        zhashx_delete (self->registry, key);
+    zlistx_destroy (&silent);
     free (data);
     if (now - self->published_at >= self->config.heartbeat_ms) {
         Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
@@ -512,11 +524,18 @@ s_heartbeat (cf_daemon_t *self, int64_t now)
 //  ------------------------------------------------------------------------
 //  The loop
 
+//  The daemon's idea of now: the wall clock, shifted by the drill offset
+static int64_t
+s_now (cf_daemon_t *self)
+{
+    return zclock_time () + self->config.clock_offset_ms;
+}
+
 int
 cf_daemon_run (cf_daemon_t *self)
 {
     while (!s_stop) {
-        int64_t now = zclock_time ();
+        int64_t now = s_now (self);
         int64_t wake = cf_engine_next_due (self->engine);
         if (wake > self->beat_at)
             wake = self->beat_at;
@@ -524,7 +543,7 @@ cf_daemon_run (cf_daemon_t *self)
         zpoller_wait (self->poller, (int)timeout);
         if (s_stop)
             break;
-        now = zclock_time ();
+        now = s_now (self);
         cf_engine_begin (self->engine, now);
         s_take_clients (self);
         s_take_workers (self, now);
@@ -537,8 +556,8 @@ cf_daemon_run (cf_daemon_t *self)
                 worker->in_flight -= worker->offered;
         }
         //  zauth re-reads the allow-list now, not when it next notices
-        if (cf_engine_identities_changed (self->engine)
-            && cf_identity_auth_reload (self->auth, self->certs_dir) != 0)
+        if (cf_engine_identities_changed (self->engine) &&
+            cf_identity_auth_reload (self->auth, self->certs_dir) != 0)
             cf_log_error ("zauth did not reload %s", self->certs_dir);
         s_send_outbox (self, now);
         s_heartbeat (self, now);

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+#  The main job: one whole certification case, end to end, on one machine.
+#
+#  Installs what is missing, builds, initializes a data directory, starts
+#  certflowd and one certflow-worker per stage, submits
+#  examples/application.json, plays every human role with its own
+#  certificate (the consultancy, the audit team leader, the committee),
+#  shows the event feed while it runs, prints the certificate and the case
+#  history, and stops everything cleanly.
+#
+#  Usage: scripts/demo.sh            (data in ./demo-data, removed first)
+#  Ports: the defaults 5580-5582 on 127.0.0.1, or CERTFLOW_CLIENT_ENDPOINT,
+#  CERTFLOW_WORKER_ENDPOINT and CERTFLOW_FEED_ENDPOINT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+echo "== building"
+cmake -S . -B build >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+
+bin=build
+data=${CERTFLOW_DEMO_DATA:-demo-data}
+people=$data/people
+export CERTFLOW_ENDPOINT=${CERTFLOW_CLIENT_ENDPOINT:-tcp://127.0.0.1:5580}
+export CERTFLOW_WORKER_ENDPOINT=${CERTFLOW_WORKER_ENDPOINT:-tcp://127.0.0.1:5581}
+export CERTFLOW_FEED_ENDPOINT=${CERTFLOW_FEED_ENDPOINT:-tcp://127.0.0.1:5582}
+export CERTFLOW_SERVER_CERT=$data/keys/daemon.cert
+
+rm -rf "$data"
+"$bin/certflowd" --data "$data" init >/dev/null 2>&1
+mkdir -p "$people"
+cp "$data/admin.cert" "$people/admin.cert"
+
+pids=()
+stop_all () {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+trap stop_all EXIT
+
+step () { printf '\n== %s\n' "$*"; }
+as () { local who=$1; shift; "$bin/certflow" --cert "$people/$who.cert" "$@"; }
+
+#  Polls a case until its JSON status matches a pattern (30 s at most)
+wait_for () {
+    local case_id=$1 pattern=$2 tries=300
+    while ! as admin --json status "$case_id" 2>/dev/null | grep -q "$pattern"; do
+        tries=$((tries - 1))
+        if [ "$tries" -eq 0 ]; then
+            echo "demo: case $case_id never matched $pattern; logs in $data/" >&2
+            as admin status "$case_id" >&2 || true
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+field () { as admin --json status "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
+
+step "starting certflowd (data: $data)"
+"$bin/certflowd" --data "$data" --heartbeat-ms 500 >"$data/certflowd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do as admin ping >/dev/null 2>&1 && break; sleep 0.1; done
+as admin ping
+
+step "issuing certificates and loading staff records"
+issue () { as admin identity issue "$@" --out "$people/$1.cert" >/dev/null; echo "  $1 ($2)"; }
+issue worker worker
+issue monitor monitor
+issue consultant applicant --org HZYX-APPLIANCES
+for file in examples/staff/*.json; do
+    id=$(basename "$file" .json)
+    case "$id" in
+        AUD*) issue "$id" auditor ;;
+        COM*) issue "$id" committee ;;
+        REV*) issue "$id" reviewer ;;
+    esac
+    as admin staff put "$file" >/dev/null
+done
+
+step "starting one worker per stage"
+for stage in intake review contract planning scoring committee issuance; do
+    "$bin/certflow-worker" --cert "$people/worker.cert" --stage "$stage" \
+        --name "worker-$stage" --heartbeat 500 >"$data/worker-$stage.log" 2>&1 &
+    pids+=($!)
+done
+
+step "the event feed (a monitor watching every case)"
+as monitor watch --since 0 --heartbeat 500 > >(sed -u 's/^/  feed | /') &
+pids+=($!)
+
+step "the consultancy submits examples/application.json"
+case_id=$(as consultant --json submit examples/application.json \
+          | grep -o '"id":"CF-[0-9-]*"' | cut -d'"' -f4)
+echo "  case $case_id"
+
+step "intake, document review and the contract run on the workers"
+wait_for "$case_id" '"number":"HT-'
+as consultant status "$case_id"
+
+step "the consultancy signs the contract"
+as consultant sign "$case_id" >/dev/null
+wait_for "$case_id" '"state":"STATE_ONSITE_AUDIT"'
+leader=$(field "$case_id" leader)
+echo "  audit team planned; team leader $leader"
+
+step "team leader $leader files the score sheet (examples/scores.json)"
+as "$leader" scores "$case_id" examples/scores.json >/dev/null
+wait_for "$case_id" '"state":"STATE_RECTIFICATION"'
+as consultant status "$case_id"
+
+step "the consultancy corrects the nonconformity; the leader verifies and rescores"
+as consultant rectify "$case_id" examples/fixes.json >/dev/null
+wait_for "$case_id" '"state":"STATE_VERIFICATION"'
+as "$leader" verify "$case_id" --accept examples/scores-revised.json >/dev/null
+wait_for "$case_id" '"members":\["COM'
+
+step "the committee, independent of the audit, votes"
+members=$(as admin --json status "$case_id" | grep -o '"members":\["[^]]*\]' | tail -n 1 \
+          | grep -o 'COM[0-9]*')
+for member in $members; do
+    #  Once a majority has granted, the decision is taken: no more votes
+    as admin --json status "$case_id" | grep -q '"state":"STATE_COMMITTEE_REVIEW"' \
+        || break
+    as "$member" vote "$case_id" grant --reason "evidence complete; 86.9 points after rectification" >/dev/null
+    echo "  $member: grant"
+    sleep 0.3
+done
+wait_for "$case_id" '"state":"STATE_CERTIFIED"'
+number=$(field "$case_id" certificate)
+
+step "the certificate"
+as consultant certificate show "$number"
+as consultant certificate check "$number"
+
+step "the case history"
+as consultant history "$case_id"
+
+step "stopping everything"
+sleep 1
+stop_all
+trap - EXIT
+"$bin/certflowd" --data "$data" verify
+echo "demo finished: logs and the store are in $data/"
