@@ -141,6 +141,38 @@ s_data_reason (const char *reason)
     return data;
 }
 
+//  Reads the input file path as kind and fires event on case_id with it as
+//  the event's data. Returns what s_load or s_fire returns.
+static int
+s_fire_input (cf_cli_t *cli, const char *case_id, const char *path,
+              s_input_t kind, cf_event_t event)
+{
+    void *message;
+    int rc = s_load (cli, path, kind, &message);
+    if (rc)
+        return rc;
+    Cf__EventData *data = cf_pb_new (&cf__event_data__descriptor);
+    switch (kind) {
+        case S_INPUT_APPLICATION:
+            data->body_case = CF__EVENT_DATA__BODY_APPLICATION;
+            data->application = message;
+            break;
+        case S_INPUT_SHEET:
+            data->body_case = CF__EVENT_DATA__BODY_SHEET;
+            data->sheet = message;
+            break;
+        case S_INPUT_FIXES:
+            data->body_case = CF__EVENT_DATA__BODY_FIXES;
+            data->fixes = message;
+            break;
+        case S_INPUT_PLAN:
+            data->body_case = CF__EVENT_DATA__BODY_PLAN;
+            data->plan = message;
+            break;
+    }
+    return s_fire (cli, case_id, event, data);
+}
+
 //  Checks a state name given with option; returns 0 or CF_CLI_USAGE.
 static int
 s_check_state (cf_cli_t *cli, const char *option, const char *name,
@@ -422,14 +454,8 @@ s_watch (cf_cli_t *cli)
 static int
 s_supplement (cf_cli_t *cli)
 {
-    Cf__Application *application;
-    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_APPLICATION,
-                     (void **)&application);
-    if (rc)
-        return rc;
-    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_APPLICATION);
-    data->application = application;
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_SUPPLEMENTED, data);
+    return s_fire_input (cli, cf_cli_arg (cli, 0), cf_cli_arg (cli, 1),
+                         S_INPUT_APPLICATION, CF_EVENT_SUPPLEMENTED);
 }
 
 static int
@@ -441,25 +467,15 @@ s_sign (cf_cli_t *cli)
 static int
 s_scores (cf_cli_t *cli)
 {
-    Cf__ScoreSheet *sheet;
-    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_SHEET, (void **)&sheet);
-    if (rc)
-        return rc;
-    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_SHEET);
-    data->sheet = sheet;
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_SHEET_SUBMITTED, data);
+    return s_fire_input (cli, cf_cli_arg (cli, 0), cf_cli_arg (cli, 1),
+                         S_INPUT_SHEET, CF_EVENT_SHEET_SUBMITTED);
 }
 
 static int
 s_rectify (cf_cli_t *cli)
 {
-    Cf__FixList *fixes;
-    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_FIXES, (void **)&fixes);
-    if (rc)
-        return rc;
-    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_FIXES);
-    data->fixes = fixes;
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_SUBMITTED, data);
+    return s_fire_input (cli, cf_cli_arg (cli, 0), cf_cli_arg (cli, 1),
+                         S_INPUT_FIXES, CF_EVENT_FIXES_SUBMITTED);
 }
 
 static int
@@ -478,13 +494,8 @@ s_verify (cf_cli_t *cli)
         return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_REJECTED,
                        s_data_reason (reject));
     }
-    Cf__ScoreSheet *sheet;
-    int rc = s_load (cli, accept, S_INPUT_SHEET, (void **)&sheet);
-    if (rc)
-        return rc;
-    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_SHEET);
-    data->sheet = sheet;
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_ACCEPTED, data);
+    return s_fire_input (cli, cf_cli_arg (cli, 0), accept, S_INPUT_SHEET,
+                         CF_EVENT_FIXES_ACCEPTED);
 }
 
 static int
@@ -598,13 +609,8 @@ s_review (cf_cli_t *cli)
 static int
 s_plan (cf_cli_t *cli)
 {
-    Cf__AuditPlan *plan;
-    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_PLAN, (void **)&plan);
-    if (rc)
-        return rc;
-    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_PLAN);
-    data->plan = plan;
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_AUDIT_PLANNED, data);
+    return s_fire_input (cli, cf_cli_arg (cli, 0), cf_cli_arg (cli, 1),
+                         S_INPUT_PLAN, CF_EVENT_AUDIT_PLANNED);
 }
 
 //  ------------------------------------------------------------------------

@@ -16,7 +16,6 @@
 
 #include "cf_date.h"
 #include "cf_json.h"
-#include "cf_mem.h"
 #include "cf_pb.h"
 
 //  What a reader has found so far: the problems and the worst code
@@ -31,81 +30,6 @@ s_fail (s_reader_t *reader, int code)
     //  A limit wins over other problems: the input cannot be taken at all
     if (reader->rc != CF_ELIMIT)
         reader->rc = code;
-}
-
-//  Line and column (1-based, columns in characters) of the byte at offset
-static void
-s_position (const char *text, size_t offset, int *line, int *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t index = 0; index < offset; index++)
-        if (text[index] == '\n') {
-            (*line)++;
-            *column = 1;
-        } else if (((unsigned char)text[index] & 0xc0) != 0x80)
-            (*column)++;
-}
-
-//  Parses text into a JSON object. Returns NULL after adding the problem,
-//  with reader->rc set.
-static json_object *
-s_parse (s_reader_t *reader, const char *text, size_t size)
-{
-    if (size > CF_JSON_MAX_BYTES) {
-        cf_problems_add (reader->problems, "json.limit",
-                         "the input is %zu bytes, more than the %d allowed",
-                         size, CF_JSON_MAX_BYTES);
-        s_fail (reader, CF_ELIMIT);
-        return NULL;
-    }
-    if (size >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0) {
-        text += 3;  //  A byte order mark from a Windows editor
-        size -= 3;
-    }
-    struct json_tokener *tokener =
-        cf_mem_check (json_tokener_new_ex (CF_JSON_MAX_DEPTH));
-    json_tokener_set_flags (tokener,
-                            JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *root = json_tokener_parse_ex (tokener, text, (int)size);
-    enum json_tokener_error error = json_tokener_get_error (tokener);
-    size_t end = json_tokener_get_parse_end (tokener);
-    json_tokener_free (tokener);
-    while (error == json_tokener_success && end < size &&
-           isspace ((unsigned char)text[end]))
-        end++;
-
-    const char *what = NULL;
-    if (error == json_tokener_continue) {
-        what = "the input ends before the JSON object is closed";
-        end = size;
-    } else if (error != json_tokener_success)
-        what = json_tokener_error_desc (error);
-    else if (end < size)
-        what = "there is more text after the end of the object";
-    if (what) {
-        int line, column;
-        s_position (text, end, &line, &column);
-        cf_problems_add (reader->problems, "json.syntax",
-                         "line %d, column %d: %s; write one JSON object", line,
-                         column, what);
-        s_fail (reader,
-                error == json_tokener_error_depth ? CF_ELIMIT : CF_EPARSE);
-        json_object_put (root);
-        return NULL;
-    }
-    if (!json_object_is_type (root, json_type_object)) {
-        cf_problems_add (reader->problems, "json.type",
-                         "the file holds %s; it must hold one JSON object "
-                         "{...}",
-                         json_object_is_type (root, json_type_array)
-                             ? "a list"
-                             : "a single value");
-        s_fail (reader, CF_EINVAL);
-        json_object_put (root);
-        return NULL;
-    }
-    return root;
 }
 
 //  Reports every key of object that is not in known (a NULL-ended list).
@@ -132,6 +56,19 @@ s_check_keys (s_reader_t *reader, json_object *object, const char *path,
                          *path ? "." : "", key, names);
         s_fail (reader, CF_EINVAL);
     }
+}
+
+//  Parses text, which must hold one JSON object (cf_json_parse), into
+//  *root_p and reports its keys that are not in known. Returns 0 or the
+//  code of cf_json_parse, with *root_p NULL.
+static int
+s_parse (s_reader_t *reader, const char *text, size_t size,
+         const char *const *known, json_object **root_p)
+{
+    int rc = cf_json_parse (text, size, root_p, reader->problems);
+    if (rc == 0)
+        s_check_keys (reader, *root_p, "", known);
+    return rc;
 }
 
 //  Copies the string member key of object into *field. A missing or null
@@ -221,13 +158,13 @@ cf_input_fixes (const char *text, size_t size, Cf__FixList **fixes_p,
 {
     assert (text && fixes_p);
     *fixes_p = NULL;
-    s_reader_t reader = {problems, 0};
-    json_object *root = s_parse (&reader, text, size);
-    if (!root)
-        return reader.rc;
     static const char *const top_keys[] = {"fixes", NULL};
     static const char *const fix_keys[] = {"nonconformity", "correction", NULL};
-    s_check_keys (&reader, root, "", top_keys);
+    s_reader_t reader = {problems, 0};
+    json_object *root;
+    int rc = s_parse (&reader, text, size, top_keys, &root);
+    if (rc)
+        return rc;
     Cf__FixList *fixes = cf_pb_new (&cf__fix_list__descriptor);
     json_object *list = s_read_list (&reader, root, "fixes");
     size_t count = list ? json_object_array_length (list) : 0;
@@ -278,13 +215,13 @@ cf_input_plan (const char *text, size_t size, Cf__AuditPlan **plan_p,
 {
     assert (text && plan_p);
     *plan_p = NULL;
-    s_reader_t reader = {problems, 0};
-    json_object *root = s_parse (&reader, text, size);
-    if (!root)
-        return reader.rc;
     static const char *const keys[] = {"leader",   "members", "start_date",
                                        "end_date", "mode",    NULL};
-    s_check_keys (&reader, root, "", keys);
+    s_reader_t reader = {problems, 0};
+    json_object *root;
+    int rc = s_parse (&reader, text, size, keys, &root);
+    if (rc)
+        return rc;
     Cf__AuditPlan *plan = cf_pb_new (&cf__audit_plan__descriptor);
     s_read_string (&reader, root, "", "leader", true, &plan->leader);
     s_read_string (&reader, root, "", "start_date", true, &plan->start_date);

@@ -2,9 +2,10 @@
     cf_input - the client's own small input files: fixes and audit plans
 
     Applications, score sheets and staff records are read by lib/cf_json.
-    Two files only the client reads are parsed here, with the same rules and
-    problem codes: field names are the proto field names, every mistake is
-    reported with its path and the fix, and nothing unknown is ignored.
+    Two files only the client reads are parsed here, on cf_json_parse, with
+    the same rules and problem codes: field names are the proto field names,
+    every mistake is reported with its path and the fix, and nothing unknown
+    is ignored.
 
     Problem codes: json.syntax (with line and column), json.type,
     json.unknown_field, json.missing, json.value (a blank or malformed

@@ -16,16 +16,15 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <czmq.h>
+
+#include "cf_file.h"
 
 //  Biggest config file we read; anything larger is a mistake
 #define S_FILE_MAX (1024 * 1024)
@@ -290,54 +289,6 @@ cf_config_parse_args (cf_config_t *self, int argc, char **argv, int *rest,
     return rc;
 }
 
-//  Reads the file at path into a string the caller frees. Returns 0 or an
-//  errno value.
-static int
-s_read_file (const char *path, char **text_p)
-{
-    *text_p = NULL;
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    struct stat info;
-    int error = 0;
-    if (fstat (fd, &info) != 0)
-        error = errno;
-    else if (S_ISDIR (info.st_mode))
-        error = EISDIR;
-    else if (info.st_size > S_FILE_MAX)
-        error = EFBIG;
-    char *text = NULL;
-    size_t size = 0;
-    if (error == 0) {
-        //  One byte more than allowed, to notice a pipe that is too long
-        text = malloc (S_FILE_MAX + 2);
-        assert (text);
-        while (error == 0 && size <= S_FILE_MAX) {
-            ssize_t got = read (fd, text + size, S_FILE_MAX + 1 - size);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0)
-                error = errno;
-            else if (got == 0)
-                break;
-            else
-                size += (size_t)got;
-        }
-        text[size] = '\0';
-    }
-    close (fd);
-    if (error == 0 && size > S_FILE_MAX)
-        error = EFBIG;
-    if (error == 0 && strlen (text) != size)
-        error = EILSEQ;  //  A NUL byte: not text
-    if (error != 0)
-        free (text);
-    else
-        *text_p = text;
-    return error;
-}
-
 //  Checks the children of node (at ZPL path prefix under the root) against
 //  the settings, collecting their values in found[]. Returns 0 or
 //  CF_EINVAL after naming every bad key.
@@ -388,7 +339,12 @@ cf_config_load (cf_config_t *self, const char *path, cf_problems_t *problems)
 {
     assert (self && path);
     char *text = NULL;
-    int error = s_read_file (path, &text);
+    size_t size = 0;
+    int error = cf_file_read (path, S_FILE_MAX, &text, &size);
+    if (error == 0 && strlen (text) != size) {
+        error = EILSEQ;  //  A NUL byte: not text
+        free (text);
+    }
     if (error != 0) {
         cf_problems_add (problems, "config.io",
                          "cannot read config file %s: %s; fix the path given "

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cf_file.h"
 #include "cf_fsm.h"
 #include "cf_log.h"
 #include "cf_pb.h"
@@ -255,50 +256,6 @@ s_write_new (const char *path, const char *text, cf_problems_t *problems)
     return rc;
 }
 
-//  Reads a regular file of at most S_CERT_FILE_MAX bytes into a string the
-//  caller frees. Returns 0, or an errno value (EINVAL: not a regular file;
-//  EFBIG: too big to be a certificate).
-static int
-s_read_small (const char *path, char **text_p)
-{
-    *text_p = NULL;
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    struct stat info;
-    int error = 0;
-    if (fstat (fd, &info) != 0)
-        error = errno;
-    else if (!S_ISREG (info.st_mode))
-        error = EINVAL;
-    else if (info.st_size > S_CERT_FILE_MAX)
-        error = EFBIG;
-    char *text = NULL;
-    if (error == 0) {
-        text = malloc ((size_t)info.st_size + 1);
-        assert (text);
-        size_t size = 0;
-        while (error == 0 && size < (size_t)info.st_size) {
-            ssize_t got = read (fd, text + size, (size_t)info.st_size - size);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got < 0)
-                error = errno;
-            else if (got == 0)
-                break;  //  Shrank under us: take what is there
-            else
-                size += (size_t)got;
-        }
-        text[size] = '\0';
-    }
-    close (fd);
-    if (error != 0)
-        free (text);
-    else
-        *text_p = text;
-    return error;
-}
-
 //  Decodes a Z85 key of exactly 40 characters; false when it is not one
 static bool
 s_decode_key (const char *text, byte *key)
@@ -339,7 +296,8 @@ static zcert_t *
 s_cert_from_file (const char *path)
 {
     char *text = NULL;
-    if (s_read_small (path, &text) != 0)
+    size_t size;
+    if (cf_file_read (path, S_CERT_FILE_MAX, &text, &size) != 0)
         return NULL;
     zcert_t *cert = s_cert_from_text (text);
     free (text);
@@ -356,7 +314,8 @@ s_load_cert (const char *path, const char *what, bool need_secret,
 {
     *cert_p = NULL;
     char *text = NULL;
-    int error = s_read_small (path, &text);
+    size_t size;
+    int error = cf_file_read (path, S_CERT_FILE_MAX, &text, &size);
     if (error == ENOENT) {
         cf_problems_add (problems, "identity.missing",
                          "%s file %s does not exist; give the path of the "
@@ -364,7 +323,7 @@ s_load_cert (const char *path, const char *what, bool need_secret,
                          what, path, what);
         return CF_ENOTFOUND;
     }
-    if (error == EINVAL || error == EFBIG || error == EISDIR) {
+    if (error == EFBIG || error == EISDIR) {
         cf_problems_add (problems, "identity.not_certificate",
                          "%s file %s is not a regular file of at most %d "
                          "bytes; give the path of the %s file",

@@ -27,6 +27,7 @@
 
 #include "cf_application.h"
 #include "cf_date.h"
+#include "cf_file.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
 
@@ -738,51 +739,19 @@ cf_json_load_file (const char *path, size_t max_bytes, char **text_p,
                    size_t *size_p, cf_problems_t *problems)
 {
     assert (path && text_p && size_p);
-    *text_p = NULL;
-    *size_p = 0;
-    char reason[128];
-    FILE *file = fopen (path, "rb");
-    if (!file) {
+    int error = cf_file_read (path, max_bytes, text_p, size_p);
+    if (error == EFBIG) {
+        cf_problems_add (problems, "file.size",
+                         "%s is larger than the limit of %zu bytes", path,
+                         max_bytes);
+        return CF_ELIMIT;
+    }
+    if (error != 0) {
+        char reason[128];
         cf_problems_add (problems, "file.read", "cannot open %s: %s", path,
-                         strerror_r (errno, reason, sizeof reason));
+                         strerror_r (error, reason, sizeof reason));
         return CF_EIO;
     }
-    size_t capacity = 4096, size = 0;
-    char *text = cf_mem_check (malloc (capacity));
-    int rc = 0;
-    while (true) {
-        if (size + 1 == capacity) {
-            capacity *= 2;
-            text = cf_mem_check (realloc (text, capacity));
-        }
-        size_t wanted = capacity - 1 - size;
-        size_t got = fread (text + size, 1, wanted, file);
-        size += got;
-        if (size > max_bytes) {
-            cf_problems_add (problems, "file.size",
-                             "%s is larger than the limit of %zu bytes", path,
-                             max_bytes);
-            rc = CF_ELIMIT;
-            break;
-        }
-        if (got < wanted) {
-            if (ferror (file)) {
-                cf_problems_add (problems, "file.read", "cannot read %s: %s",
-                                 path,
-                                 strerror_r (errno, reason, sizeof reason));
-                rc = CF_EIO;
-            }
-            break;
-        }
-    }
-    fclose (file);
-    if (rc) {
-        free (text);
-        return rc;
-    }
-    text[size] = 0;
-    *text_p = text;
-    *size_p = size;
     return 0;
 }
 

@@ -11,41 +11,25 @@
 
 #include <assert.h>
 
-#include "cf_application.h"
+#include "cf_pb.h"
 
 int
 cf_stage_intake (const cf_stage_input_t *input, Cf__JobResult *result,
                  cf_problems_t *problems)
 {
-    assert (input && input->record && input->scheme && result);
-    const Cf__Application *application = input->record->application;
-    if (!application) {
-        cf_problems_add (problems, "intake.application",
-                         "case %s has no application to check; the daemon "
-                         "must store it at submission",
-                         input->record->id);
-        return CF_EINVAL;
-    }
-    cf_problems_t *found = cf_problems_new ();
-    int rc = cf_application_validate (input->scheme, application, input->today,
-                                      found);
-    if (rc == 0)
+    assert (input && result);
+    int verdict;
+    Cf__FindingList *findings;
+    int rc = cf_stage_check_application (input, "intake.application", "check",
+                                         &verdict, &findings, problems);
+    if (rc)
+        return rc;
+    if (verdict == 0) {
+        cf_pb_free (&findings);
         cf_stage_set_event (result, CF_EVENT_INTAKE_PASSED);
-    else if (rc == CF_EINELIGIBLE) {
-        Cf__EventData *data =
-            cf_stage_set_event_data (result, CF_EVENT_INTAKE_INELIGIBLE);
-        cf_stage_findings_from (cf_stage_findings (data), found, "eligibility.",
-                                NULL);
-    } else {
-        //  Malformed or incomplete: the materials missing, then every other
-        //  problem (materials.Mxx would repeat the missing materials)
-        Cf__EventData *data =
-            cf_stage_set_event_data (result, CF_EVENT_INTAKE_INCOMPLETE);
-        Cf__FindingList *list = cf_stage_findings (data);
-        cf_application_materials_missing (application, &list->n_findings,
-                                          &list->findings);
-        cf_stage_findings_from (list, found, NULL, "materials.M");
-    }
-    cf_problems_destroy (&found);
+    } else if (verdict == CF_EINELIGIBLE)
+        cf_stage_set_findings (result, CF_EVENT_INTAKE_INELIGIBLE, &findings);
+    else
+        cf_stage_set_findings (result, CF_EVENT_INTAKE_INCOMPLETE, &findings);
     return 0;
 }

@@ -207,47 +207,27 @@ int
 cf_stage_review (const cf_stage_input_t *input, Cf__JobResult *result,
                  cf_problems_t *problems)
 {
-    assert (input && input->record && input->scheme && result);
-    const Cf__Application *application = input->record->application;
-    if (!application) {
-        cf_problems_add (problems, "review.application",
-                         "case %s has no application to review; the daemon "
-                         "must store it at submission",
-                         input->record->id);
-        return CF_EINVAL;
-    }
+    assert (input && result);
     //  The reviewer does not rest on intake's verdict: the application is
     //  checked again on the day of the review
-    cf_problems_t *found = cf_problems_new ();
-    int rc = cf_application_validate (input->scheme, application, input->today,
-                                      found);
-    if (rc == CF_EINELIGIBLE) {
-        Cf__EventData *data =
-            cf_stage_set_event_data (result, CF_EVENT_DOCS_INELIGIBLE);
-        cf_stage_findings_from (cf_stage_findings (data), found, "eligibility.",
-                                NULL);
-        cf_problems_destroy (&found);
+    int verdict;
+    Cf__FindingList *findings;
+    int rc = cf_stage_check_application (input, "review.application", "review",
+                                         &verdict, &findings, problems);
+    if (rc)
+        return rc;
+    if (verdict == CF_EINELIGIBLE) {
+        cf_stage_set_findings (result, CF_EVENT_DOCS_INELIGIBLE, &findings);
         return 0;
     }
-    Cf__FindingList *findings = cf_pb_new (&cf__finding_list__descriptor);
-    if (rc != 0) {
-        cf_application_materials_missing (application, &findings->n_findings,
-                                          &findings->findings);
-        cf_stage_findings_from (findings, found, NULL, "materials.M");
-    }
-    cf_problems_destroy (&found);
     for (size_t index = 0; index < sizeof s_checklist / sizeof s_checklist[0];
          index++)
-        s_checklist[index](application, findings);
+        s_checklist[index](input->record->application, findings);
 
     if (findings->n_findings == 0) {
         cf_pb_free (&findings);
         cf_stage_set_event (result, CF_EVENT_DOCS_ACCEPTED);
-        return 0;
-    }
-    Cf__EventData *data =
-        cf_stage_set_event_data (result, CF_EVENT_DOCS_DEFICIENT);
-    data->findings = findings;
-    data->body_case = CF__EVENT_DATA__BODY_FINDINGS;
+    } else
+        cf_stage_set_findings (result, CF_EVENT_DOCS_DEFICIENT, &findings);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_application.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
 
@@ -94,13 +95,15 @@ cf_stage_set_event_data (Cf__JobResult *result, cf_event_t event)
     return result->data;
 }
 
-Cf__FindingList *
-cf_stage_findings (Cf__EventData *data)
+void
+cf_stage_set_findings (Cf__JobResult *result, cf_event_t event,
+                       Cf__FindingList **findings_p)
 {
-    assert (data && data->body_case == CF__EVENT_DATA__BODY__NOT_SET);
-    data->findings = cf_pb_new (&cf__finding_list__descriptor);
+    assert (findings_p && *findings_p);
+    Cf__EventData *data = cf_stage_set_event_data (result, event);
+    data->findings = *findings_p;
     data->body_case = CF__EVENT_DATA__BODY_FINDINGS;
-    return data->findings;
+    *findings_p = NULL;
 }
 
 void
@@ -140,6 +143,42 @@ cf_stage_findings_from (Cf__FindingList *list, const cf_problems_t *problems,
         appended++;
     }
     return appended;
+}
+
+int
+cf_stage_check_application (const cf_stage_input_t *input, const char *code,
+                            const char *purpose, int *verdict_p,
+                            Cf__FindingList **findings_p,
+                            cf_problems_t *problems)
+{
+    assert (input && input->record && input->scheme && code && purpose);
+    assert (verdict_p && findings_p);
+    *findings_p = NULL;
+    const Cf__Application *application = input->record->application;
+    if (!application) {
+        cf_problems_add (problems, code,
+                         "case %s has no application to %s; the daemon "
+                         "must store it at submission",
+                         input->record->id, purpose);
+        return CF_EINVAL;
+    }
+    cf_problems_t *found = cf_problems_new ();
+    int verdict = cf_application_validate (input->scheme, application,
+                                           input->today, found);
+    Cf__FindingList *findings = cf_pb_new (&cf__finding_list__descriptor);
+    if (verdict == CF_EINELIGIBLE)
+        cf_stage_findings_from (findings, found, "eligibility.", NULL);
+    else if (verdict != 0) {
+        //  The materials missing, then every other problem (materials.Mxx
+        //  would repeat the missing materials)
+        cf_application_materials_missing (application, &findings->n_findings,
+                                          &findings->findings);
+        cf_stage_findings_from (findings, found, NULL, "materials.M");
+    }
+    cf_problems_destroy (&found);
+    *verdict_p = verdict;
+    *findings_p = findings;
+    return 0;
 }
 
 char *

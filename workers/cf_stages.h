@@ -179,8 +179,10 @@ void cf_stage_set_event (Cf__JobResult *result, cf_event_t event);
 Cf__EventData *cf_stage_set_event_data (Cf__JobResult *result,
                                         cf_event_t event);
 
-//  Makes data carry a new empty FindingList and returns it.
-Cf__FindingList *cf_stage_findings (Cf__EventData *data);
+//  Sets result->event to the name of event and result->data to a new
+//  EventData carrying the findings, taking *findings_p and nulling it.
+void cf_stage_set_findings (Cf__JobResult *result, cf_event_t event,
+                            Cf__FindingList **findings_p);
 
 //  Appends a finding with item and a printf-formatted reason to list.
 void cf_stage_finding (Cf__FindingList *list, const char *item,
@@ -193,6 +195,26 @@ void cf_stage_finding (Cf__FindingList *list, const char *item,
 size_t cf_stage_findings_from (Cf__FindingList *list,
                                const cf_problems_t *problems, const char *keep,
                                const char *skip);
+
+//  Checks the application of input's case as intake does
+//  (cf_application_validate on input->today) and turns what was found into
+//  findings: for an ineligible applicant, one per eligibility problem; for
+//  a malformed or incomplete application, the missing materials
+//  (cf_application_materials_missing) and then every other problem; none
+//  for a good one. The intake and the document review both start here.
+//
+//  input: as for cf_stage_fn. code, purpose: name the problem when the case
+//  has no application ("intake.application", "check": "case C-1 has no
+//  application to check"). verdict_p: gets what cf_application_validate
+//  returned (0, CF_EINELIGIBLE, CF_EINCOMPLETE or CF_EINVAL). findings_p:
+//  gets a new heap FindingList, possibly empty, which the caller frees
+//  with cf_pb_free or hands to cf_stage_set_findings; NULL on error.
+//  problems: may be NULL.
+//
+//  Returns 0, or CF_EINVAL when the case has no application.
+int CF_MUST_CHECK cf_stage_check_application (
+    const cf_stage_input_t *input, const char *code, const char *purpose,
+    int *verdict_p, Cf__FindingList **findings_p, cf_problems_t *problems);
 
 //  Returns a new printf-formatted string the caller frees. Aborts on out
 //  of memory.
