@@ -6,9 +6,13 @@
 #include "cf_daemon.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "cf_engine.h"
 #include "cf_fsm.h"
@@ -42,6 +46,7 @@ typedef struct {
 
 struct _cf_daemon_t {
     cf_daemon_config_t config;  //  As given (strings borrowed)
+    int lock_fd;                //  DATA/certflowd.lock, held while alive
     char *certs_dir;            //  DATA/certs
     cf_store_t *store;          //  DATA/store
     cf_scheme_t *scheme;        //  Governs new cases
@@ -105,6 +110,38 @@ s_path (const char *dir, const char *name)
     return path;
 }
 
+//  One daemon per data directory: a second one would open the same store
+//  and take over the sockets. The lock goes with the process, however it
+//  ends.
+static int
+s_lock (cf_daemon_t *self, cf_problems_t *problems)
+{
+    char *path = s_path (self->config.data_dir, "certflowd.lock");
+    self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int rc = 0;
+    if (self->lock_fd < 0) {
+        cf_problems_add (problems, "daemon.lock",
+                         "cannot open %s: %s; is the data directory right "
+                         "(run certflowd init first)?",
+                         path, strerror (errno));
+        rc = CF_EIO;
+    } else if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t size = pread (self->lock_fd, pid, sizeof pid - 1, 0);
+        pid[size > 0 ? size : 0] = 0;
+        pid[strcspn (pid, "\n")] = 0;
+        cf_problems_add (problems, "daemon.running",
+                         "another certflowd (pid %s) is running on %s; stop "
+                         "it first",
+                         *pid ? pid : "?", self->config.data_dir);
+        rc = CF_EAGAIN;
+    } else if (ftruncate (self->lock_fd, 0) != 0 ||
+               dprintf (self->lock_fd, "%d\n", (int)getpid ()) < 0)
+        cf_log_warn ("cannot write the pid into %s", path);
+    free (path);
+    return rc;
+}
+
 static zsock_t *
 s_server (cf_daemon_t *self, int type, const char *endpoint,
           cf_problems_t *problems)
@@ -113,7 +150,9 @@ s_server (cf_daemon_t *self, int type, const char *endpoint,
     if (!socket)
         cf_mem_fail ();
     cf_identity_server (socket, self->server_cert);
-    zsock_set_maxmsgsize (socket, CF_WIRE_MAX_FRAME);
+    //  Frames up to the socket's limit are read and a too large one gets a
+    //  clear reply from the decoder; past it libzmq drops the connection
+    zsock_set_maxmsgsize (socket, CF_DAEMON_MAX_FRAME);
     zsock_set_linger (socket, 2000);
     if (type == ZMQ_ROUTER)
         zsock_set_router_mandatory (socket, 1);
@@ -162,12 +201,15 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
     if (!self)
         cf_mem_fail ();
     self->config = *config;
+    self->lock_fd = -1;
     self->certs_dir = s_path (config->data_dir, "certs");
     self->registry = zhashx_new ();
     zhashx_set_destructor (self->registry, s_worker_destroy);
 
     int rc = cf_identity_load_server (config->data_dir, &self->server_cert,
                                       problems);
+    if (rc == 0)
+        rc = s_lock (self, problems);
     if (rc == 0)
         rc = s_load_scheme (self, problems);
     char *store_dir = s_path (config->data_dir, "store");
@@ -240,6 +282,8 @@ cf_daemon_destroy (cf_daemon_t **self_p)
         free (self->scheme_text);
         zcert_destroy (&self->server_cert);
         free (self->certs_dir);
+        if (self->lock_fd >= 0)
+            close (self->lock_fd);
         free (self);
         *self_p = NULL;
     }
@@ -275,7 +319,7 @@ s_reply_framing (cf_daemon_t *self, zframe_t *route)
     size_t size;
     uint8_t *data = cf_pb_pack (&reply.base, &size);
     zmsg_t *message = zmsg_new ();
-    zmsg_append (message, &route);
+    zmsg_addmem (message, zframe_data (route), zframe_size (route));
     zmsg_addmem (message, data, size);
     free (data);
     if (zmsg_send (&message, self->clients) != 0)

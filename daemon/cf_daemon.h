@@ -25,6 +25,11 @@
 #include "cf_error.h"
 #include "cf_problems.h"
 
+//  Largest frame a daemon socket reads at all (4x what a message may be):
+//  a larger one drops the sender's connection, a smaller one that is still
+//  over CF_WIRE_MAX_FRAME is answered with CF_ELIMIT
+#define CF_DAEMON_MAX_FRAME (4 * 1024 * 1024)
+
 typedef struct {
     const char *data_dir;         //  Store, keys and certificates
     const char *scheme_path;      //  Scheme file; NULL or "": built-in
@@ -36,6 +41,8 @@ typedef struct {
     uint32_t max_attempts;        //  Offers before a job is parked
     int64_t backoff_ms;           //  First retry delay
     int64_t heartbeat_ms;         //  Worker and feed heartbeat interval
+    int64_t clock_offset_ms;      //  Drills: added to the clock, so that
+                                  //  deadlines come due in tests; 0 else
 } cf_daemon_config_t;
 
 typedef struct _cf_daemon_t cf_daemon_t;

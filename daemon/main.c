@@ -33,6 +33,8 @@ static const cf_setting_t s_settings[] = {
      "offers before a job is parked as an incident", false},
     {"backoff-ms", "jobs/backoff_ms", NULL, "1000", "first retry delay", false},
     {"heartbeat-ms", "heartbeat_ms", NULL, "1000", "heartbeat interval", false},
+    {"clock-offset-ms", "clock_offset_ms", NULL, "0",
+     "drills: run the clock this far ahead, so deadlines come due", false},
     {"verbose", "verbose", NULL, NULL, "debug logging", true},
     {"help", NULL, NULL, NULL, "this help", true},
     {NULL, NULL, NULL, NULL, NULL, false},
@@ -103,7 +105,7 @@ main (int argc, char **argv)
     cf_config_t *config = cf_config_new ("certflowd", s_settings);
     cf_problems_t *problems = cf_problems_new ();
     int rest = argc, rc = 0;
-    int64_t map_size, lease, attempts, backoff, beat;
+    int64_t map_size, lease, attempts, backoff, beat, offset;
     const char *command = "run";
     if (cf_config_parse_args (config, argc, argv, &rest, problems) != 0)
         rc = 2;
@@ -123,7 +125,9 @@ main (int argc, char **argv)
          s_number (config, "lease-ms", 100, 86400000, &lease, problems) ||
          s_number (config, "max-attempts", 1, 100, &attempts, problems) ||
          s_number (config, "backoff-ms", 1, 3600000, &backoff, problems) ||
-         s_number (config, "heartbeat-ms", 50, 60000, &beat, problems)))
+         s_number (config, "heartbeat-ms", 50, 60000, &beat, problems) ||
+         s_number (config, "clock-offset-ms", 0, (int64_t)3650 * 86400000,
+                   &offset, problems)))
         rc = 2;
     if (rc) {
         s_fail (problems, rc);
@@ -149,6 +153,7 @@ main (int argc, char **argv)
             .max_attempts = (uint32_t)attempts,
             .backoff_ms = backoff,
             .heartbeat_ms = beat,
+            .clock_offset_ms = offset,
         };
         cf_daemon_t *daemon = cf_daemon_new (&settings, problems);
         rc = daemon ? cf_daemon_run (daemon) : s_fail (problems, 1);

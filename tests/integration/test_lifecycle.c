@@ -1,0 +1,352 @@
+/*  =========================================================================
+    test_lifecycle - one case from application to certificate, through the
+    real programs: certflowd, one certflow-worker per stage, and certflow
+    for every person who acts
+
+    Expected figures are worked by hand from the example files, as their
+    own summaries show: the audit sheet scores 80.20 of 94.00 applicable
+    points = 85.3, three-star, with one minor nonconformity open; the
+    revised sheet scores 81.70 / 94.00 = 86.9, three-star, nothing open.
+    The company has never held a certificate, so the star rule grants the
+    best grade without stars: compliant.
+    =========================================================================
+*/
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cf_proc.h"
+
+//  The applicant company's code: its consultancy's identity carries it
+#define S_ORG "YUNXI"
+
+//  The auditor with a declared conflict with the applicant company
+#define S_CONFLICTED "AUD004"
+
+static int
+s_setup (void **state)
+{
+    *state = cf_proc_new ("lifecycle");
+    return *state ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    cf_proc_t *proc = *state;
+    int rc = cf_proc_finish (proc);
+    cf_proc_destroy (&proc);
+    return rc;
+}
+
+//  Returns the string at the formatted pointer
+static const char *
+s_string (json_object *json, const char *format, size_t index)
+{
+    char pointer[128];
+    snprintf (pointer, sizeof pointer, format, index);
+    const char *value = cf_proc_json_string (json, pointer);
+    return value ? value : "";
+}
+
+//  Checks that value is one of the names in set (NULL-terminated)
+static void
+s_assert_in (const char *value, const char *const set[])
+{
+    for (size_t index = 0; set[index]; index++)
+        if (strcmp (value, set[index]) == 0)
+            return;
+    fail_msg ("'%s' is not one of the expected staff", value);
+}
+
+//  One step the history must show: the event and who fired it
+typedef struct {
+    const char *event;  //  Event name
+    const char *role;   //  Principal's role, as --json prints it
+    const char *name;   //  Principal's name
+    const char *to;     //  State after it
+} s_step_t;
+
+static void
+test_case_goes_from_application_to_certificate (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    cf_proc_staff (proc);
+    cf_proc_workers (proc);
+    const char *applicant =
+        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+
+    //  Submitted; intake, review and contract are the workers'
+    const char *case_id = cf_proc_submit (
+        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    const cf_proc_output_t *status =
+        cf_proc_wait_state (proc, applicant, case_id, "contract_pending",
+                            "/record/contract/number", CF_PROC_STATE_MS);
+    assert_string_equal (cf_proc_json_string (status->json, "/record/org"),
+                         S_ORG);
+    assert_true (
+        cf_proc_json_int (status->json, "/record/contract/fee_fen", 0) > 0);
+    assert_true (cf_proc_json_int (status->json,
+                                   "/record/contract/person_days_tenths",
+                                   0) > 0);
+    assert_int_equal (
+        cf_proc_json_int (status->json, "/record/supplement_rounds", -1), 0);
+
+    //  The applicant signs; planning picks an impartial team
+    const cf_proc_output_t *signed_ =
+        cf_proc_expect (proc, 0, applicant, "--json", "sign", case_id, NULL);
+    assert_string_equal (cf_proc_state_of (signed_), "audit_planning");
+    status = cf_proc_wait_state (proc, applicant, case_id, "onsite_audit",
+                                 "/record/plan/leader", CF_PROC_STATE_MS);
+    const char *leader =
+        cf_proc_json_string (status->json, "/record/plan/leader");
+    static const char *const auditors[] = {"AUD001", "AUD002", "AUD003", NULL};
+    s_assert_in (leader, auditors);
+    size_t members = cf_proc_json_length (status->json, "/record/plan/members");
+    assert_true (members >= 1);  //  The scheme's team is at least two
+    for (size_t index = 0; index < members; index++) {
+        const char *member =
+            s_string (status->json, "/record/plan/members/%zu", index);
+        s_assert_in (member, auditors);
+        assert_string_not_equal (member, leader);
+    }
+    //  AUD004 is an active auditor of the sector: only its conflict with
+    //  the company keeps it off the team
+    const cf_proc_output_t *staff =
+        cf_proc_expect (proc, 0, NULL, "--json", "staff", "list", NULL);
+    assert_non_null (strstr (staff->out, "\"id\":\"" S_CONFLICTED "\""));
+    assert_string_not_equal (leader, S_CONFLICTED);
+
+    //  The team leader files the sheet; one minor NC is open
+    const char *leader_cert = cf_proc_principal (proc, leader, "auditor", NULL);
+    cf_proc_expect (proc, 0, leader_cert, "scores", case_id,
+                    cf_proc_source (proc, "examples/scores.json"), NULL);
+    status = cf_proc_wait_state (proc, applicant, case_id, "rectification",
+                                 "/record/original/grade", CF_PROC_STATE_MS);
+    json_object *record = status->json;
+    assert_float_equal (
+        cf_proc_json_double (record, "/record/original/score", 0), 85.3, 1e-9);
+    assert_float_equal (
+        cf_proc_json_double (record, "/record/original/applicable", 0), 94.0,
+        1e-9);
+    assert_float_equal (
+        cf_proc_json_double (record, "/record/original/earned", 0), 80.2, 1e-9);
+    assert_string_equal (cf_proc_json_string (record, "/record/original/grade"),
+                         "three_star");
+    assert_int_equal (
+        cf_proc_json_int (record, "/record/original/open_nonconformities", -1),
+        1);
+    assert_string_equal (cf_proc_json_string (record, "/record/verifier"),
+                         leader);
+    assert_true (cf_proc_json_int (record, "/record/deadline_at", 0) > 0);
+
+    //  First fixes: the verifier rejects them, back to rectification
+    const char *fixes = cf_proc_source (proc, "examples/fixes.json");
+    const cf_proc_output_t *fixed = cf_proc_expect (
+        proc, 0, applicant, "--json", "rectify", case_id, fixes, NULL);
+    assert_string_equal (cf_proc_state_of (fixed), "verification");
+    assert_int_equal (
+        cf_proc_json_int (fixed->json, "/record/rectification_rounds", -1), 1);
+    const cf_proc_output_t *rejected = cf_proc_expect (
+        proc, 0, leader_cert, "--json", "verify", case_id, "--reject",
+        "training records for the installers are missing", NULL);
+    assert_string_equal (cf_proc_state_of (rejected), "rectification");
+
+    //  Second fixes: accepted with the revised sheet, NC-1 closed
+    fixed = cf_proc_expect (proc, 0, applicant, "--json", "rectify", case_id,
+                            fixes, NULL);
+    assert_string_equal (cf_proc_state_of (fixed), "verification");
+    assert_int_equal (
+        cf_proc_json_int (fixed->json, "/record/rectification_rounds", -1), 2);
+    const cf_proc_output_t *accepted = cf_proc_expect (
+        proc, 0, leader_cert, "--json", "verify", case_id, "--accept",
+        cf_proc_source (proc, "examples/scores-revised.json"), NULL);
+    assert_string_equal (cf_proc_state_of (accepted), "committee_review");
+    record = accepted->json;
+    assert_float_equal (
+        cf_proc_json_double (record, "/record/rescored/score", 0), 86.9, 1e-9);
+    assert_string_equal (cf_proc_json_string (record, "/record/rescored/grade"),
+                         "three_star");
+    assert_int_equal (
+        cf_proc_json_int (record, "/record/rescored/open_nonconformities", -1),
+        0);
+    assert_true (
+        cf_proc_json (record, "/record/sheet/nonconformities/0/closed") &&
+        json_object_get_boolean (
+            cf_proc_json (record, "/record/sheet/nonconformities/0/closed")));
+    //  The original score is kept beside the new one
+    assert_float_equal (
+        cf_proc_json_double (record, "/record/original/score", 0), 85.3, 1e-9);
+
+    //  The committee worker forms the committee: 3 of COM001..COM004
+    status = cf_proc_wait_state (proc, applicant, case_id, "committee_review",
+                                 "/record/committee/members", CF_PROC_STATE_MS);
+    assert_int_equal (
+        cf_proc_json_length (status->json, "/record/committee/members"), 3);
+    static const char *const committee[] = {"COM001", "COM002", "COM003",
+                                            "COM004", NULL};
+    const char *voters[3];
+    for (size_t index = 0; index < 3; index++) {
+        voters[index] =
+            s_string (status->json, "/record/committee/members/%zu", index);
+        s_assert_in (voters[index], committee);
+        for (size_t earlier = 0; earlier < index; earlier++)
+            assert_string_not_equal (voters[earlier], voters[index]);
+    }
+
+    //  Every member votes grant. The committee worker would decide at the
+    //  second grant and the third vote would find the case gone, so it is
+    //  away while all three vote, and a new one tallies afterwards
+    assert_int_equal (cf_proc_stop (cf_proc_find (proc, "worker-committee")),
+                      0);
+    for (size_t index = 0; index < 3; index++) {
+        const char *cert =
+            cf_proc_principal (proc, voters[index], "committee", NULL);
+        const cf_proc_output_t *voted = cf_proc_expect (
+            proc, 0, cert, "--json", "vote", case_id, "grant", "--reason",
+            "scored three-star; NC-1 verified closed", NULL);
+        assert_string_equal (cf_proc_state_of (voted), "committee_review");
+        assert_int_equal (
+            cf_proc_json_length (voted->json, "/record/committee/ballots"),
+            index + 1);
+    }
+    cf_proc_worker (proc, "worker-committee", "committee", 0);
+    status = cf_proc_wait_state (proc, applicant, case_id, "certified",
+                                 "/record/certificate", CF_PROC_STATE_MS);
+    assert_string_equal (cf_proc_json_string (status->json, "/record/decision"),
+                         "grant");
+    const char *decided =
+        cf_proc_json_string (status->json, "/record/decision_date");
+    const char *number =
+        cf_proc_json_string (status->json, "/record/certificate");
+
+    //  The public register: valid, compliant, three years
+    const cf_proc_output_t *check = cf_proc_expect (
+        proc, 0, applicant, "certificate", "check", number, NULL);
+    assert_non_null (strstr (check->out, "valid"));
+    assert_non_null (strstr (check->out, "grade compliant"));
+    check = cf_proc_expect (proc, 0, applicant, "--json", "certificate",
+                            "check", number, NULL);
+    json_object *certificate = cf_proc_json (check->json, "/certificate");
+    assert_non_null (certificate);
+    assert_string_equal (cf_proc_json_string (certificate, "/status"),
+                         "CERT_STATUS_VALID");
+    assert_string_equal (cf_proc_json_string (certificate, "/number"), number);
+    assert_string_equal (cf_proc_json_string (certificate, "/case_id"),
+                         case_id);
+    assert_string_equal (cf_proc_json_string (certificate, "/grade"),
+                         "compliant");
+    assert_string_equal (cf_proc_json_string (certificate, "/uscc"),
+                         "91330110MA2J7R4N38");
+    assert_string_equal (cf_proc_json_string (certificate, "/standard"),
+                         "GB/T 27922-2011");
+    assert_float_equal (cf_proc_json_double (certificate, "/score", 0), 86.9,
+                        1e-9);
+    const char *issued = cf_proc_json_string (certificate, "/issue_date");
+    const char *expiry = cf_proc_json_string (certificate, "/expiry_date");
+    assert_non_null (issued);
+    assert_non_null (expiry);
+    assert_true (strcmp (issued, decided) >= 0);
+    int year, month, day;
+    assert_int_equal (sscanf (issued, "%4d-%2d-%2d", &year, &month, &day), 3);
+    char expected[48];
+    snprintf (expected, sizeof expected, "%04d-%02d-%02d", year + 3, month,
+              month == 2 && day == 29 ? 28 : day);
+    assert_string_equal (expiry, expected);
+    assert_non_null (strstr (check->out, expiry));
+
+    //  The history shows every step, with who took it
+    const s_step_t steps[] = {
+        {"submit", "ROLE_APPLICANT", "yunxi", "STATE_SUBMITTED"},
+        {"intake_passed", "ROLE_WORKER", "worker-intake",
+         "STATE_DOCUMENT_REVIEW"},
+        {"docs_accepted", "ROLE_WORKER", "worker-review",
+         "STATE_CONTRACT_PENDING"},
+        {"contract_issued", "ROLE_WORKER", "worker-contract",
+         "STATE_CONTRACT_PENDING"},
+        {"contract_signed", "ROLE_APPLICANT", "yunxi", "STATE_AUDIT_PLANNING"},
+        {"audit_planned", "ROLE_WORKER", "worker-planning",
+         "STATE_ONSITE_AUDIT"},
+        {"sheet_submitted", "ROLE_AUDITOR", leader, "STATE_ONSITE_AUDIT"},
+        {"scores_submitted", "ROLE_WORKER", "worker-scoring",
+         "STATE_RECTIFICATION"},
+        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION"},
+        {"fixes_rejected", "ROLE_AUDITOR", leader, "STATE_RECTIFICATION"},
+        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION"},
+        {"fixes_accepted", "ROLE_AUDITOR", leader, "STATE_COMMITTEE_REVIEW"},
+        {"committee_formed", "ROLE_WORKER", "worker-committee",
+         "STATE_COMMITTEE_REVIEW"},
+        {"vote", "ROLE_COMMITTEE", voters[0], "STATE_COMMITTEE_REVIEW"},
+        {"vote", "ROLE_COMMITTEE", voters[1], "STATE_COMMITTEE_REVIEW"},
+        {"vote", "ROLE_COMMITTEE", voters[2], "STATE_COMMITTEE_REVIEW"},
+        {"majority_grant", "ROLE_WORKER", "worker-committee", "STATE_ISSUANCE"},
+        {"certificate_issued", "ROLE_WORKER", "worker-issuance",
+         "STATE_CERTIFIED"},
+    };
+    size_t count = sizeof steps / sizeof steps[0];
+    const cf_proc_output_t *history =
+        cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
+    json_object *events = cf_proc_json (history->json, "/events/events");
+    assert_int_equal (cf_proc_json_length (history->json, "/events/events"),
+                      count);
+    const char *before = "STATE_UNSPECIFIED";
+    for (size_t index = 0; index < count; index++) {
+        assert_string_equal (s_string (events, "/%zu/event", index),
+                             steps[index].event);
+        assert_string_equal (s_string (events, "/%zu/principal/role", index),
+                             steps[index].role);
+        assert_string_equal (s_string (events, "/%zu/principal/name", index),
+                             steps[index].name);
+        assert_string_equal (s_string (events, "/%zu/from", index), before);
+        assert_string_equal (s_string (events, "/%zu/to", index),
+                             steps[index].to);
+        assert_string_equal (s_string (events, "/%zu/refused", index), "");
+        assert_string_equal (s_string (events, "/%zu/case_id", index), case_id);
+        before = steps[index].to;
+    }
+    //  The people's view lists the same steps, one line each, in order,
+    //  each naming who took it
+    const cf_proc_output_t *shown =
+        cf_proc_expect (proc, 0, NULL, "history", case_id, NULL);
+    const char *line = shown->out;
+    for (size_t index = 0; index < count; index++) {
+        const char *end = strchr (line, '\n');
+        assert_non_null (end);
+        char *text = strndup (line, (size_t)(end - line));
+        char who[64];
+        snprintf (who, sizeof who, "  %s(", steps[index].name);
+        bool named = strstr (text, steps[index].event) && strstr (text, who);
+        if (!named)
+            printf ("history line %zu: %s\n", index + 1, text);
+        free (text);
+        assert_true (named);
+        line = end + 1;
+    }
+    assert_string_equal (line, "");
+
+    //  A clean stop, then the store's chain and indexes check out
+    assert_int_equal (cf_proc_stop (cf_proc_current_daemon (proc)), 0);
+    const cf_proc_output_t *verified = cf_proc_verify (proc);
+    assert_int_equal (verified->status, 0);
+    assert_non_null (strstr (verified->out, "verified"));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (
+            test_case_goes_from_application_to_certificate, s_setup,
+            s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

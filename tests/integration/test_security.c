@@ -1,0 +1,337 @@
+/*  =========================================================================
+    test_security - who may act, as the transport proves it: impartial
+    votes, one consultancy blind to another's cases, strangers and revoked
+    identities refused at the door
+    =========================================================================
+*/
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cf_proc.h"
+
+#define S_ORG       "YUNXI"
+#define S_OTHER_ORG "HAIBIN"
+
+//  How long a refused client waits before it counts the daemon unreachable
+#define S_SHORT_TIMEOUT "300"
+#define S_SHORT_RETRIES "2"
+
+//  How long a raw socket waits to be sure nothing comes, ms
+#define S_SILENCE_MS 1000
+
+static int
+s_setup (void **state)
+{
+    *state = cf_proc_new ("security");
+    return *state ? 0 : -1;
+}
+
+static int
+s_teardown (void **state)
+{
+    cf_proc_t *proc = *state;
+    int rc = cf_proc_finish (proc);
+    cf_proc_destroy (&proc);
+    return rc;
+}
+
+static const char *
+s_string (json_object *json, const char *format, size_t index)
+{
+    char pointer[128];
+    snprintf (pointer, sizeof pointer, format, index);
+    const char *value = cf_proc_json_string (json, pointer);
+    return value ? value : "";
+}
+
+//  Returns the index of the history event of principal name with event,
+//  refused; fails the test when there is none
+static size_t
+s_refusal (json_object *history, const char *event, const char *name)
+{
+    size_t count = cf_proc_json_length (history, "/events/events");
+    for (size_t index = 0; index < count; index++)
+        if (strcmp (s_string (history, "/events/events/%zu/event", index),
+                    event) == 0 &&
+            strcmp (
+                s_string (history, "/events/events/%zu/principal/name", index),
+                name) == 0 &&
+            *s_string (history, "/events/events/%zu/refused", index))
+            return index;
+    fail_msg ("no refused %s by %s in the history", event, name);
+    return 0;
+}
+
+//  A ping the daemon answers: it is still serving
+static void
+s_assert_serving (cf_proc_t *proc)
+{
+    assert_true (cf_proc_running (cf_proc_current_daemon (proc)));
+    cf_proc_expect (proc, 0, NULL, "ping", NULL);
+}
+
+static void
+test_auditors_of_the_case_may_not_vote (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    cf_proc_staff (proc);
+    cf_proc_workers (proc);
+    const char *applicant =
+        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+    const char *case_id = cf_proc_submit (
+        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    cf_proc_drive (proc, applicant, case_id, "committee_review",
+                   CF_PROC_STATE_MS);
+    const cf_proc_output_t *status =
+        cf_proc_wait_state (proc, NULL, case_id, "committee_review",
+                            "/record/committee/members", CF_PROC_STATE_MS);
+    const char *leader =
+        cf_proc_json_string (status->json, "/record/plan/leader");
+    const char *member =
+        cf_proc_json_string (status->json, "/record/plan/members/0");
+    assert_non_null (leader);
+    assert_non_null (member);
+
+    //  The team leader, with the auditor certificate it audited under
+    const char *auditor = cf_proc_principal (proc, leader, "auditor", NULL);
+    const cf_proc_output_t *vote =
+        cf_proc_expect (proc, 1, auditor, "--json", "vote", case_id, "grant",
+                        "--reason", "I audited it myself", NULL);
+    assert_string_equal (cf_proc_json_string (vote->json, "/status"),
+                         "STATUS_FORBIDDEN");
+    assert_string_equal (cf_proc_json_string (vote->json, "/error"),
+                         "CF_EFORBIDDEN");
+    assert_non_null (strstr (vote->err, "committee"));
+
+    //  A team member who also sits on committees: still not independent
+    const char *insider = cf_proc_principal (proc, member, "committee", NULL);
+    vote = cf_proc_expect (proc, 1, insider, "--json", "vote", case_id, "grant",
+                           "--reason", "looks fine", NULL);
+    assert_string_equal (cf_proc_json_string (vote->json, "/status"),
+                         "STATUS_REFUSED");
+    assert_string_equal (cf_proc_json_string (vote->json, "/error"),
+                         "CF_EGUARD");
+    const char *message = cf_proc_json_string (vote->json, "/message");
+    assert_non_null (strstr (message, member));
+    assert_non_null (strstr (message, "independent"));
+
+    //  Nothing was counted, and both attempts are on the record
+    status = cf_proc_expect (proc, 0, NULL, "--json", "status", case_id, NULL);
+    assert_string_equal (cf_proc_state_of (status), "committee_review");
+    assert_int_equal (
+        cf_proc_json_length (status->json, "/record/committee/ballots"), 0);
+    const cf_proc_output_t *history =
+        cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
+    size_t first = s_refusal (history->json, "vote", leader);
+    assert_string_equal (
+        s_string (history->json, "/events/events/%zu/principal/role", first),
+        "ROLE_AUDITOR");
+    assert_non_null (
+        strstr (s_string (history->json, "/events/events/%zu/refused", first),
+                "CF_EFORBIDDEN"));
+    size_t second = s_refusal (history->json, "vote", member);
+    assert_string_equal (
+        s_string (history->json, "/events/events/%zu/principal/role", second),
+        "ROLE_COMMITTEE");
+    assert_non_null (
+        strstr (s_string (history->json, "/events/events/%zu/refused", second),
+                "CF_EGUARD"));
+    assert_true (first < second);
+}
+
+//  Checks a reply for another organization's case: exactly what a missing
+//  case gets, but for the id in the message
+static void
+s_assert_like_missing (const cf_proc_output_t *other,
+                       const cf_proc_output_t *missing, const char *case_id,
+                       const char *missing_id)
+{
+    assert_string_equal (cf_proc_json_string (other->json, "/status"),
+                         "STATUS_NOT_FOUND");
+    assert_string_equal (cf_proc_json_string (other->json, "/status"),
+                         cf_proc_json_string (missing->json, "/status"));
+    assert_string_equal (cf_proc_json_string (other->json, "/error"),
+                         cf_proc_json_string (missing->json, "/error"));
+    const char *said = cf_proc_json_string (other->json, "/message");
+    const char *expected = cf_proc_json_string (missing->json, "/message");
+    const char *at = strstr (expected, missing_id);
+    assert_non_null (at);
+    char *rewritten = NULL;
+    assert_true (asprintf (&rewritten, "%.*s%s%s", (int)(at - expected),
+                           expected, case_id, at + strlen (missing_id)) > 0);
+    bool same = strcmp (said, rewritten) == 0;
+    free (rewritten);
+    assert_true (same);
+    assert_null (cf_proc_json (other->json, "/record"));
+    assert_null (cf_proc_json (other->json, "/events"));
+}
+
+static void
+test_other_consultancy_sees_nothing (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    const char *owner = cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+    const char *other =
+        cf_proc_principal (proc, "haibin", "applicant", S_OTHER_ORG);
+    const char *case_id = cf_proc_submit (
+        proc, owner, cf_proc_source (proc, "examples/application.json"));
+    const char *missing = "CF-2026-999999";
+
+    //  Reading: status and history say "not found", as for no case at all
+    s_assert_like_missing (
+        cf_proc_expect (proc, 1, other, "--json", "status", case_id, NULL),
+        cf_proc_expect (proc, 1, other, "--json", "status", missing, NULL),
+        case_id, missing);
+    s_assert_like_missing (
+        cf_proc_expect (proc, 1, other, "--json", "history", case_id, NULL),
+        cf_proc_expect (proc, 1, other, "--json", "history", missing, NULL),
+        case_id, missing);
+    //  Acting: the same, and nothing happens to the case
+    s_assert_like_missing (
+        cf_proc_expect (proc, 1, other, "--json", "withdraw", case_id,
+                        "--reason", "we take over this client", NULL),
+        cf_proc_expect (proc, 1, other, "--json", "withdraw", missing,
+                        "--reason", "we take over this client", NULL),
+        case_id, missing);
+    const cf_proc_output_t *listed =
+        cf_proc_expect (proc, 0, other, "--json", "list", NULL);
+    assert_int_equal (cf_proc_json_length (listed->json, "/page/cases"), 0);
+
+    //  The owner still has it, untouched
+    const cf_proc_output_t *status =
+        cf_proc_expect (proc, 0, owner, "--json", "status", case_id, NULL);
+    assert_string_equal (cf_proc_state_of (status), "submitted");
+    listed = cf_proc_expect (proc, 0, owner, "--json", "list", NULL);
+    assert_int_equal (cf_proc_json_length (listed->json, "/page/cases"), 1);
+
+    //  Every attempt is recorded on the case, refused, with who tried
+    const cf_proc_output_t *history =
+        cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
+    size_t count = cf_proc_json_length (history->json, "/events/events");
+    size_t reads = 0, withdrawals = 0;
+    for (size_t index = 0; index < count; index++) {
+        if (strcmp (s_string (history->json,
+                              "/events/events/%zu/principal/name", index),
+                    "haibin") != 0)
+            continue;
+        assert_string_equal (
+            s_string (history->json, "/events/events/%zu/principal/org", index),
+            S_OTHER_ORG);
+        const char *refused =
+            s_string (history->json, "/events/events/%zu/refused", index);
+        assert_non_null (strstr (refused, "CF_EFORBIDDEN"));
+        assert_non_null (strstr (refused, S_OTHER_ORG));
+        const char *event =
+            s_string (history->json, "/events/events/%zu/event", index);
+        if (strcmp (event, "withdraw") == 0)
+            withdrawals++;
+        else
+            reads++;
+    }
+    assert_int_equal (reads, 2);
+    assert_int_equal (withdrawals, 1);
+}
+
+static void
+test_stranger_gets_nothing_at_all (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    const char *stranger = cf_proc_stranger (proc);
+
+    //  The handshake is refused: no reply, so "unreachable"
+    const cf_proc_output_t *ping =
+        cf_proc_expect (proc, 3, stranger, "--timeout", S_SHORT_TIMEOUT,
+                        "--retries", S_SHORT_RETRIES, "ping", NULL);
+    assert_string_equal (ping->out, "");
+    cf_proc_expect (proc, 3, stranger, "--timeout", S_SHORT_TIMEOUT,
+                    "--retries", S_SHORT_RETRIES, "submit",
+                    cf_proc_source (proc, "examples/application.json"), NULL);
+    //  A raw socket with its key hears nothing either
+    zsock_t *dealer = cf_proc_dealer (proc, stranger);
+    Cf__Request request = CF__REQUEST__INIT;
+    request.id = "stranger-1";
+    request.body_case = CF__REQUEST__BODY_PING;
+    request.ping = true;
+    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
+    assert_null (cf_proc_reply (proc, dealer, S_SILENCE_MS, NULL));
+
+    //  Meanwhile a known client is served
+    s_assert_serving (proc);
+    const cf_proc_output_t *listed =
+        cf_proc_expect (proc, 0, NULL, "--json", "list", NULL);
+    assert_int_equal (cf_proc_json_length (listed->json, "/page/cases"), 0);
+}
+
+static void
+test_revoked_identity_stops_working (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    const char *leaver = cf_proc_principal (proc, "leaver", "monitor", NULL);
+    const cf_proc_output_t *who =
+        cf_proc_expect (proc, 0, leaver, "--json", "whoami", NULL);
+    const char *key = cf_proc_json_string (who->json, "/principal/key");
+    assert_non_null (key);
+    assert_string_equal (cf_proc_json_string (who->json, "/principal/role"),
+                         "ROLE_MONITOR");
+
+    //  A connection made before the revocation, working
+    zsock_t *dealer = cf_proc_dealer (proc, leaver);
+    Cf__Request request = CF__REQUEST__INIT;
+    request.id = "before-revoke";
+    request.body_case = CF__REQUEST__BODY_PING;
+    request.ping = true;
+    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
+    const Cf__Reply *reply = cf_proc_reply (proc, dealer, 5000, NULL);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+
+    cf_proc_expect (proc, 0, NULL, "identity", "revoke", key, NULL);
+    assert_int_equal (
+        access (cf_proc_path (proc, "data/certs/monitor-leaver.cert"), F_OK),
+        -1);
+
+    //  The open connection is refused from the next message on
+    request.id = "after-revoke";
+    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
+    assert_null (cf_proc_reply (proc, dealer, S_SILENCE_MS, NULL));
+    //  And a new one does not get through the handshake
+    const cf_proc_output_t *ping =
+        cf_proc_expect (proc, 3, leaver, "--timeout", S_SHORT_TIMEOUT,
+                        "--retries", S_SHORT_RETRIES, "ping", NULL);
+    assert_string_equal (ping->out, "");
+    //  Revoking again: there is nothing left to revoke
+    const cf_proc_output_t *again = cf_proc_expect (
+        proc, 1, NULL, "--json", "identity", "revoke", key, NULL);
+    assert_string_equal (cf_proc_json_string (again->json, "/status"),
+                         "STATUS_NOT_FOUND");
+    s_assert_serving (proc);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown (test_auditors_of_the_case_may_not_vote,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_other_consultancy_sees_nothing,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_stranger_gets_nothing_at_all,
+                                         s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_revoked_identity_stops_working,
+                                         s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
