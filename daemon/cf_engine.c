@@ -770,7 +770,7 @@ s_do_events (cf_engine_t *self, const Cf__Principal *who,
     //  An applicant sees its own organization's events only
     //  Case id -> its organization, read once per case
     zhashx_t *orgs = zhashx_new ();
-    zhashx_set_destructor (orgs, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_destructor (orgs, (zhashx_destructor_fn *)zstr_free);
     size_t kept = 0;
     for (size_t index = 0; index < list->n_events; index++) {
         Cf__Event *event = list->events[index];
@@ -864,28 +864,32 @@ s_do_staff_put (cf_engine_t *self, const Cf__Principal *who,
 {
     if (who->role != CF__ROLE__ROLE_ADMIN)
         return s_forbidden (problems, who, "change staff records");
-    cf_day_t day;
-    if (!staff || s_blank (staff->id) || s_blank (staff->name))
+    if (!staff || s_blank (staff->id) || s_blank (staff->name)) {
         cf_problems_add (problems, "staff.id",
                          "a staff record needs id and name");
-    else {
-        if (cf_date_parse (staff->qualified_from, &day) != 0 ||
-            cf_date_parse (staff->qualified_until, &day) != 0)
-            cf_problems_add (problems, "staff.qualification",
-                             "%s: qualified_from and qualified_until must be "
-                             "dates YYYY-MM-DD",
-                             staff->id);
-        for (size_t index = 0; index < staff->n_roles; index++) {
-            cf_role_t role;
-            if (strcmp (staff->roles[index], "leader") != 0 &&
-                cf_fsm_role_from_name (staff->roles[index], &role) != 0)
-                cf_problems_add (problems, "staff.role",
-                                 "%s: unknown role '%s'", staff->id,
-                                 staff->roles[index]);
+        return CF_EINVAL;
+    }
+    int rc = 0;
+    cf_day_t day;
+    if (cf_date_parse (staff->qualified_from, &day) != 0 ||
+        cf_date_parse (staff->qualified_until, &day) != 0) {
+        cf_problems_add (problems, "staff.qualification",
+                         "%s: qualified_from and qualified_until must be "
+                         "dates YYYY-MM-DD",
+                         staff->id);
+        rc = CF_EINVAL;
+    }
+    for (size_t index = 0; index < staff->n_roles; index++) {
+        cf_role_t role;
+        if (strcmp (staff->roles[index], "leader") != 0 &&
+            cf_fsm_role_from_name (staff->roles[index], &role) != 0) {
+            cf_problems_add (problems, "staff.role", "%s: unknown role '%s'",
+                             staff->id, staff->roles[index]);
+            rc = CF_EINVAL;
         }
     }
-    if (cf_problems_size (problems) > 0)
-        return CF_EINVAL;
+    if (rc)
+        return rc;
     cf_log_notice ("staff=%s updated by %s", staff->id, who->name);
     return cf_batch_put_staff (self->batch, staff);
 }

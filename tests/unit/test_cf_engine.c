@@ -682,6 +682,72 @@ test_lists_page_and_applicants_see_their_own (void **state)
     cf_pb_free (&reply);
 }
 
+static Cf__Reply *
+s_staff_put (s_fixture_t *self, const Cf__Principal *who, Cf__Staff *staff)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__StaffRequest put = CF__STAFF_REQUEST__INIT;
+    put.staff = staff;
+    request.body_case = CF__REQUEST__BODY_STAFF_PUT;
+    request.staff_put = &put;
+    return s_request (self, who, &request);
+}
+
+static void
+test_staff_records_are_checked_and_admin_only (void **state)
+{
+    s_fixture_t *self = *state;
+    char *roles[] = {"auditor", "leader"};
+    char *sectors[] = {"SC03"};
+    Cf__Staff staff = CF__STAFF__INIT;
+    staff.id = "AUD900";
+    staff.name = "王芳 Wang Fang";
+    staff.n_roles = 2;
+    staff.roles = roles;
+    staff.n_sectors = 1;
+    staff.sectors = sectors;
+    staff.qualified_from = "2024-01-01";
+    staff.qualified_until = "2027-02-30";
+    staff.active = true;
+    Cf__Reply *reply = s_staff_put (self, &s_admin, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_non_null (strstr (reply->message, "staff.qualification"));
+    cf_pb_free (&reply);
+    staff.qualified_until = "2027-02-28";
+    roles[1] = "boss";
+    reply = s_staff_put (self, &s_admin, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_non_null (strstr (reply->message, "unknown role 'boss'"));
+    cf_pb_free (&reply);
+    roles[1] = "leader";
+    staff.name = "";
+    reply = s_staff_put (self, &s_admin, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_non_null (strstr (reply->message, "staff.id"));
+    cf_pb_free (&reply);
+    staff.name = "王芳 Wang Fang";
+    reply = s_staff_put (self, &s_applicant_a, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_staff_put (self, &s_admin, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    Cf__Staff *stored = NULL;
+    assert_int_equal (cf_store_get_staff (self->store, "AUD900", &stored), 0);
+    assert_string_equal (stored->qualified_until, "2027-02-28");
+    cf_pb_free (&stored);
+    //  Staff may list the records; an applicant may not
+    Cf__Request request = CF__REQUEST__INIT;
+    request.body_case = CF__REQUEST__BODY_STAFF_LIST;
+    request.staff_list = true;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->staff->n_staff, 1);
+    cf_pb_free (&reply);
+}
+
 int
 main (void)
 {
@@ -698,6 +764,7 @@ main (void)
         TEST (test_deadlines_fire_as_events),
         TEST (test_a_failed_commit_applies_nothing_and_says_so),
         TEST (test_lists_page_and_applicants_see_their_own),
+        TEST (test_staff_records_are_checked_and_admin_only),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
