@@ -167,34 +167,32 @@ s_outbox_add (cf_engine_t *self, cf_outbox_kind_t kind, zframe_t *route,
 //  ------------------------------------------------------------------------
 //  The in-memory view
 
+//  Rebuilds the view from the jobs table in one pass: done jobs are deleted,
+//  so the table holds only open work, whatever the number of cases
 static void
 s_view_rebuild (cf_engine_t *self)
 {
     zlistx_purge (self->ready);
     zhashx_purge (self->active);
-    Cf__JobStatus statuses[] = {CF__JOB_STATUS__JOB_STATUS_READY,
-                                CF__JOB_STATUS__JOB_STATUS_LEASED,
-                                CF__JOB_STATUS__JOB_STATUS_PARKED};
-    for (size_t kind = 0; kind < 3; kind++) {
-        Cf__Job **jobs = NULL;
-        size_t count = 0;
-        if (cf_store_jobs (self->store, statuses[kind], &jobs, &count) != 0) {
-            cf_log_error ("engine: cannot read jobs to rebuild the view");
+    Cf__Job **jobs = NULL;
+    size_t count = 0;
+    if (cf_store_jobs (self->store, CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
+                       &jobs, &count) != 0)
+        cf_log_error ("engine: cannot read jobs to rebuild the view");
+    for (size_t index = 0; index < count; index++) {
+        Cf__Job *job = jobs[index];
+        if (job->status == CF__JOB_STATUS__JOB_STATUS_DONE)
             continue;
+        char *key = s_active_key (job->case_id, job->stage);
+        zhashx_update (self->active, key, (void *)(uintptr_t)job->id);
+        free (key);
+        if (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
+            job->due_at == 0) {
+            zlistx_add_end (self->ready, job);
+            jobs[index] = NULL;
         }
-        for (size_t index = 0; index < count; index++) {
-            Cf__Job *job = jobs[index];
-            char *key = s_active_key (job->case_id, job->stage);
-            zhashx_update (self->active, key, (void *)(uintptr_t)job->id);
-            free (key);
-            if (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
-                job->due_at == 0) {
-                zlistx_add_end (self->ready, job);
-                jobs[index] = NULL;
-            }
-        }
-        cf_store_jobs_free (&jobs, count);
     }
+    cf_store_jobs_free (&jobs, count);
     if (cf_store_last_seq (self->store, &self->last_seq) != 0)
         cf_log_error ("engine: cannot read the last sequence number");
 }
