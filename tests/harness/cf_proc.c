@@ -726,6 +726,23 @@ cf_proc_finish (cf_proc_t *self)
     return problems ? -1 : 0;
 }
 
+int
+cf_proc_setup (void **state, const char *name)
+{
+    *state = cf_proc_new (name);
+    return *state ? 0 : -1;
+}
+
+int
+cf_proc_teardown (void **state)
+{
+    cf_proc_t *self = *state;
+    int rc = cf_proc_finish (self);
+    cf_proc_destroy (&self);
+    *state = NULL;
+    return rc;
+}
+
 const char *
 cf_proc_dir (cf_proc_t *self)
 {
@@ -1071,6 +1088,23 @@ cf_proc_workers (cf_proc_t *self)
     }
 }
 
+void
+cf_proc_front_office (cf_proc_t *self)
+{
+    cf_proc_worker (self, "worker-intake", "intake", 0);
+    cf_proc_worker (self, "worker-review", "review", 0);
+    cf_proc_worker (self, "worker-contract", "contract", 0);
+}
+
+const char *
+cf_proc_full_site (cf_proc_t *self, const char *org)
+{
+    cf_proc_daemon (self, NULL);
+    cf_proc_staff (self);
+    cf_proc_workers (self);
+    return cf_proc_principal (self, "yunxi", "applicant", org);
+}
+
 //  ------------------------------------------------------------------------
 //  Cases
 
@@ -1151,6 +1185,23 @@ cf_proc_submit (cf_proc_t *self, const char *applicant, const char *application)
     if (!case_id || strncmp (case_id, "CF-", 3) != 0)
         fail_msg ("submit gave no case id: %s", submitted->out);
     return case_id;
+}
+
+const char *
+cf_proc_submit_example (cf_proc_t *self, const char *applicant)
+{
+    return cf_proc_submit (self, applicant,
+                           cf_proc_source (self, "examples/application.json"));
+}
+
+const cf_proc_output_t *
+cf_proc_to_committee (cf_proc_t *self, const char *applicant,
+                      const char *case_id, const char *cert)
+{
+    cf_proc_drive (self, applicant, case_id, "committee_review",
+                   CF_PROC_STATE_MS);
+    return cf_proc_wait_state (self, cert, case_id, "committee_review",
+                               "/record/committee/members", CF_PROC_STATE_MS);
 }
 
 //  True when the committee of the case has a ballot of member
@@ -1319,6 +1370,15 @@ cf_proc_json_string (json_object *json, const char *pointer)
     return value && json_object_is_type (value, json_type_string)
                ? json_object_get_string (value)
                : NULL;
+}
+
+const char *
+cf_proc_json_nth (json_object *json, const char *format, size_t index)
+{
+    char pointer[128];
+    snprintf (pointer, sizeof pointer, format, index);
+    const char *value = cf_proc_json_string (json, pointer);
+    return value ? value : "";
 }
 
 int64_t

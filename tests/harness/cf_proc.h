@@ -99,6 +99,16 @@ void cf_proc_destroy (cf_proc_t **self_p);
 //  return its result, so cmocka fails the test.
 int cf_proc_finish (cf_proc_t *self);
 
+//  The body of a test file's cmocka setup: *state = cf_proc_new (name).
+//  Returns 0, or -1 when the site could not be made (cmocka then skips the
+//  tests of the group).
+int cf_proc_setup (void **state, const char *name);
+
+//  A cmocka teardown for a site made by cf_proc_setup: cf_proc_finish, then
+//  cf_proc_destroy. Returns what cf_proc_finish returned, so cmocka fails
+//  the test on a problem it found.
+int cf_proc_teardown (void **state);
+
 //  Returns the site directory, its data directory, the first admin's
 //  secret certificate and the daemon's public certificate (borrowed).
 const char *cf_proc_dir (cf_proc_t *self);
@@ -191,6 +201,16 @@ cf_proc_child_t *cf_proc_worker (cf_proc_t *self, const char *name,
 //  Starts one worker per stage of cf_proc_stages, named "worker-STAGE".
 void cf_proc_workers (cf_proc_t *self);
 
+//  Starts the workers that take a case to the applicant's signature: one
+//  each for intake, review and contract, named "worker-STAGE".
+void cf_proc_front_office (cf_proc_t *self);
+
+//  Starts a full site: certflowd with no extra flags, the staff of
+//  examples/staff (cf_proc_staff) and one worker per stage
+//  (cf_proc_workers). Returns the secret certificate of applicant "yunxi"
+//  of org (cf_proc_principal). Fails the test as those do.
+const char *cf_proc_full_site (cf_proc_t *self, const char *org);
+
 //  Returns the secret certificate file of principal name with role (a
 //  cf_fsm role name) and org (applicants; else NULL), issuing it the first
 //  time through `certflow identity issue` with the admin certificate.
@@ -249,6 +269,18 @@ cf_proc_wait_state (cf_proc_t *self, const char *cert, const char *case_id,
 const char *cf_proc_submit (cf_proc_t *self, const char *applicant,
                             const char *application);
 
+//  Submits examples/application.json as the applicant, as cf_proc_submit
+//  does. Returns the new case id (the harness's).
+const char *cf_proc_submit_example (cf_proc_t *self, const char *applicant);
+
+//  Drives the case to committee_review as cf_proc_drive does, then waits
+//  until its committee is named. Returns that `--json status` output, read
+//  as cert (NULL: the admin). Fails the test after CF_PROC_STATE_MS each.
+const cf_proc_output_t *cf_proc_to_committee (cf_proc_t *self,
+                                              const char *applicant,
+                                              const char *case_id,
+                                              const char *cert);
+
 //  Takes the case one human step along the happy path, the way its people
 //  would: the applicant signs the contract and rectifies (examples/
 //  fixes.json), the team leader files examples/scores.json and accepts the
@@ -284,6 +316,11 @@ json_object *cf_proc_json (json_object *json, const char *pointer);
 
 //  Returns the string at pointer, or NULL when there is none.
 const char *cf_proc_json_string (json_object *json, const char *pointer);
+
+//  Returns the string at the pointer format makes of index (a format with
+//  one %zu, "/events/events/%zu/event"), or "" when there is none.
+const char *cf_proc_json_nth (json_object *json, const char *format,
+                              size_t index);
 
 //  Returns the number at pointer, or fallback when there is none.
 int64_t cf_proc_json_int (json_object *json, const char *pointer,

@@ -37,26 +37,7 @@
 static int
 s_setup (void **state)
 {
-    *state = cf_proc_new ("faults");
-    return *state ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    cf_proc_t *proc = *state;
-    int rc = cf_proc_finish (proc);
-    cf_proc_destroy (&proc);
-    return rc;
-}
-
-static const char *
-s_string (json_object *json, const char *format, size_t index)
-{
-    char pointer[128];
-    snprintf (pointer, sizeof pointer, format, index);
-    const char *value = cf_proc_json_string (json, pointer);
-    return value ? value : "";
+    return cf_proc_setup (state, "faults");
 }
 
 static void
@@ -73,9 +54,10 @@ s_count_event (json_object *history, const char *event)
     size_t count = cf_proc_json_length (history, "/events/events");
     size_t found = 0;
     for (size_t index = 0; index < count; index++)
-        if (strcmp (s_string (history, "/events/events/%zu/event", index),
-                    event) == 0 &&
-            !*s_string (history, "/events/events/%zu/refused", index))
+        if (strcmp (
+                cf_proc_json_nth (history, "/events/events/%zu/event", index),
+                event) == 0 &&
+            !*cf_proc_json_nth (history, "/events/events/%zu/refused", index))
             found++;
     return found;
 }
@@ -91,8 +73,7 @@ test_worker_killed_mid_job_is_replaced (void **state)
         cf_proc_worker (proc, "worker-first", "intake", 3000);
     const char *applicant =
         cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     assert_int_equal (
         cf_proc_wait_log (first, "holding 3000 ms", 1, CF_PROC_READY_MS), 0);
     cf_proc_kill (first);
@@ -109,14 +90,17 @@ test_worker_killed_mid_job_is_replaced (void **state)
     assert_int_equal (s_count_event (history->json, "intake_passed"), 1);
     size_t count = cf_proc_json_length (history->json, "/events/events");
     for (size_t index = 0; index < count; index++) {
-        assert_string_equal (
-            s_string (history->json, "/events/events/%zu/refused", index), "");
-        if (strcmp (s_string (history->json, "/events/events/%zu/event", index),
+        assert_string_equal (cf_proc_json_nth (history->json,
+                                               "/events/events/%zu/refused",
+                                               index),
+                             "");
+        if (strcmp (cf_proc_json_nth (history->json, "/events/events/%zu/event",
+                                      index),
                     "intake_passed") == 0)
-            assert_string_equal (s_string (history->json,
-                                           "/events/events/%zu/principal/name",
-                                           index),
-                                 "worker-second");
+            assert_string_equal (
+                cf_proc_json_nth (history->json,
+                                  "/events/events/%zu/principal/name", index),
+                "worker-second");
     }
     //  Offered to the first worker, then, its lease run out, to the
     //  second (which, on a loaded machine, may itself need more than one
@@ -319,10 +303,10 @@ s_drill_check (s_drill_t *drill, const char *case_id)
     assert_int_equal (total, count);
     const char *voter = NULL;
     for (size_t index = 0; index < count; index++)
-        if (strcmp (s_string (json, "/events/events/%zu/event", index),
+        if (strcmp (cf_proc_json_nth (json, "/events/events/%zu/event", index),
                     "vote") == 0) {
-            const char *name =
-                s_string (json, "/events/events/%zu/principal/name", index);
+            const char *name = cf_proc_json_nth (
+                json, "/events/events/%zu/principal/name", index);
             if (voter)
                 assert_string_not_equal (voter, name);
             voter = name;
@@ -332,15 +316,16 @@ s_drill_check (s_drill_t *drill, const char *case_id)
         if (strcmp (told->case_id, case_id) != 0)
             continue;
         size_t index = s_event_at (json, case_id, told->seq, told->event);
-        assert_string_equal (s_string (json, "/events/events/%zu/event", index),
-                             told->event);
+        assert_string_equal (
+            cf_proc_json_nth (json, "/events/events/%zu/event", index),
+            told->event);
         char expected[64];
         snprintf (expected, sizeof expected, "STATE_%s", told->state);
         for (char *upper = expected; *upper; upper++)
             if (*upper >= 'a' && *upper <= 'z')
                 *upper = (char)(*upper - 'a' + 'A');
-        assert_string_equal (s_string (json, "/events/events/%zu/to", index),
-                             expected);
+        assert_string_equal (
+            cf_proc_json_nth (json, "/events/events/%zu/to", index), expected);
     }
 }
 
@@ -522,13 +507,15 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_worker_killed_mid_job_is_replaced,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
-            test_daemon_killed_with_cases_in_flight, s_setup, s_teardown),
+            test_daemon_killed_with_cases_in_flight, s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
-            test_same_request_twice_changes_state_once, s_setup, s_teardown),
+            test_same_request_twice_changes_state_once, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
-            test_second_daemon_on_the_same_data_refuses, s_setup, s_teardown),
+            test_second_daemon_on_the_same_data_refuses, s_setup,
+            cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -34,27 +34,7 @@
 static int
 s_setup (void **state)
 {
-    *state = cf_proc_new ("lifecycle");
-    return *state ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    cf_proc_t *proc = *state;
-    int rc = cf_proc_finish (proc);
-    cf_proc_destroy (&proc);
-    return rc;
-}
-
-//  Returns the string at the formatted pointer
-static const char *
-s_string (json_object *json, const char *format, size_t index)
-{
-    char pointer[128];
-    snprintf (pointer, sizeof pointer, format, index);
-    const char *value = cf_proc_json_string (json, pointer);
-    return value ? value : "";
+    return cf_proc_setup (state, "lifecycle");
 }
 
 //  Checks that value is one of the names in set (NULL-terminated)
@@ -79,15 +59,10 @@ static void
 test_case_goes_from_application_to_certificate (void **state)
 {
     cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
-    cf_proc_staff (proc);
-    cf_proc_workers (proc);
-    const char *applicant =
-        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+    const char *applicant = cf_proc_full_site (proc, S_ORG);
 
     //  Submitted; intake, review and contract are the workers'
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     const cf_proc_output_t *status =
         cf_proc_wait_state (proc, applicant, case_id, "contract_pending",
                             "/record/contract/number", CF_PROC_STATE_MS);
@@ -115,7 +90,7 @@ test_case_goes_from_application_to_certificate (void **state)
     assert_true (members >= 1);  //  The scheme's team is at least two
     for (size_t index = 0; index < members; index++) {
         const char *member =
-            s_string (status->json, "/record/plan/members/%zu", index);
+            cf_proc_json_nth (status->json, "/record/plan/members/%zu", index);
         s_assert_in (member, auditors);
         assert_string_not_equal (member, leader);
     }
@@ -196,8 +171,8 @@ test_case_goes_from_application_to_certificate (void **state)
                                             "COM004", NULL};
     const char *voters[3];
     for (size_t index = 0; index < 3; index++) {
-        voters[index] =
-            s_string (status->json, "/record/committee/members/%zu", index);
+        voters[index] = cf_proc_json_nth (
+            status->json, "/record/committee/members/%zu", index);
         s_assert_in (voters[index], committee);
         for (size_t earlier = 0; earlier < index; earlier++)
             assert_string_not_equal (voters[earlier], voters[index]);
@@ -300,17 +275,22 @@ test_case_goes_from_application_to_certificate (void **state)
                       count);
     const char *before = "STATE_UNSPECIFIED";
     for (size_t index = 0; index < count; index++) {
-        assert_string_equal (s_string (events, "/%zu/event", index),
+        assert_string_equal (cf_proc_json_nth (events, "/%zu/event", index),
                              steps[index].event);
-        assert_string_equal (s_string (events, "/%zu/principal/role", index),
-                             steps[index].role);
-        assert_string_equal (s_string (events, "/%zu/principal/name", index),
-                             steps[index].name);
-        assert_string_equal (s_string (events, "/%zu/from", index), before);
-        assert_string_equal (s_string (events, "/%zu/to", index),
+        assert_string_equal (
+            cf_proc_json_nth (events, "/%zu/principal/role", index),
+            steps[index].role);
+        assert_string_equal (
+            cf_proc_json_nth (events, "/%zu/principal/name", index),
+            steps[index].name);
+        assert_string_equal (cf_proc_json_nth (events, "/%zu/from", index),
+                             before);
+        assert_string_equal (cf_proc_json_nth (events, "/%zu/to", index),
                              steps[index].to);
-        assert_string_equal (s_string (events, "/%zu/refused", index), "");
-        assert_string_equal (s_string (events, "/%zu/case_id", index), case_id);
+        assert_string_equal (cf_proc_json_nth (events, "/%zu/refused", index),
+                             "");
+        assert_string_equal (cf_proc_json_nth (events, "/%zu/case_id", index),
+                             case_id);
         before = steps[index].to;
     }
     //  The people's view lists the same steps, one line each, in order,
@@ -346,7 +326,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
             test_case_goes_from_application_to_certificate, s_setup,
-            s_teardown),
+            cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -29,17 +29,7 @@
 static int
 s_setup (void **state)
 {
-    *state = cf_proc_new ("loops");
-    return *state ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    cf_proc_t *proc = *state;
-    int rc = cf_proc_finish (proc);
-    cf_proc_destroy (&proc);
-    return rc;
+    return cf_proc_setup (state, "loops");
 }
 
 //  Returns the example application as a document to change
@@ -70,16 +60,6 @@ s_application_without (cf_proc_t *proc, const char *code)
     return NULL;
 }
 
-//  Returns the string at the formatted pointer ("" when missing)
-static const char *
-s_string (json_object *json, const char *format, size_t index)
-{
-    char pointer[128];
-    snprintf (pointer, sizeof pointer, format, index);
-    const char *value = cf_proc_json_string (json, pointer);
-    return value ? value : "";
-}
-
 //  Returns the events of the case's history, as the admin sees them
 static json_object *
 s_history (cf_proc_t *proc, const char *case_id, size_t *count)
@@ -99,9 +79,9 @@ s_assert_events (cf_proc_t *proc, const char *case_id,
     json_object *events = s_history (proc, case_id, &count);
     size_t matched = 0;
     for (size_t index = 0; index < count; index++) {
-        if (*s_string (events, "/%zu/refused", index))
+        if (*cf_proc_json_nth (events, "/%zu/refused", index))
             continue;
-        const char *event = s_string (events, "/%zu/event", index);
+        const char *event = cf_proc_json_nth (events, "/%zu/event", index);
         if (!expected[matched])
             fail_msg ("unexpected event %s after the last one expected", event);
         assert_string_equal (event, expected[matched]);
@@ -117,8 +97,9 @@ s_finding (json_object *status, const char *item)
 {
     size_t count = cf_proc_json_length (status, "/record/findings");
     for (size_t index = 0; index < count; index++)
-        if (strcmp (s_string (status, "/record/findings/%zu/item", index),
-                    item) == 0)
+        if (strcmp (
+                cf_proc_json_nth (status, "/record/findings/%zu/item", index),
+                item) == 0)
             return true;
     return false;
 }
@@ -206,8 +187,7 @@ test_reviewer_refuses_at_document_review (void **state)
     const char *applicant =
         cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
     const char *reviewer = cf_proc_principal (proc, "REV001", "reviewer", NULL);
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     cf_proc_wait_state (proc, applicant, case_id, "document_review", NULL,
                         CF_PROC_STATE_MS);
 
@@ -228,18 +208,20 @@ test_reviewer_refuses_at_document_review (void **state)
     size_t count;
     json_object *events = s_history (proc, case_id, &count);
     assert_true (count >= 3);
-    assert_string_equal (s_string (events, "/%zu/event", count - 1),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/event", count - 1),
                          "docs_ineligible");
-    assert_string_equal (s_string (events, "/%zu/principal/name", count - 1),
-                         "REV001");
-    assert_string_equal (s_string (events, "/%zu/principal/role", count - 1),
-                         "ROLE_REVIEWER");
-    assert_string_equal (s_string (events, "/%zu/data/reason", count - 1), why);
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/principal/name", count - 1), "REV001");
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/principal/role", count - 1),
+        "ROLE_REVIEWER");
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/data/reason", count - 1), why);
     //  The applicant's attempt is on the record, refused
-    assert_string_equal (s_string (events, "/%zu/event", count - 2),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/event", count - 2),
                          "docs_accepted");
-    assert_non_null (
-        strstr (s_string (events, "/%zu/refused", count - 2), "CF_EFORBIDDEN"));
+    assert_non_null (strstr (
+        cf_proc_json_nth (events, "/%zu/refused", count - 2), "CF_EFORBIDDEN"));
     static const char *const expected[] = {"submit", "intake_passed",
                                            "docs_ineligible", NULL};
     s_assert_events (proc, case_id, expected);
@@ -249,22 +231,14 @@ static void
 test_committee_majority_refuses (void **state)
 {
     cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
-    cf_proc_staff (proc);
-    cf_proc_workers (proc);
-    const char *applicant =
-        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
-    cf_proc_drive (proc, applicant, case_id, "committee_review",
-                   CF_PROC_STATE_MS);
+    const char *applicant = cf_proc_full_site (proc, S_ORG);
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     const cf_proc_output_t *status =
-        cf_proc_wait_state (proc, applicant, case_id, "committee_review",
-                            "/record/committee/members", CF_PROC_STATE_MS);
+        cf_proc_to_committee (proc, applicant, case_id, applicant);
     const char *members[3];
     for (size_t index = 0; index < 3; index++)
-        members[index] =
-            s_string (status->json, "/record/committee/members/%zu", index);
+        members[index] = cf_proc_json_nth (
+            status->json, "/record/committee/members/%zu", index);
 
     //  Two refusals of three are a majority: the committee worker decides
     for (size_t index = 0; index < 2; index++) {
@@ -309,10 +283,12 @@ test_committee_majority_refuses (void **state)
     s_assert_events (proc, case_id, events);
     size_t count;
     json_object *history = s_history (proc, case_id, &count);
-    assert_string_equal (s_string (history, "/%zu/principal/name", count - 1),
-                         members[2]);
-    assert_non_null (strstr (s_string (history, "/%zu/refused", count - 1),
-                             "CF_ENOTRANSITION"));
+    assert_string_equal (
+        cf_proc_json_nth (history, "/%zu/principal/name", count - 1),
+        members[2]);
+    assert_non_null (
+        strstr (cf_proc_json_nth (history, "/%zu/refused", count - 1),
+                "CF_ENOTRANSITION"));
 }
 
 static void
@@ -320,13 +296,10 @@ test_applicant_withdraws_with_a_reason (void **state)
 {
     cf_proc_t *proc = *state;
     cf_proc_daemon (proc, NULL);
-    cf_proc_worker (proc, "worker-intake", "intake", 0);
-    cf_proc_worker (proc, "worker-review", "review", 0);
-    cf_proc_worker (proc, "worker-contract", "contract", 0);
+    cf_proc_front_office (proc);
     const char *applicant =
         cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     cf_proc_wait_state (proc, applicant, case_id, "contract_pending",
                         "/record/contract/number", CF_PROC_STATE_MS);
 
@@ -348,17 +321,20 @@ test_applicant_withdraws_with_a_reason (void **state)
     size_t count;
     json_object *events = s_history (proc, case_id, &count);
     assert_true (count >= 2);
-    assert_string_equal (s_string (events, "/%zu/event", count - 2),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/event", count - 2),
                          "withdraw");
-    assert_string_equal (s_string (events, "/%zu/data/reason", count - 2), why);
-    assert_string_equal (s_string (events, "/%zu/principal/role", count - 2),
-                         "ROLE_APPLICANT");
-    assert_string_equal (s_string (events, "/%zu/from", count - 2),
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/data/reason", count - 2), why);
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/principal/role", count - 2),
+        "ROLE_APPLICANT");
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/from", count - 2),
                          "STATE_CONTRACT_PENDING");
-    assert_string_equal (s_string (events, "/%zu/event", count - 1),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/event", count - 1),
                          "contract_signed");
-    assert_non_null (strstr (s_string (events, "/%zu/refused", count - 1),
-                             "CF_ENOTRANSITION"));
+    assert_non_null (
+        strstr (cf_proc_json_nth (events, "/%zu/refused", count - 1),
+                "CF_ENOTRANSITION"));
     static const char *const expected[] = {"submit",        "intake_passed",
                                            "docs_accepted", "contract_issued",
                                            "withdraw",      NULL};
@@ -402,13 +378,14 @@ test_supplement_deadline_runs_out (void **state)
                 "deadline"));
     size_t count;
     json_object *events = s_history (proc, case_id, &count);
-    assert_string_equal (s_string (events, "/%zu/event", count - 1),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/event", count - 1),
                          "deadline_passed");
-    assert_string_equal (s_string (events, "/%zu/principal/role", count - 1),
-                         "ROLE_SYSTEM");
-    assert_string_equal (s_string (events, "/%zu/from", count - 1),
+    assert_string_equal (
+        cf_proc_json_nth (events, "/%zu/principal/role", count - 1),
+        "ROLE_SYSTEM");
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/from", count - 1),
                          "STATE_SUPPLEMENT_REQUESTED");
-    assert_string_equal (s_string (events, "/%zu/to", count - 1),
+    assert_string_equal (cf_proc_json_nth (events, "/%zu/to", count - 1),
                          "STATE_CLOSED");
     static const char *const expected[] = {"submit", "intake_incomplete",
                                            "deadline_passed", NULL};
@@ -421,18 +398,19 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
             test_missing_material_loops_through_a_supplement, s_setup,
-            s_teardown),
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
             test_ineligible_applicant_is_rejected_at_intake, s_setup,
-            s_teardown),
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
-            test_reviewer_refuses_at_document_review, s_setup, s_teardown),
+            test_reviewer_refuses_at_document_review, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_committee_majority_refuses,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_applicant_withdraws_with_a_reason,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_supplement_deadline_runs_out,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -31,26 +31,7 @@
 static int
 s_setup (void **state)
 {
-    *state = cf_proc_new ("security");
-    return *state ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    cf_proc_t *proc = *state;
-    int rc = cf_proc_finish (proc);
-    cf_proc_destroy (&proc);
-    return rc;
-}
-
-static const char *
-s_string (json_object *json, const char *format, size_t index)
-{
-    char pointer[128];
-    snprintf (pointer, sizeof pointer, format, index);
-    const char *value = cf_proc_json_string (json, pointer);
-    return value ? value : "";
+    return cf_proc_setup (state, "security");
 }
 
 //  Returns the index of the history event of principal name with event,
@@ -60,12 +41,13 @@ s_refusal (json_object *history, const char *event, const char *name)
 {
     size_t count = cf_proc_json_length (history, "/events/events");
     for (size_t index = 0; index < count; index++)
-        if (strcmp (s_string (history, "/events/events/%zu/event", index),
-                    event) == 0 &&
-            strcmp (
-                s_string (history, "/events/events/%zu/principal/name", index),
-                name) == 0 &&
-            *s_string (history, "/events/events/%zu/refused", index))
+        if (strcmp (
+                cf_proc_json_nth (history, "/events/events/%zu/event", index),
+                event) == 0 &&
+            strcmp (cf_proc_json_nth (
+                        history, "/events/events/%zu/principal/name", index),
+                    name) == 0 &&
+            *cf_proc_json_nth (history, "/events/events/%zu/refused", index))
             return index;
     fail_msg ("no refused %s by %s in the history", event, name);
     return 0;
@@ -83,18 +65,10 @@ static void
 test_auditors_of_the_case_may_not_vote (void **state)
 {
     cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
-    cf_proc_staff (proc);
-    cf_proc_workers (proc);
-    const char *applicant =
-        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *case_id = cf_proc_submit (
-        proc, applicant, cf_proc_source (proc, "examples/application.json"));
-    cf_proc_drive (proc, applicant, case_id, "committee_review",
-                   CF_PROC_STATE_MS);
+    const char *applicant = cf_proc_full_site (proc, S_ORG);
+    const char *case_id = cf_proc_submit_example (proc, applicant);
     const cf_proc_output_t *status =
-        cf_proc_wait_state (proc, NULL, case_id, "committee_review",
-                            "/record/committee/members", CF_PROC_STATE_MS);
+        cf_proc_to_committee (proc, applicant, case_id, NULL);
     const char *leader =
         cf_proc_json_string (status->json, "/record/plan/leader");
     const char *member =
@@ -133,19 +107,21 @@ test_auditors_of_the_case_may_not_vote (void **state)
     const cf_proc_output_t *history =
         cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
     size_t first = s_refusal (history->json, "vote", leader);
-    assert_string_equal (
-        s_string (history->json, "/events/events/%zu/principal/role", first),
-        "ROLE_AUDITOR");
-    assert_non_null (
-        strstr (s_string (history->json, "/events/events/%zu/refused", first),
-                "CF_EFORBIDDEN"));
+    assert_string_equal (cf_proc_json_nth (history->json,
+                                           "/events/events/%zu/principal/role",
+                                           first),
+                         "ROLE_AUDITOR");
+    assert_non_null (strstr (
+        cf_proc_json_nth (history->json, "/events/events/%zu/refused", first),
+        "CF_EFORBIDDEN"));
     size_t second = s_refusal (history->json, "vote", member);
-    assert_string_equal (
-        s_string (history->json, "/events/events/%zu/principal/role", second),
-        "ROLE_COMMITTEE");
-    assert_non_null (
-        strstr (s_string (history->json, "/events/events/%zu/refused", second),
-                "CF_EGUARD"));
+    assert_string_equal (cf_proc_json_nth (history->json,
+                                           "/events/events/%zu/principal/role",
+                                           second),
+                         "ROLE_COMMITTEE");
+    assert_non_null (strstr (
+        cf_proc_json_nth (history->json, "/events/events/%zu/refused", second),
+        "CF_EGUARD"));
     assert_true (first < second);
 }
 
@@ -184,8 +160,7 @@ test_other_consultancy_sees_nothing (void **state)
     const char *owner = cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
     const char *other =
         cf_proc_principal (proc, "haibin", "applicant", S_OTHER_ORG);
-    const char *case_id = cf_proc_submit (
-        proc, owner, cf_proc_source (proc, "examples/application.json"));
+    const char *case_id = cf_proc_submit_example (proc, owner);
     const char *missing = "CF-2026-999999";
 
     //  Reading: status and history say "not found", as for no case at all
@@ -221,19 +196,21 @@ test_other_consultancy_sees_nothing (void **state)
     size_t count = cf_proc_json_length (history->json, "/events/events");
     size_t reads = 0, withdrawals = 0;
     for (size_t index = 0; index < count; index++) {
-        if (strcmp (s_string (history->json,
-                              "/events/events/%zu/principal/name", index),
+        if (strcmp (cf_proc_json_nth (history->json,
+                                      "/events/events/%zu/principal/name",
+                                      index),
                     "haibin") != 0)
             continue;
         assert_string_equal (
-            s_string (history->json, "/events/events/%zu/principal/org", index),
+            cf_proc_json_nth (history->json, "/events/events/%zu/principal/org",
+                              index),
             S_OTHER_ORG);
-        const char *refused =
-            s_string (history->json, "/events/events/%zu/refused", index);
+        const char *refused = cf_proc_json_nth (
+            history->json, "/events/events/%zu/refused", index);
         assert_non_null (strstr (refused, "CF_EFORBIDDEN"));
         assert_non_null (strstr (refused, S_OTHER_ORG));
         const char *event =
-            s_string (history->json, "/events/events/%zu/event", index);
+            cf_proc_json_nth (history->json, "/events/events/%zu/event", index);
         if (strcmp (event, "withdraw") == 0)
             withdrawals++;
         else
@@ -325,13 +302,13 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_auditors_of_the_case_may_not_vote,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_other_consultancy_sees_nothing,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_stranger_gets_nothing_at_all,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_revoked_identity_stops_working,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

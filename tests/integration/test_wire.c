@@ -33,26 +33,7 @@
 static int
 s_setup (void **state)
 {
-    *state = cf_proc_new ("wire");
-    return *state ? 0 : -1;
-}
-
-static int
-s_teardown (void **state)
-{
-    cf_proc_t *proc = *state;
-    int rc = cf_proc_finish (proc);
-    cf_proc_destroy (&proc);
-    return rc;
-}
-
-static const char *
-s_string (json_object *json, const char *format, size_t index)
-{
-    char pointer[128];
-    snprintf (pointer, sizeof pointer, format, index);
-    const char *value = cf_proc_json_string (json, pointer);
-    return value ? value : "";
+    return cf_proc_setup (state, "wire");
 }
 
 //  A daemon and an applicant's raw socket
@@ -230,13 +211,17 @@ test_huge_frame_drops_the_connection (void **state)
     s_assert_answered (proc, dealer, "after-huge");
 }
 
-//  Starts the workers that take a case to the applicant's signature
-static void
-s_front_office (cf_proc_t *proc)
+//  Starts a daemon and the front office (cf_proc_front_office); returns
+//  the applicant's certificate and sets *monitor_p to a monitor's
+static const char *
+s_watched_site (cf_proc_t *proc, const char **monitor_p)
 {
-    cf_proc_worker (proc, "worker-intake", "intake", 0);
-    cf_proc_worker (proc, "worker-review", "review", 0);
-    cf_proc_worker (proc, "worker-contract", "contract", 0);
+    cf_proc_daemon (proc, NULL);
+    cf_proc_front_office (proc);
+    const char *applicant =
+        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+    *monitor_p = cf_proc_principal (proc, "dashboard", "monitor", NULL);
+    return applicant;
 }
 
 //  Checks that lines are the events after seq since, one each, in order,
@@ -265,12 +250,14 @@ s_assert_feed (cf_proc_t *proc, const cf_proc_output_t *watch, uint64_t since,
                 cf_proc_json_int (event, "/seq", 0))
                 continue;
             found = true;
-            assert_string_equal (
-                s_string (history->json, "/events/events/%zu/event", item),
-                cf_proc_json_string (event, "/event"));
-            assert_string_equal (
-                s_string (history->json, "/events/events/%zu/hash", item),
-                cf_proc_json_string (event, "/hash"));
+            assert_string_equal (cf_proc_json_nth (history->json,
+                                                   "/events/events/%zu/event",
+                                                   item),
+                                 cf_proc_json_string (event, "/event"));
+            assert_string_equal (cf_proc_json_nth (history->json,
+                                                   "/events/events/%zu/hash",
+                                                   item),
+                                 cf_proc_json_string (event, "/hash"));
         }
         assert_true (found);
     }
@@ -280,16 +267,10 @@ static void
 test_late_monitor_catches_up (void **state)
 {
     cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
-    s_front_office (proc);
-    const char *applicant =
-        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *monitor =
-        cf_proc_principal (proc, "dashboard", "monitor", NULL);
-    const char *application =
-        cf_proc_source (proc, "examples/application.json");
-    const char *first = cf_proc_submit (proc, applicant, application);
-    const char *second = cf_proc_submit (proc, applicant, application);
+    const char *monitor;
+    const char *applicant = s_watched_site (proc, &monitor);
+    const char *first = cf_proc_submit_example (proc, applicant);
+    const char *second = cf_proc_submit_example (proc, applicant);
     cf_proc_wait_state (proc, applicant, first, "contract_pending",
                         "/record/contract/number", CF_PROC_STATE_MS);
     cf_proc_wait_state (proc, applicant, second, "contract_pending",
@@ -315,14 +296,8 @@ static void
 test_running_watcher_sees_every_event (void **state)
 {
     cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
-    s_front_office (proc);
-    const char *applicant =
-        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
-    const char *monitor =
-        cf_proc_principal (proc, "dashboard", "monitor", NULL);
-    const char *application =
-        cf_proc_source (proc, "examples/application.json");
+    const char *monitor;
+    const char *applicant = s_watched_site (proc, &monitor);
     const cf_proc_output_t *ping =
         cf_proc_expect (proc, 0, monitor, "--json", "ping", NULL);
     uint64_t since = (uint64_t)cf_proc_json_int (ping->json, "/seq", -1);
@@ -333,7 +308,7 @@ test_running_watcher_sees_every_event (void **state)
         cf_proc_certflow_start (proc, monitor, "--json", "watch", "--since",
                                 since_text, "--count", "8", NULL);
     //  The watcher shows the first case's events as they happen...
-    const char *first = cf_proc_submit (proc, applicant, application);
+    const char *first = cf_proc_submit_example (proc, applicant);
     assert_int_equal (
         cf_proc_wait_log (watcher, "\"event\":\"submit\"", 1, CF_PROC_STATE_MS),
         0);
@@ -345,7 +320,7 @@ test_running_watcher_sees_every_event (void **state)
                       0);
     assert_true (cf_proc_running (watcher));
     //  ...and the second's, while it runs
-    const char *second = cf_proc_submit (proc, applicant, application);
+    const char *second = cf_proc_submit_example (proc, applicant);
     cf_proc_wait_state (proc, applicant, second, "contract_pending",
                         "/record/contract/number", CF_PROC_STATE_MS);
     s_assert_feed (proc, cf_proc_collect (proc, watcher, CF_PROC_STATE_MS),
@@ -357,19 +332,21 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
-            test_frames_that_are_no_request_get_errors, s_setup, s_teardown),
+            test_frames_that_are_no_request_get_errors, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_two_frames_get_an_error, s_setup,
-                                         s_teardown),
+                                         cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
-            test_request_without_command_gets_an_error, s_setup, s_teardown),
+            test_request_without_command_gets_an_error, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_oversized_frame_gets_an_error,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_huge_frame_drops_the_connection,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_late_monitor_catches_up, s_setup,
-                                         s_teardown),
+                                         cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_running_watcher_sees_every_event,
-                                         s_setup, s_teardown),
+                                         s_setup, cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -88,9 +88,10 @@ typedef struct {
 } s_fake_args_t;
 
 typedef struct {
-    zactor_t *actor;    //  The fake daemon
-    char endpoint[64];  //  Its client API
-    char feed[64];      //  Its event feed
+    s_fake_args_t args;  //  What the actor borrows while it runs
+    zactor_t *actor;     //  The fake daemon
+    char endpoint[64];   //  Its client API
+    char feed[64];       //  Its event feed
 } s_fake_t;
 
 //  cmocka's checks jump back into the test's thread: the actor's own
@@ -367,10 +368,14 @@ s_fake_actor (zsock_t *pipe, void *args)
     zcert_destroy (&cert);
 }
 
+//  Starts a fake daemon with the world's keys that follows script, with
+//  events 1..committed (none when 0)
 static void
-s_fake_start (s_fake_t *fake, s_fake_args_t *args)
+s_fake_start (s_fake_t *fake, s_world_t *world, const char *script,
+              uint64_t committed)
 {
-    fake->actor = zactor_new (s_fake_actor, args);
+    fake->args = (s_fake_args_t){world->data, script};
+    fake->actor = zactor_new (s_fake_actor, &fake->args);
     assert_non_null (fake->actor);
     char *ports = zstr_recv (fake->actor);
     int port, feed_port;
@@ -379,6 +384,8 @@ s_fake_start (s_fake_t *fake, s_fake_args_t *args)
     snprintf (fake->endpoint, sizeof fake->endpoint, "tcp://127.0.0.1:%d",
               port);
     snprintf (fake->feed, sizeof fake->feed, "tcp://127.0.0.1:%d", feed_port);
+    if (committed)
+        zstr_sendf (fake->actor, "COMMIT %" PRIu64, committed);
 }
 
 //  Returns what the fake recorded for command ("REQUESTS" or "ASKED").
@@ -406,72 +413,80 @@ s_client (s_world_t *world, const char *endpoint, int timeout_ms, int retries)
     return client;
 }
 
-static Cf__Request *
-s_ping_request (void)
-{
-    Cf__Request *request = cf_pb_new (&cf__request__descriptor);
-    request->body_case = CF__REQUEST__BODY_PING;
-    request->ping = true;
-    return request;
-}
-
 //  ------------------------------------------------------------------------
 //  Request and reply
+
+//  A fake daemon, a client of it and a ping to send: what every request
+//  test starts with
+typedef struct {
+    s_fake_t fake;         //  The fake daemon
+    cf_client_t *client;   //  The client under test
+    Cf__Request *request;  //  A ping
+    Cf__Reply *reply;      //  Its reply, once there is one
+} s_session_t;
+
+//  Starts the fake following script with events 1..committed, and a
+//  client of it that waits timeout_ms for each of retries tries
+static void
+s_session_start (s_session_t *self, s_world_t *world, const char *script,
+                 uint64_t committed, int timeout_ms, int retries)
+{
+    s_fake_start (&self->fake, world, script, committed);
+    self->client = s_client (world, self->fake.endpoint, timeout_ms, retries);
+    self->request = cf_pb_new (&cf__request__descriptor);
+    self->request->body_case = CF__REQUEST__BODY_PING;
+    self->request->ping = true;
+    self->reply = NULL;
+}
+
+static void
+s_session_stop (s_session_t *self)
+{
+    cf_pb_free (&self->reply);
+    cf_pb_free (&self->request);
+    cf_client_destroy (&self->client);
+    zactor_destroy (&self->fake.actor);
+}
 
 static void
 test_request_round_trip_fills_the_id (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 7");
-
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
-    Cf__Request *request = s_ping_request ();
-    Cf__Reply *reply = NULL;
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
+    s_session_t on;
+    s_session_start (&on, *state, "", 7, 2000, 3);
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
     //  A fresh UUID in canonical form, and the reply answers it
-    assert_int_equal (strlen (request->id), 36);
-    assert_string_equal (reply->id, request->id);
-    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
-    assert_int_equal (reply->body_case, CF__REPLY__BODY_SEQ);
-    assert_int_equal (reply->seq, 7);
-    cf_pb_free (&reply);
+    assert_int_equal (strlen (on.request->id), 36);
+    assert_string_equal (on.reply->id, on.request->id);
+    assert_int_equal (on.reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (on.reply->body_case, CF__REPLY__BODY_SEQ);
+    assert_int_equal (on.reply->seq, 7);
+    cf_pb_free (&on.reply);
 
     //  A second request gets another id; a set id is kept
     char first[40];
-    strcpy (first, request->id);
-    cf_pb_set_string (&request->id, "");
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
-    assert_string_not_equal (request->id, first);
-    cf_pb_free (&reply);
-    cf_pb_set_string (&request->id, "chosen-by-the-caller");
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
-    assert_string_equal (reply->id, "chosen-by-the-caller");
-    cf_pb_free (&reply);
-    cf_pb_free (&request);
-    cf_client_destroy (&client);
-    assert_null (client);
-    zactor_destroy (&fake.actor);
+    strcpy (first, on.request->id);
+    cf_pb_set_string (&on.request->id, "");
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
+    assert_string_not_equal (on.request->id, first);
+    cf_pb_free (&on.reply);
+    cf_pb_set_string (&on.request->id, "chosen-by-the-caller");
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
+    assert_string_equal (on.reply->id, "chosen-by-the-caller");
+    cf_client_destroy (&on.client);
+    assert_null (on.client);
+    s_session_stop (&on);
 }
 
 static void
 test_retry_resends_the_same_bytes_on_a_new_socket (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, "d"};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-
-    cf_client_t *client = s_client (world, fake.endpoint, 300, 3);
-    Cf__Request *request = s_ping_request ();
-    Cf__Reply *reply = NULL;
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
-    assert_string_equal (reply->id, request->id);
+    s_session_t on;
+    s_session_start (&on, *state, "d", 0, 300, 3);
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
+    assert_string_equal (on.reply->id, on.request->id);
 
     //  Two tries: the same bytes (so the same id), from two sockets
-    zmsg_t *requests = s_fake_get (&fake, "REQUESTS");
+    zmsg_t *requests = s_fake_get (&on.fake, "REQUESTS");
     assert_int_equal (zmsg_size (requests), 4);
     zframe_t *first_peer = zmsg_pop (requests);
     zframe_t *first = zmsg_pop (requests);
@@ -484,90 +499,63 @@ test_retry_resends_the_same_bytes_on_a_new_socket (void **state)
         cf_wire_decode (&cf__request__descriptor, zframe_data (second),
                         zframe_size (second), (void **)&sent, NULL),
         0);
-    assert_string_equal (sent->id, request->id);
+    assert_string_equal (sent->id, on.request->id);
     cf_pb_free (&sent);
     zframe_destroy (&first_peer);
     zframe_destroy (&first);
     zframe_destroy (&second_peer);
     zframe_destroy (&second);
     zmsg_destroy (&requests);
-    cf_pb_free (&reply);
-    cf_pb_free (&request);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    s_session_stop (&on);
 }
 
 static void
 test_no_reply_after_all_tries_is_a_timeout (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, "ddd"};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-
-    cf_client_t *client = s_client (world, fake.endpoint, 100, 3);
-    Cf__Request *request = s_ping_request ();
-    Cf__Reply *reply = (Cf__Reply *)1;
+    s_session_t on;
+    s_session_start (&on, *state, "ddd", 0, 100, 3);
+    on.reply = (Cf__Reply *)1;
     int64_t started = zclock_mono ();
-    assert_int_equal (cf_client_request (client, request, &reply), CF_ETIMEOUT);
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply),
+                      CF_ETIMEOUT);
     assert_true (zclock_mono () - started >= 3 * 100);
-    assert_null (reply);
+    assert_null (on.reply);
     assert_true (
-        cf_problems_has (cf_client_problems (client), "client.timeout"));
+        cf_problems_has (cf_client_problems (on.client), "client.timeout"));
     //  Exactly three tries reached the server, all alike
-    zmsg_t *requests = s_fake_get (&fake, "REQUESTS");
+    zmsg_t *requests = s_fake_get (&on.fake, "REQUESTS");
     assert_int_equal (zmsg_size (requests), 6);
     zmsg_destroy (&requests);
 
     //  The next request (the script is spent) goes through on a new socket
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
-    cf_pb_free (&reply);
-    cf_pb_free (&request);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
+    s_session_stop (&on);
 }
 
 static void
 test_stale_reply_with_another_id_is_dropped (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, "s"};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 3");
-
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 1);
-    Cf__Request *request = s_ping_request ();
-    Cf__Reply *reply = NULL;
-    assert_int_equal (cf_client_request (client, request, &reply), 0);
+    s_session_t on;
+    s_session_start (&on, *state, "s", 3, 2000, 1);
+    assert_int_equal (cf_client_request (on.client, on.request, &on.reply), 0);
     //  The NOT_FOUND reply to "an-earlier-request" was not taken
-    assert_string_equal (reply->id, request->id);
-    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
-    assert_int_equal (reply->seq, 3);
-    cf_pb_free (&reply);
-    cf_pb_free (&request);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    assert_string_equal (on.reply->id, on.request->id);
+    assert_int_equal (on.reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (on.reply->seq, 3);
+    s_session_stop (&on);
 }
 
 static void
 test_reply_that_does_not_decode_is_an_error (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, "g"};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
-    Cf__Request *request = s_ping_request ();
-    Cf__Reply *reply = NULL;
-    int rc = cf_client_request (client, request, &reply);
+    s_session_t on;
+    s_session_start (&on, *state, "g", 0, 2000, 3);
+    int rc = cf_client_request (on.client, on.request, &on.reply);
     assert_true (rc == CF_EDECODE || rc == CF_EINVAL);
-    assert_null (reply);
-    assert_true (cf_problems_has (cf_client_problems (client), "client.reply"));
-    cf_pb_free (&request);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    assert_null (on.reply);
+    assert_true (
+        cf_problems_has (cf_client_problems (on.client), "client.reply"));
+    s_session_stop (&on);
 }
 
 static void
@@ -590,31 +578,50 @@ test_missing_certificate_is_reported_at_once (void **state)
 //  ------------------------------------------------------------------------
 //  Watch
 
-static cf_watch_t *
-s_watch (s_world_t *world, s_fake_t *fake, cf_client_t *client,
-         const cf_watch_filter_t *filter, int heartbeat_ms)
+//  A fake daemon, a client of it and a watch on its feed: what every watch
+//  test starts with
+typedef struct {
+    s_fake_t fake;        //  The fake daemon
+    cf_client_t *client;  //  The client the watch fetches with
+    cf_watch_t *watch;    //  The watch under test
+} s_watching_t;
+
+//  Starts the fake with events 1..committed (none when 0), and the watch
+//  on it with filter (borrowed: keep it until the stop)
+static void
+s_watching_start (s_watching_t *self, s_world_t *world, uint64_t committed,
+                  const cf_watch_filter_t *filter, int heartbeat_ms)
 {
+    s_fake_start (&self->fake, world, "", committed);
+    self->client = s_client (world, self->fake.endpoint, 2000, 3);
     cf_problems_t *problems = cf_problems_new ();
-    cf_watch_t *watch =
-        cf_watch_new (client, fake->feed, world->cert, world->server_cert,
-                      filter, heartbeat_ms, problems);
-    assert_non_null (watch);
+    self->watch =
+        cf_watch_new (self->client, self->fake.feed, world->cert,
+                      world->server_cert, filter, heartbeat_ms, problems);
+    assert_non_null (self->watch);
     cf_problems_destroy (&problems);
-    return watch;
+}
+
+static void
+s_watching_stop (s_watching_t *self)
+{
+    cf_watch_destroy (&self->watch);
+    cf_client_destroy (&self->client);
+    zactor_destroy (&self->fake.actor);
 }
 
 //  Publishes heartbeats of seq until the watch has heard one: then the
 //  subscription is in place and later publications reach it.
 static void
-s_watch_connected (s_fake_t *fake, cf_watch_t *watch, uint64_t seq)
+s_watch_connected (s_watching_t *self, uint64_t seq)
 {
-    for (int attempt = 0; attempt < 200 && cf_watch_heartbeats (watch) == 0;
-         attempt++) {
-        zstr_sendf (fake->actor, "HB %" PRIu64, seq);
+    for (int attempt = 0;
+         attempt < 200 && cf_watch_heartbeats (self->watch) == 0; attempt++) {
+        zstr_sendf (self->fake.actor, "HB %" PRIu64, seq);
         Cf__Event *event = NULL;
-        assert_int_equal (cf_watch_next (watch, 20, &event), CF_ETIMEOUT);
+        assert_int_equal (cf_watch_next (self->watch, 20, &event), CF_ETIMEOUT);
     }
-    assert_true (cf_watch_heartbeats (watch) > 0);
+    assert_true (cf_watch_heartbeats (self->watch) > 0);
 }
 
 static uint64_t
@@ -632,32 +639,27 @@ s_next_seq (cf_watch_t *watch)
 static void
 test_watch_fetches_exactly_the_missing_range (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 2");
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
     cf_watch_filter_t all = {NULL, NULL};
-    cf_watch_t *watch = s_watch (world, &fake, client, &all, 1000);
-    assert_int_equal (cf_watch_start (watch, false, 2), 0);
-    s_watch_connected (&fake, watch, 2);
+    s_watching_t on;
+    s_watching_start (&on, *state, 2, &all, 1000);
+    assert_int_equal (cf_watch_start (on.watch, false, 2), 0);
+    s_watch_connected (&on, 2);
 
     //  The feed skips 3 and 4: they are fetched before 5 is passed on
-    zstr_send (fake.actor, "PUB 5");
-    assert_int_equal (s_next_seq (watch), 3);
-    assert_int_equal (s_next_seq (watch), 4);
-    assert_int_equal (s_next_seq (watch), 5);
+    zstr_send (on.fake.actor, "PUB 5");
+    assert_int_equal (s_next_seq (on.watch), 3);
+    assert_int_equal (s_next_seq (on.watch), 4);
+    assert_int_equal (s_next_seq (on.watch), 5);
     //  A repeat of 5 is dropped; 6 follows
-    zstr_send (fake.actor, "PUB 5");
-    zstr_send (fake.actor, "PUB 6");
-    assert_int_equal (s_next_seq (watch), 6);
+    zstr_send (on.fake.actor, "PUB 5");
+    zstr_send (on.fake.actor, "PUB 6");
+    assert_int_equal (s_next_seq (on.watch), 6);
     Cf__Event *event = NULL;
-    assert_int_equal (cf_watch_next (watch, 50, &event), CF_ETIMEOUT);
-    assert_int_equal (cf_watch_last_seq (watch), 6);
+    assert_int_equal (cf_watch_next (on.watch, 50, &event), CF_ETIMEOUT);
+    assert_int_equal (cf_watch_last_seq (on.watch), 6);
 
     //  The start asked for what follows 2; the gap for exactly 3 and 4
-    zmsg_t *asked = s_fake_get (&fake, "ASKED");
+    zmsg_t *asked = s_fake_get (&on.fake, "ASKED");
     assert_int_equal (zmsg_size (asked), 2);
     char *start = zmsg_popstr (asked);
     char *gap = zmsg_popstr (asked);
@@ -666,89 +668,68 @@ test_watch_fetches_exactly_the_missing_range (void **state)
     zstr_free (&start);
     zstr_free (&gap);
     zmsg_destroy (&asked);
-    cf_watch_destroy (&watch);
-    assert_null (watch);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    cf_watch_destroy (&on.watch);
+    assert_null (on.watch);
+    s_watching_stop (&on);
 }
 
 static void
 test_watch_heartbeat_reveals_missed_events (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 4");
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
     cf_watch_filter_t all = {NULL, NULL};
-    cf_watch_t *watch = s_watch (world, &fake, client, &all, 1000);
+    s_watching_t on;
+    s_watching_start (&on, *state, 4, &all, 1000);
     //  From the latest: the ping says 4, nothing before is shown
-    assert_int_equal (cf_watch_start (watch, true, 0), 0);
-    assert_int_equal (cf_watch_last_seq (watch), 4);
-    s_watch_connected (&fake, watch, 4);
+    assert_int_equal (cf_watch_start (on.watch, true, 0), 0);
+    assert_int_equal (cf_watch_last_seq (on.watch), 4);
+    s_watch_connected (&on, 4);
 
     //  Event 5 was committed but its publication lost; a heartbeat says 5
-    zstr_send (fake.actor, "COMMIT 5");
-    zstr_send (fake.actor, "HB 5");
-    assert_int_equal (s_next_seq (watch), 5);
-    zmsg_t *asked = s_fake_get (&fake, "ASKED");
+    zstr_send (on.fake.actor, "COMMIT 5");
+    zstr_send (on.fake.actor, "HB 5");
+    assert_int_equal (s_next_seq (on.watch), 5);
+    zmsg_t *asked = s_fake_get (&on.fake, "ASKED");
     char *last = NULL;
     while (zmsg_size (asked))
         zstr_free (&last), last = zmsg_popstr (asked);
     assert_string_equal (last, "4 1");
     zstr_free (&last);
     zmsg_destroy (&asked);
-    cf_watch_destroy (&watch);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    s_watching_stop (&on);
 }
 
 static void
 test_watch_filters_by_case_and_catches_up_from_since (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 5");
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
     cf_watch_filter_t one_case = {"committee_review", "CF-2026-000002"};
-    cf_watch_t *watch = s_watch (world, &fake, client, &one_case, 1000);
-    assert_int_equal (cf_watch_start (watch, false, 1), 0);
+    s_watching_t on;
+    s_watching_start (&on, *state, 5, &one_case, 1000);
+    assert_int_equal (cf_watch_start (on.watch, false, 1), 0);
     //  Events 2..5 fetched; of those, case 2 has 2 and 4
-    assert_int_equal (s_next_seq (watch), 2);
-    assert_int_equal (s_next_seq (watch), 4);
+    assert_int_equal (s_next_seq (on.watch), 2);
+    assert_int_equal (s_next_seq (on.watch), 4);
     Cf__Event *event = NULL;
-    assert_int_equal (cf_watch_next (watch, 0, &event), CF_ETIMEOUT);
+    assert_int_equal (cf_watch_next (on.watch, 0, &event), CF_ETIMEOUT);
     assert_null (event);
-    assert_int_equal (cf_watch_last_seq (watch), 5);
-    cf_watch_destroy (&watch);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    assert_int_equal (cf_watch_last_seq (on.watch), 5);
+    s_watching_stop (&on);
 }
 
 static void
 test_watch_goes_silent_without_heartbeats (void **state)
 {
-    s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
-    s_fake_t fake;
-    s_fake_start (&fake, &args);
-    cf_client_t *client = s_client (world, fake.endpoint, 2000, 3);
     cf_watch_filter_t all = {NULL, NULL};
-    cf_watch_t *watch = s_watch (world, &fake, client, &all, 30);
-    assert_int_equal (cf_watch_start (watch, true, 0), 0);
-    assert_false (cf_watch_silent (watch));
+    s_watching_t on;
+    s_watching_start (&on, *state, 0, &all, 30);
+    assert_int_equal (cf_watch_start (on.watch, true, 0), 0);
+    assert_false (cf_watch_silent (on.watch));
     Cf__Event *event = NULL;
-    assert_int_equal (cf_watch_next (watch, 150, &event), CF_ETIMEOUT);
-    assert_true (cf_watch_silent (watch));
+    assert_int_equal (cf_watch_next (on.watch, 150, &event), CF_ETIMEOUT);
+    assert_true (cf_watch_silent (on.watch));
     //  One heartbeat and it is alive again
-    s_watch_connected (&fake, watch, 0);
-    assert_false (cf_watch_silent (watch));
-    cf_watch_destroy (&watch);
-    cf_client_destroy (&client);
-    zactor_destroy (&fake.actor);
+    s_watch_connected (&on, 0);
+    assert_false (cf_watch_silent (on.watch));
+    s_watching_stop (&on);
 }
 
 //  ------------------------------------------------------------------------
@@ -939,16 +920,13 @@ typedef struct {
     char *err;  //  Standard error
 } s_run_t;
 
+//  Runs the command line: argv holds argc words, and the words from first
+//  up to NULL follow them
 static s_run_t
-s_cli (const char *first, ...)
+s_cli_words (char **argv, int argc, const char *first, va_list args)
 {
-    char *argv[32] = {"certflow"};
-    int argc = 1;
-    va_list args;
-    va_start (args, first);
     for (const char *word = first; word; word = va_arg (args, const char *))
         argv[argc++] = (char *)word;
-    va_end (args);
     s_run_t run = {0};
     size_t out_size, err_size;
     FILE *out = open_memstream (&run.out, &out_size);
@@ -956,6 +934,30 @@ s_cli (const char *first, ...)
     run.code = cf_cli_run (argc, argv, out, err);
     fclose (out);
     fclose (err);
+    return run;
+}
+
+static s_run_t
+s_cli (const char *first, ...)
+{
+    char *argv[32] = {"certflow"};
+    va_list args;
+    va_start (args, first);
+    s_run_t run = s_cli_words (argv, 1, first, args);
+    va_end (args);
+    return run;
+}
+
+//  Runs the command line against endpoint with the world's certificate.
+static s_run_t
+s_cli_at (s_world_t *world, const char *endpoint, const char *first, ...)
+{
+    char *argv[32] = {"certflow",  "--endpoint",    (char *)endpoint,  "--cert",
+                      world->cert, "--server-cert", world->server_cert};
+    va_list args;
+    va_start (args, first);
+    s_run_t run = s_cli_words (argv, 7, first, args);
+    va_end (args);
     return run;
 }
 
@@ -1108,9 +1110,8 @@ test_cli_daemon_unreachable_exits_3 (void **state)
     zsock_destroy (&probe);
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    s_run_t run = s_cli ("--endpoint", endpoint, "--cert", world->cert,
-                         "--server-cert", world->server_cert, "--timeout",
-                         "100", "--retries", "2", "ping", NULL);
+    s_run_t run = s_cli_at (world, endpoint, "--timeout", "100", "--retries",
+                            "2", "ping", NULL);
     assert_int_equal (run.code, CF_CLI_UNREACHABLE);
     char expected[160];
     snprintf (expected, sizeof expected,
@@ -1124,45 +1125,37 @@ static void
 test_cli_against_the_fake_daemon (void **state)
 {
     s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
     s_fake_t fake;
-    s_fake_start (&fake, &args);
-    zstr_send (fake.actor, "COMMIT 4");
+    s_fake_start (&fake, world, "", 4);
 
-    s_run_t run = s_cli ("--endpoint", fake.endpoint, "--cert", world->cert,
-                         "--server-cert", world->server_cert, "ping", NULL);
+    s_run_t run = s_cli_at (world, fake.endpoint, "ping", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "is up; latest event 4");
     s_run_free (&run);
 
-    run = s_cli ("--endpoint", fake.endpoint, "--cert", world->cert,
-                 "--server-cert", world->server_cert, "--json", "ping", NULL);
+    run = s_cli_at (world, fake.endpoint, "--json", "ping", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "\"status\":\"STATUS_OK\"");
     s_expect_in (run.out, "\"seq\":4}\n");
     s_run_free (&run);
 
     //  A refusal: exit 1, the error and the message on stderr
-    run = s_cli ("--endpoint", fake.endpoint, "--cert", world->cert,
-                 "--server-cert", world->server_cert, "sign", "CF-1", NULL);
+    run = s_cli_at (world, fake.endpoint, "sign", "CF-1", NULL);
     assert_int_equal (run.code, CF_CLI_REFUSED);
     s_expect_in (run.err, "certflow: refused: CF_EGUARD — contract_signed: "
                           "no contract has been issued yet");
     s_run_free (&run);
 
-    run = s_cli ("--endpoint", fake.endpoint, "--cert", world->cert,
-                 "--server-cert", world->server_cert, "status",
-                 "CF-2026-000009", NULL);
+    run = s_cli_at (world, fake.endpoint, "status", "CF-2026-000009", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "CF-2026-000009");
     s_expect_in (run.out, "document_review 文件审查");
     s_run_free (&run);
 
     //  watch from seq 0, one case, two events, one JSON line each
-    run = s_cli ("--endpoint", fake.endpoint, "--feed", fake.feed, "--cert",
-                 world->cert, "--server-cert", world->server_cert, "--json",
-                 "watch", "--case", "CF-2026-000002", "--since", "0", "--count",
-                 "2", NULL);
+    run = s_cli_at (world, fake.endpoint, "--feed", fake.feed, "--json",
+                    "watch", "--case", "CF-2026-000002", "--since", "0",
+                    "--count", "2", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     char *second = strchr (run.out, '\n');
     assert_non_null (second);
@@ -1208,35 +1201,12 @@ test_show_event_line_and_china_time (void **state)
     cf_pb_free (&event);
 }
 
-//  Runs the command line against endpoint with the world's certificate.
-static s_run_t
-s_cli_at (s_world_t *world, const char *endpoint, const char *first, ...)
-{
-    char *argv[32] = {"certflow",  "--endpoint",    (char *)endpoint,  "--cert",
-                      world->cert, "--server-cert", world->server_cert};
-    int argc = 7;
-    va_list args;
-    va_start (args, first);
-    for (const char *word = first; word; word = va_arg (args, const char *))
-        argv[argc++] = (char *)word;
-    va_end (args);
-    s_run_t run = {0};
-    size_t out_size, err_size;
-    FILE *out = open_memstream (&run.out, &out_size);
-    FILE *err = open_memstream (&run.err, &err_size);
-    run.code = cf_cli_run (argc, argv, out, err);
-    fclose (out);
-    fclose (err);
-    return run;
-}
-
 static void
 test_cli_list_all_follows_the_cursor_into_one_document (void **state)
 {
     s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
     s_fake_t fake;
-    s_fake_start (&fake, &args);
+    s_fake_start (&fake, world, "", 0);
     s_run_t run = s_cli_at (world, fake.endpoint, "list", "--limit", "2", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "CF-2026-000002");
@@ -1260,9 +1230,8 @@ static void
 test_cli_certificate_check_exits_1_unless_valid_today (void **state)
 {
     s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
     s_fake_t fake;
-    s_fake_start (&fake, &args);
+    s_fake_start (&fake, world, "", 0);
     s_run_t run = s_cli_at (world, fake.endpoint, "certificate", "check",
                             "CFC2026SC00001", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
@@ -1282,9 +1251,8 @@ static void
 test_cli_identity_issue_writes_a_private_file_once (void **state)
 {
     s_world_t *world = *state;
-    s_fake_args_t args = {world->data, ""};
     s_fake_t fake;
-    s_fake_start (&fake, &args);
+    s_fake_start (&fake, world, "", 0);
     char path[128];
     snprintf (path, sizeof path, "%s/bob.cert", world->data);
     s_run_t run = s_cli_at (world, fake.endpoint, "--json", "identity", "issue",

@@ -136,14 +136,27 @@ s_request (s_fixture_t *self, const Cf__Principal *who, Cf__Request *request)
     return reply;
 }
 
+//  Makes request a submit of the example application, in submit, with id
+//  (NULL: none, s_request gives it one)
+static void
+s_submit_request (s_fixture_t *self, Cf__Request *request,
+                  Cf__SubmitRequest *submit, const char *id)
+{
+    *request = (Cf__Request)CF__REQUEST__INIT;
+    *submit = (Cf__SubmitRequest)CF__SUBMIT_REQUEST__INIT;
+    submit->application = self->application;
+    request->body_case = CF__REQUEST__BODY_SUBMIT;
+    request->submit = submit;
+    if (id)
+        request->id = (char *)id;
+}
+
 static Cf__Reply *
 s_submit (s_fixture_t *self, const Cf__Principal *who)
 {
-    Cf__Request request = CF__REQUEST__INIT;
-    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
-    submit.application = self->application;
-    request.body_case = CF__REQUEST__BODY_SUBMIT;
-    request.submit = &submit;
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, NULL);
     return s_request (self, who, &request);
 }
 
@@ -305,12 +318,9 @@ static void
 test_a_retried_request_is_answered_from_the_stored_reply (void **state)
 {
     s_fixture_t *self = *state;
-    Cf__Request request = CF__REQUEST__INIT;
-    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
-    submit.application = self->application;
-    request.body_case = CF__REQUEST__BODY_SUBMIT;
-    request.submit = &submit;
-    request.id = "same-id";
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, "same-id");
     Cf__Reply *first = s_request (self, &s_applicant_a, &request);
     Cf__Reply *second = s_request (self, &s_applicant_a, &request);
     assert_int_equal (first->status, CF__STATUS__STATUS_OK);
@@ -335,12 +345,9 @@ static void
 test_the_same_id_twice_in_one_round_applies_once (void **state)
 {
     s_fixture_t *self = *state;
-    Cf__Request request = CF__REQUEST__INIT;
-    Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
-    submit.application = self->application;
-    request.body_case = CF__REQUEST__BODY_SUBMIT;
-    request.submit = &submit;
-    request.id = "twice";
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, "twice");
     size_t size;
     uint8_t *data = cf_pb_pack (&request.base, &size);
     cf_engine_begin (self->engine, self->now);
@@ -458,6 +465,30 @@ test_bad_frames_get_error_replies (void **state)
     cf_pb_free (&reply);
 }
 
+//  Lets ms pass: the intake job must not be offered then
+static void
+s_not_offered_after (s_fixture_t *self, int64_t ms)
+{
+    self->now += ms;
+    s_tick (self);
+    assert_null (s_lease (self, "intake"));
+}
+
+//  Lets early_ms pass (the intake job is not offered yet), then late_ms
+//  more: returns the offer of the job, on its attempts-th try
+static Cf__JobOffer *
+s_offered_after (s_fixture_t *self, int64_t early_ms, int64_t late_ms,
+                 uint32_t attempts)
+{
+    s_not_offered_after (self, early_ms);
+    self->now += late_ms;
+    s_tick (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_int_equal (offer->job->attempts, attempts);
+    return offer;
+}
+
 static void
 test_expired_leases_back_off_then_park_then_retry (void **state)
 {
@@ -467,26 +498,12 @@ test_expired_leases_back_off_then_park_then_retry (void **state)
     uint64_t job = offer->job->id;
     cf_pb_free (&offer);
     //  Lease runs out: the job waits for its backoff, then is offered again
-    self->now += 30001;
-    s_tick (self);
-    assert_null (s_lease (self, "intake"));
-    self->now += 1000;
-    s_tick (self);
-    offer = s_lease (self, "intake");
-    assert_non_null (offer);
-    assert_int_equal (offer->job->attempts, 2);
+    offer = s_offered_after (self, 30001, 1000, 2);
     //  A worker failure counts as an attempt too (backoff doubles)
     assert_int_equal (s_result (self, offer, NULL, NULL, "scheme unreadable"),
                       CF__STATUS__STATUS_OK);
     cf_pb_free (&offer);
-    self->now += 1999;
-    s_tick (self);
-    assert_null (s_lease (self, "intake"));
-    self->now += 1;
-    s_tick (self);
-    offer = s_lease (self, "intake");
-    assert_non_null (offer);
-    assert_int_equal (offer->job->attempts, 3);
+    offer = s_offered_after (self, 1999, 1, 3);
     assert_int_equal (s_result (self, offer, NULL, NULL, "still failing"),
                       CF__STATUS__STATUS_OK);
     cf_pb_free (&offer);
@@ -499,9 +516,7 @@ test_expired_leases_back_off_then_park_then_retry (void **state)
     assert_int_equal (reply->jobs->jobs[0]->id, job);
     assert_string_equal (reply->jobs->jobs[0]->last_error, "still failing");
     cf_pb_free (&reply);
-    self->now += 3600 * 1000;
-    s_tick (self);
-    assert_null (s_lease (self, "intake"));
+    s_not_offered_after (self, 3600 * 1000);
     //  An applicant may not retry; the admin may
     Cf__JobRef ref = CF__JOB_REF__INIT;
     ref.job = job;

@@ -126,6 +126,33 @@ s_receive (zsock_t *server, int timeout_ms)
     return payload;
 }
 
+//  Sends text from client and returns who the server says sent it: the
+//  frame must arrive within ARRIVE_MS and cf_identity_principal return
+//  code, leaving no principal on an error. The caller frees the principal.
+static Cf__Principal *
+s_principal_of (fixture_t *fixture, zsock_t *client, const char *text, int code)
+{
+    assert_int_equal (zstr_send (client, text), 0);
+    zframe_t *frame = s_receive (fixture->server, ARRIVE_MS);
+    assert_non_null (frame);
+    Cf__Principal *principal = (Cf__Principal *)1;
+    assert_int_equal (
+        cf_identity_principal (fixture->identity, frame, &principal), code);
+    if (code)
+        assert_null (principal);
+    zframe_destroy (&frame);
+    return principal;
+}
+
+//  Sends text from client and expects nothing to reach the server within
+//  QUIET_MS
+static void
+s_expect_nothing (fixture_t *fixture, zsock_t *client, const char *text)
+{
+    assert_int_equal (zstr_send (client, text), 0);
+    assert_null (s_receive (fixture->server, QUIET_MS));
+}
+
 //  Writes cert's secret file where a principal would keep it
 static void
 s_save_secret (zcert_t *cert, const char *path)
@@ -150,6 +177,20 @@ s_issue (fixture_t *fixture, const char *name, const char *role,
         0);
     cf_problems_destroy (&problems);
     snprintf (path, path_size, "%s/%s.cert", fixture->dir, name);
+    s_save_secret (cert, path);
+    return cert;
+}
+
+//  Makes a certificate by hand, not issued, for name in role, and saves
+//  its secret file as dir/<file>.cert
+static zcert_t *
+s_hand_made (fixture_t *fixture, const char *name, const char *role,
+             const char *file, char *path, size_t path_size)
+{
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    snprintf (path, path_size, "%s/%s.cert", fixture->dir, file);
     s_save_secret (cert, path);
     return cert;
 }
@@ -346,17 +387,11 @@ test_init_admin_is_identified (void **state)
     char path[256];
     snprintf (path, sizeof path, "%s/admin.cert", fixture->data);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "hello"), 0);
-    zframe_t *frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    Cf__Principal *principal = NULL;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal), 0);
+    Cf__Principal *principal = s_principal_of (fixture, client, "hello", 0);
     assert_string_equal (principal->name, "admin");
     assert_string_equal (principal->org, "");
     assert_int_equal (principal->role, CF__ROLE__ROLE_ADMIN);
     cf_pb_free (&principal);
-    zframe_destroy (&frame);
     zsock_destroy (&client);
 }
 
@@ -366,15 +401,11 @@ test_unknown_certificate_gets_nothing (void **state)
     fixture_t *fixture = *state;
     s_start_server (fixture, true);
     //  A well-formed certificate that was never put in certs
-    zcert_t *stranger = zcert_new ();
-    zcert_set_meta (stranger, "name", "admin");
-    zcert_set_meta (stranger, "role", "admin");
     char path[256];
-    snprintf (path, sizeof path, "%s/stranger.cert", fixture->dir);
-    s_save_secret (stranger, path);
+    zcert_t *stranger =
+        s_hand_made (fixture, "admin", "admin", "stranger", path, sizeof path);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "let me in"), 0);
-    assert_null (s_receive (fixture->server, QUIET_MS));
+    s_expect_nothing (fixture, client, "let me in");
     zsock_destroy (&client);
     zcert_destroy (&stranger);
 }
@@ -389,8 +420,7 @@ test_enforce_domain_closes_the_fail_open_trap (void **state)
     zcert_t *cert =
         s_issue (fixture, "REV001", "reviewer", NULL, path, sizeof path);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "hello"), 0);
-    assert_null (s_receive (fixture->server, QUIET_MS));
+    s_expect_nothing (fixture, client, "hello");
     zsock_destroy (&client);
 
     //  Control: the same client against a CURVE server set up the naive
@@ -420,15 +450,9 @@ test_revoke_denies_the_live_session_and_reconnects (void **state)
     char path[256];
     zcert_t *cert = s_issue (fixture, "W1", "worker", NULL, path, sizeof path);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "before"), 0);
-    zframe_t *frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    Cf__Principal *principal = NULL;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal), 0);
+    Cf__Principal *principal = s_principal_of (fixture, client, "before", 0);
     assert_int_equal (principal->role, CF__ROLE__ROLE_WORKER);
     cf_pb_free (&principal);
-    zframe_destroy (&frame);
 
     cf_problems_t *problems = cf_problems_new ();
     assert_int_equal (
@@ -439,20 +463,11 @@ test_revoke_denies_the_live_session_and_reconnects (void **state)
 
     //  ZAP ran at handshake only: the old session still delivers, but the
     //  frame no longer names anyone
-    assert_int_equal (zstr_send (client, "after"), 0);
-    frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    principal = (Cf__Principal *)1;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal),
-        CF_EDENIED);
-    assert_null (principal);
-    zframe_destroy (&frame);
+    s_principal_of (fixture, client, "after", CF_EDENIED);
 
     //  A new connection with the same key is refused at the handshake
     zsock_t *again = s_client (fixture, path);
-    assert_int_equal (zstr_send (again, "again"), 0);
-    assert_null (s_receive (fixture->server, QUIET_MS));
+    s_expect_nothing (fixture, again, "again");
 
     //  The key is gone for good
     assert_int_equal (
@@ -476,15 +491,9 @@ test_new_certificate_is_seen_at_once (void **state)
     zcert_t *cert =
         s_issue (fixture, "MON1", "monitor", NULL, path, sizeof path);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "hello"), 0);
-    zframe_t *frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    Cf__Principal *principal = NULL;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal), 0);
+    Cf__Principal *principal = s_principal_of (fixture, client, "hello", 0);
     assert_string_equal (principal->name, "MON1");
     cf_pb_free (&principal);
-    zframe_destroy (&frame);
     zsock_destroy (&client);
     zcert_destroy (&cert);
 }
@@ -532,19 +541,12 @@ test_swap_that_zauth_cannot_see_is_still_caught (void **state)
     assert_int_equal (cf_identity_auth_reload (fixture->auth, fixture->certs),
                       0);
     client = s_client (fixture, old_path);
-    assert_int_equal (zstr_send (client, "stale"), 0);
-    assert_null (s_receive (fixture->server, QUIET_MS));
+    s_expect_nothing (fixture, client, "stale");
     zsock_destroy (&client);
     client = s_client (fixture, new_path);
-    assert_int_equal (zstr_send (client, "fresh"), 0);
-    frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    Cf__Principal *principal = NULL;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal), 0);
+    Cf__Principal *principal = s_principal_of (fixture, client, "fresh", 0);
     assert_string_equal (principal->name, "B1");
     cf_pb_free (&principal);
-    zframe_destroy (&frame);
     zsock_destroy (&client);
     zcert_destroy (&old_cert);
     zcert_destroy (&new_cert);
@@ -557,24 +559,14 @@ test_certificate_claiming_system_is_refused (void **state)
     s_start_server (fixture, true);
     //  Someone drops a hand-made certificate into certs: zauth admits the
     //  key, but "system" is the daemon's own role and no principal's
-    zcert_t *forged = zcert_new ();
-    zcert_set_meta (forged, "name", "timer");
-    zcert_set_meta (forged, "role", "system");
-    char path[256];
-    snprintf (path, sizeof path, "%s/forged.cert", fixture->certs);
-    assert_int_equal (zcert_save_public (forged, path), 0);
-    snprintf (path, sizeof path, "%s/forged.cert", fixture->dir);
-    s_save_secret (forged, path);
+    char path[256], public_path[256];
+    zcert_t *forged =
+        s_hand_made (fixture, "timer", "system", "forged", path, sizeof path);
+    snprintf (public_path, sizeof public_path, "%s/forged.cert",
+              fixture->certs);
+    assert_int_equal (zcert_save_public (forged, public_path), 0);
     zsock_t *client = s_client (fixture, path);
-    assert_int_equal (zstr_send (client, "tick"), 0);
-    zframe_t *frame = s_receive (fixture->server, ARRIVE_MS);
-    assert_non_null (frame);
-    Cf__Principal *principal = NULL;
-    assert_int_equal (
-        cf_identity_principal (fixture->identity, frame, &principal),
-        CF_EINVAL);
-    assert_null (principal);
-    zframe_destroy (&frame);
+    s_principal_of (fixture, client, "tick", CF_EINVAL);
     zsock_destroy (&client);
     zcert_destroy (&forged);
 }
