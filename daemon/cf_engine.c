@@ -58,6 +58,7 @@ struct _cf_engine_t {
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
     bool identities_changed;    //  The round issued or revoked one
+    size_t outbox_index;        //  Item the outbox cursor is on
 };
 
 static const Cf__Principal s_system = {
@@ -1499,10 +1500,18 @@ cf_outbox_kind_t
 cf_engine_outbox_item (cf_engine_t *self, size_t index, zframe_t **route,
                        const uint8_t **data, size_t *size)
 {
-    s_item_t *item = zlistx_first (self->outbox);
-    for (size_t skip = 0; skip < index && item; skip++)
+    //  Sending walks the outbox in order: continue from the last item read
+    //  rather than from the start
+    s_item_t *item;
+    if (index > 0 && index == self->outbox_index + 1)
         item = zlistx_next (self->outbox);
+    else {
+        item = zlistx_first (self->outbox);
+        for (size_t skip = 0; skip < index && item; skip++)
+            item = zlistx_next (self->outbox);
+    }
     assert (item);
+    self->outbox_index = index;
     *route = item->route;
     *data = item->data;
     *size = item->size;
