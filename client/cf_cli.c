@@ -92,12 +92,6 @@ cf_cli_arg (cf_cli_t *cli, size_t index)
     return cli->args[index];
 }
 
-size_t
-cf_cli_arg_count (cf_cli_t *cli)
-{
-    return cli->arg_count;
-}
-
 const char *
 cf_cli_option (cf_cli_t *cli, const char *name, size_t index)
 {

@@ -63,9 +63,9 @@ FILE *cf_cli_err (cf_cli_t *cli);
 //  Returns true when the reply is to be printed as JSON.
 bool cf_cli_json (cf_cli_t *cli);
 
-//  Returns positional argument index (below cf_cli_arg_count), borrowed.
+//  Returns positional argument index, borrowed (the command's synopsis
+//  fixes how many there are; the parser has checked them).
 const char *cf_cli_arg (cf_cli_t *cli, size_t index);
-size_t cf_cli_arg_count (cf_cli_t *cli);
 
 //  Returns the value of option name given the index-th time (0 = first),
 //  or NULL when given fewer times. For a switch the value is "".

@@ -230,10 +230,3 @@ cf_client_endpoint (cf_client_t *self)
     assert (self);
     return self->endpoint;
 }
-
-int
-cf_client_tries (cf_client_t *self)
-{
-    assert (self);
-    return self->tries;
-}

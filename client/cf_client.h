@@ -76,7 +76,4 @@ const cf_problems_t *cf_client_problems (cf_client_t *self);
 //  Returns the endpoint the client talks to (borrowed).
 const char *cf_client_endpoint (cf_client_t *self);
 
-//  Returns how many tries a request gets.
-int cf_client_tries (cf_client_t *self);
-
 #endif

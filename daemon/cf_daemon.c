@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cf_engine.h"
+#include "cf_file.h"
 #include "cf_fsm.h"
 #include "cf_identity.h"
 #include "cf_log.h"
@@ -174,24 +175,19 @@ s_load_scheme (cf_daemon_t *self, cf_problems_t *problems)
         self->scheme_text = strdup (cf_scheme_default_text ());
         return cf_scheme_default (&self->scheme);
     }
-    int rc = cf_scheme_load (path, &self->scheme, problems);
-    if (rc)
-        return rc;
-    zfile_t *file = zfile_new (NULL, path);
-    zchunk_t *chunk = file && zfile_input (file) == 0
-                          ? zfile_read (file, CF_SCHEME_MAX_BYTES, 0)
-                          : NULL;
-    if (chunk) {
-        self->scheme_text =
-            strndup ((char *)zchunk_data (chunk), zchunk_size (chunk));
-        zchunk_destroy (&chunk);
+    //  Read once: the text workers get is the text the daemon checked
+    size_t size = 0;
+    int error =
+        cf_file_read (path, CF_SCHEME_MAX_BYTES, &self->scheme_text, &size);
+    if (error) {
+        cf_problems_add (problems, "daemon.scheme", "cannot read scheme %s: %s",
+                         path,
+                         error == EFBIG ? "larger than a scheme file may be"
+                                        : strerror (error));
+        return error == EFBIG ? CF_ELIMIT : CF_EIO;
     }
-    zfile_destroy (&file);
-    if (!self->scheme_text) {
-        cf_problems_add (problems, "daemon.scheme", "cannot read %s", path);
-        return CF_EIO;
-    }
-    return 0;
+    return cf_scheme_parse (self->scheme_text, size, path, &self->scheme,
+                            problems);
 }
 
 cf_daemon_t *

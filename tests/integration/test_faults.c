@@ -475,13 +475,11 @@ test_same_request_twice_changes_state_once (void **state)
     assert_int_equal (s_count_event (history->json, "withdraw"), 1);
 }
 
-//  A second daemon on the same data directory would open the same store and
-//  take over the sockets: it refuses to start, and the first goes on serving
-static void
-test_second_daemon_on_the_same_data_refuses (void **state)
+//  Starts a second certflowd on the site's data with its own endpoints and
+//  the extra flags, as a child expected to end; returns it
+static cf_proc_child_t *
+s_second_daemon (cf_proc_t *proc, const char *flag, const char *value)
 {
-    cf_proc_t *proc = *state;
-    cf_proc_daemon (proc, NULL);
     const char *argv[] = {CF_BIN_DIR "/certflowd",
                           "--data",
                           cf_proc_data (proc),
@@ -491,15 +489,62 @@ test_second_daemon_on_the_same_data_refuses (void **state)
                           cf_proc_path (proc, "second-worker.ipc"),
                           "--feed-endpoint",
                           cf_proc_path (proc, "second-feed.ipc"),
+                          flag,
+                          value,
                           "run",
                           NULL};
     cf_proc_child_t *second = cf_proc_spawn (proc, "second", false, argv);
     assert_non_null (second);
+    return second;
+}
+
+//  A second daemon on the same data directory would open the same store and
+//  take over the sockets: it refuses to start, and the first goes on serving
+static void
+test_second_daemon_on_the_same_data_refuses (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    cf_proc_child_t *second = s_second_daemon (proc, "--heartbeat-ms", "1000");
     assert_int_equal (cf_proc_wait_exit (second, 5000), 1);
     char *log = cf_proc_log (second);
     assert_non_null (strstr (log, "another certflowd"));
     free (log);
     cf_proc_expect (proc, 0, NULL, "ping", NULL);
+}
+
+//  The scheme file the daemon is given governs new cases; a broken one
+//  stops it at start, named
+static void
+test_the_daemon_runs_the_scheme_it_is_given (void **state)
+{
+    cf_proc_t *proc = *state;
+    const char *broken = cf_proc_path (proc, "broken-scheme.json");
+    FILE *file = fopen (broken, "w");
+    assert_non_null (file);
+    fputs ("{\"version\": ", file);
+    fclose (file);
+    cf_proc_child_t *refused = s_second_daemon (proc, "--scheme", broken);
+    assert_int_equal (cf_proc_wait_exit (refused, 5000), 1);
+    char *log = cf_proc_log (refused);
+    assert_non_null (strstr (log, "broken-scheme.json"));
+    free (log);
+
+    json_object *scheme =
+        cf_proc_json_load (proc, cf_proc_source (proc, "examples/scheme.json"));
+    json_object_object_add (scheme, "version",
+                            json_object_new_string ("CB-DRILL-2"));
+    const char *extra[] = {
+        "--scheme", cf_proc_json_save (proc, scheme, "scheme.json"), NULL};
+    cf_proc_daemon (proc, extra);
+    const char *applicant =
+        cf_proc_principal (proc, "yunxi", "applicant", "YUNXI");
+    const char *case_id = cf_proc_submit_example (proc, applicant);
+    const cf_proc_output_t *status =
+        cf_proc_expect (proc, 0, applicant, "--json", "status", case_id, NULL);
+    assert_string_equal (
+        cf_proc_json_string (status->json, "/record/scheme_version"),
+        "CB-DRILL-2");
 }
 
 int
@@ -515,6 +560,9 @@ main (void)
             cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
             test_second_daemon_on_the_same_data_refuses, s_setup,
+            cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_the_daemon_runs_the_scheme_it_is_given, s_setup,
             cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
