@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cf_engine.h"
@@ -30,8 +31,9 @@
 //  Heartbeats a worker may miss before it is forgotten
 #define S_LIVENESS 3
 
-//  Set by the signal handler; the only mutable global
+//  Set by the signal handlers; the only mutable globals
 static volatile sig_atomic_t s_stop = 0;
+static volatile sig_atomic_t s_reload = 0;
 
 //  A connected worker
 typedef struct {
@@ -68,8 +70,10 @@ struct _cf_daemon_t {
 static void
 s_on_signal (int signal_number)
 {
-    (void)signal_number;
-    s_stop = 1;
+    if (signal_number == SIGHUP)
+        s_reload = 1;
+    else
+        s_stop = 1;
 }
 
 void
@@ -82,6 +86,7 @@ cf_daemon_signals (void)
     sigemptyset (&action.sa_mask);
     sigaction (SIGTERM, &action, NULL);
     sigaction (SIGINT, &action, NULL);
+    sigaction (SIGHUP, &action, NULL);
 }
 
 static void
@@ -571,9 +576,29 @@ s_now (cf_daemon_t *self)
     return zclock_time () + self->config.clock_offset_ms;
 }
 
+//  SIGHUP: certificates placed in or removed from DATA/certs by hand count
+//  from now on (zauth and the directory both read it again), then the rest
+static void
+s_reload_now (cf_daemon_t *self)
+{
+    s_reload = 0;
+    sd_notify (0, "RELOADING=1");
+    if (cf_identity_auth_reload (self->auth, self->certs_dir) != 0)
+        cf_log_error ("zauth did not reload %s", self->certs_dir);
+    cf_identity_destroy (&self->identity);
+    self->identity = cf_identity_new (self->certs_dir);
+    //  After the log level, so the line shows at the new one
+    if (self->config.reload)
+        self->config.reload (self->config.reload_argument);
+    cf_log_notice ("reloaded: certificates of %s", self->certs_dir);
+    sd_notify (0, "READY=1");
+}
+
 int
 cf_daemon_run (cf_daemon_t *self)
 {
+    sd_notifyf (0, "READY=1\nSTATUS=serving clients on %s\nMAINPID=%d",
+                self->config.client_endpoint, (int)getpid ());
     while (!s_stop) {
         int64_t now = s_now (self);
         int64_t wake = cf_engine_next_due (self->engine);
@@ -583,6 +608,8 @@ cf_daemon_run (cf_daemon_t *self)
         zpoller_wait (self->poller, (int)timeout);
         if (s_stop)
             break;
+        if (s_reload)
+            s_reload_now (self);
         now = s_now (self);
         cf_engine_begin (self->engine, now);
         s_take_clients (self);
@@ -602,6 +629,7 @@ cf_daemon_run (cf_daemon_t *self)
         s_send_outbox (self, now);
         s_heartbeat (self, now);
     }
+    sd_notify (0, "STOPPING=1");
     cf_log_notice ("certflowd stopping: last event %" PRIu64,
                    cf_engine_last_seq (self->engine));
     return 0;

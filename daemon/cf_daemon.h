@@ -10,7 +10,11 @@
         commit the round (one durable write)
         send what the commit produced: replies, offers, feed events
         heartbeat workers and the feed; forget silent workers
-        stop on SIGTERM or SIGINT
+        stop on SIGTERM or SIGINT; on SIGHUP re-read the certificate
+        directory and call the config's reload
+
+    Under systemd (NOTIFY_SOCKET set) it reports READY=1 once the sockets
+    are bound, RELOADING=1 / READY=1 around a reload and STOPPING=1.
 
     Every socket is a CurveZMQ server behind zauth, which starts before any
     bind. Who sent a message is read from the transport.
@@ -43,6 +47,10 @@ typedef struct {
     int64_t heartbeat_ms;         //  Worker and feed heartbeat interval
     int64_t clock_offset_ms;      //  Drills: added to the clock, so that
                                   //  deadlines come due in tests; 0 else
+    void (*reload) (void *argument);  //  On SIGHUP, after the certificate
+                                      //  directory: re-read the rest that
+                                      //  may change (log level); or NULL
+    void *reload_argument;            //  Passed to reload
 } cf_daemon_config_t;
 
 typedef struct _cf_daemon_t cf_daemon_t;
@@ -53,15 +61,17 @@ typedef struct _cf_daemon_t cf_daemon_t;
 cf_daemon_t *cf_daemon_new (const cf_daemon_config_t *config,
                             cf_problems_t *problems);
 
-//  Runs the loop until SIGTERM or SIGINT. Returns 0 on a clean stop.
+//  Tells systemd it is ready, then runs the loop until SIGTERM or SIGINT.
+//  Returns 0 on a clean stop.
 int CF_MUST_CHECK cf_daemon_run (cf_daemon_t *self);
 
 //  Closes the sockets (queued replies get a short linger), the store and
 //  zauth, and nulls *self_p. NULL-safe.
 void cf_daemon_destroy (cf_daemon_t **self_p);
 
-//  Installs the SIGTERM/SIGINT handlers that ask the loop to stop (and
-//  keeps czmq's own handler out). Call once, first thing in main.
+//  Installs the SIGTERM/SIGINT handlers that ask the loop to stop and the
+//  SIGHUP one that asks it to reload (and keeps czmq's own handler out).
+//  Call once, first thing in main.
 void cf_daemon_signals (void);
 
 #endif

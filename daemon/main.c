@@ -35,14 +35,16 @@ static const cf_setting_t s_settings[] = {
     {"heartbeat-ms", "heartbeat_ms", NULL, "1000", "heartbeat interval", false},
     {"clock-offset-ms", "clock_offset_ms", NULL, "0",
      "drills: run the clock this far ahead, so deadlines come due", false},
-    {"verbose", "verbose", NULL, NULL, "debug logging", true},
+    CF_LOG_SETTINGS,
+    {"verbose", "verbose", NULL, NULL, "debug logging (log-level debug)", true},
     {"help", NULL, NULL, NULL, "this help", true},
     {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static const char *s_synopsis =
     "[run | init | verify]\n"
-    "  run     serve clients and workers until SIGTERM or SIGINT (default)\n"
+    "  run     serve clients and workers until SIGTERM or SIGINT (default);\n"
+    "          SIGHUP re-reads the certificate directory and the log level\n"
     "  init    create the daemon keys and DATA/admin.cert\n"
     "  verify  check the event chain and every index of the store";
 
@@ -91,6 +93,25 @@ s_verify (const char *data, cf_problems_t *problems)
     return 0;
 }
 
+//  SIGHUP: the config file again, for the log level (the rest needs a
+//  restart)
+static void
+s_reload (void *argument)
+{
+    cf_config_t *config = argument;
+    cf_problems_t *problems = cf_problems_new ();
+    const char *path = cf_config_get (config, "config");
+    cf_log_format_t format;
+    if ((path && cf_config_load (config, path, problems) != 0) ||
+        cf_log_configure (config, &format, problems) != 0)
+        for (size_t index = 0; index < cf_problems_size (problems); index++)
+            cf_log_error ("reload: %s (kept the level in force)",
+                          cf_problems_message (problems, index));
+    cf_log_notice ("reloaded: log level %s",
+                   cf_log_level_name (cf_log_level ()));
+    cf_problems_destroy (&problems);
+}
+
 static int
 s_number (cf_config_t *config, const char *name, int64_t min, int64_t max,
           int64_t *value, cf_problems_t *problems)
@@ -129,13 +150,15 @@ main (int argc, char **argv)
          s_number (config, "clock-offset-ms", 0, (int64_t)3650 * 86400000,
                    &offset, problems)))
         rc = 2;
+    cf_log_format_t log_format = CF_LOG_TEXT;
+    if (rc == 0 && cf_log_configure (config, &log_format, problems) != 0)
+        rc = 2;
     if (rc) {
         s_fail (problems, rc);
         fprintf (stderr, "certflowd: see certflowd --help\n");
         goto out;
     }
-    cf_log_set_verbose (cf_config_flag (config, "verbose"));
-    zsys_set_logident ("certflowd");
+    cf_log_setup ("certflowd", log_format);
     const char *data = cf_config_get (config, "data");
     if (strcmp (command, "init") == 0)
         rc = s_init (data, problems);
@@ -154,6 +177,8 @@ main (int argc, char **argv)
             .backoff_ms = backoff,
             .heartbeat_ms = beat,
             .clock_offset_ms = offset,
+            .reload = s_reload,
+            .reload_argument = config,
         };
         cf_daemon_t *daemon = cf_daemon_new (&settings, problems);
         rc = daemon ? cf_daemon_run (daemon) : s_fail (problems, 1);

@@ -8,7 +8,7 @@ packages=(
     libzmq3-dev libczmq-dev libsodium-dev
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev lmdb-utils
-    libcmocka-dev libjson-c-dev
+    libcmocka-dev libjson-c-dev libsystemd-dev
 )
 
 missing=()

@@ -81,6 +81,7 @@ static const cf_setting_t s_settings[] = {
      "ZPL config file, keys under certflow-worker/", false},
     {"verbose",     NULL,           NULL,                       NULL,
      "log debug records", true},
+    CF_LOG_SETTINGS,
     {"help",        NULL,           NULL,                       NULL,
      "print this help", true},
     {NULL, NULL, NULL, NULL, NULL, false},
@@ -124,6 +125,8 @@ s_read_settings (cf_worker_options_t *options, cf_problems_t *problems)
     options->server_cert_path = cf_config_get (config, "server-cert");
     options->name = cf_config_get (config, "name");
     options->verbose = cf_config_flag (config, "verbose");
+    if (cf_log_configure (config, &options->log_format, problems) != 0)
+        return CF_EINVAL;
     int64_t heartbeat = 0, capacity = 0, hold = 0;
     if (cf_config_number (config, "hold-ms", 0, 3600000, &hold, problems))
         return CF_EINVAL;

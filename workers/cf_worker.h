@@ -29,6 +29,7 @@
 
 #include "cf_config.h"
 #include "cf_error.h"
+#include "cf_log.h"
 #include "cf_problems.h"
 
 //  The daemon's worker API unless told otherwise
@@ -59,6 +60,7 @@ typedef struct {
     int heartbeat_ms;              //  Heartbeat interval; 0: 1000
     int hold_ms;                   //  Drills: pause before each report; 0: none
     bool verbose;                  //  Debug records on
+    cf_log_format_t log_format;    //  Log line shape (the level is set)
     bool help;                     //  --help was given: print usage only
     cf_config_t *config;           //  Parsed: owns the strings; else NULL
     char **argv;                   //  Parsed: the flags but --stage

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <systemd/sd-daemon.h>
 
 #include "cf_log.h"
 #include "cf_worker.h"
@@ -24,12 +25,17 @@ main (int argc, char **argv)
     cf_worker_t *worker = NULL;
     int status = S_EXIT_USAGE;
     if (cf_worker_options_parse (argc, argv, &options, problems) == 0) {
-        cf_log_set_verbose (options->verbose);
+        cf_log_setup ("certflow-worker", options->log_format);
         if (options->help) {
             cf_worker_usage (stdout);
             status = EXIT_SUCCESS;
-        } else if (cf_worker_new (options, &worker, problems) == 0)
+        } else if (cf_worker_new (options, &worker, problems) == 0) {
+            //  Under systemd: up once its certificates loaded and it
+            //  connects (it reconnects by itself while the daemon is away)
+            sd_notify (0, "READY=1");
             status = cf_worker_run (worker) ? EXIT_FAILURE : EXIT_SUCCESS;
+            sd_notify (0, "STOPPING=1");
+        }
     }
     for (size_t index = 0; index < cf_problems_size (problems); index++)
         fprintf (stderr, "certflow-worker: %s\n",
