@@ -45,7 +45,9 @@ static const char *s_synopsis =
     "[run | init | verify]\n"
     "  run     serve clients and workers until SIGTERM or SIGINT (default);\n"
     "          SIGHUP re-reads the certificate directory and the log level\n"
-    "  init    create the daemon keys and DATA/admin.cert\n"
+    "  init [--if-missing]\n"
+    "          create the daemon keys and DATA/admin.cert; --if-missing:\n"
+    "          succeed without a change when DATA has its keys already\n"
     "  verify  check the event chain and every index of the store";
 
 static int
@@ -57,10 +59,17 @@ s_fail (cf_problems_t *problems, int code)
     return code;
 }
 
+//  if_missing: a data directory that has its keys already is left as it is
+//  (the service runs this before every start)
 static int
-s_init (const char *data, cf_problems_t *problems)
+s_init (const char *data, bool if_missing, cf_problems_t *problems)
 {
-    if (cf_identity_init (data, problems) != 0)
+    int rc = cf_identity_init (data, problems);
+    if (rc == CF_EEXIST && if_missing) {
+        printf ("%s is initialized already: kept as it is\n", data);
+        return 0;
+    }
+    if (rc != 0)
         return s_fail (problems, 1);
     printf ("initialized %s\n  daemon public certificate: %s/keys/daemon.cert "
             "(give it to clients and workers)\n  admin certificate: "
@@ -160,8 +169,9 @@ main (int argc, char **argv)
     }
     cf_log_setup ("certflowd", log_format);
     const char *data = cf_config_get (config, "data");
-    if (strcmp (command, "init") == 0)
-        rc = s_init (data, problems);
+    if (strcmp (command, "init") == 0 && rest + 2 >= argc &&
+        (rest + 1 == argc || strcmp (argv[rest + 1], "--if-missing") == 0))
+        rc = s_init (data, rest + 1 < argc, problems);
     else if (strcmp (command, "verify") == 0)
         rc = s_verify (data, problems);
     else if (strcmp (command, "run") == 0) {
@@ -183,6 +193,10 @@ main (int argc, char **argv)
         cf_daemon_t *daemon = cf_daemon_new (&settings, problems);
         rc = daemon ? cf_daemon_run (daemon) : s_fail (problems, 1);
         cf_daemon_destroy (&daemon);
+    } else if (strcmp (command, "init") == 0) {
+        fprintf (stderr, "certflowd: init takes only --if-missing; see "
+                         "certflowd --help\n");
+        rc = 2;
     } else {
         fprintf (stderr,
                  "certflowd: unknown command '%s'; see certflowd "

@@ -9,6 +9,7 @@ packages=(
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev lmdb-utils
     libcmocka-dev libjson-c-dev libsystemd-dev
+    systemd man-db dpkg-dev
 )
 
 missing=()
