@@ -231,6 +231,11 @@ cf_cli_transport_error (cf_cli_t *cli, int rc)
         free (why);
         return CF_CLI_USAGE;
     }
+    if (rc == CF_EDENIED) {
+        fprintf (cli->err, "certflow: %s\n", why ? why : cf_strerror (rc));
+        free (why);
+        return CF_CLI_DENIED;
+    }
     if (rc == CF_EAGAIN)
         fprintf (cli->err, "certflow: interrupted\n");
     else
@@ -335,7 +340,7 @@ s_print_usage (cf_cli_t *cli, FILE *out)
     s_print_commands (out, NULL);
     fputs ("\nrun 'certflow COMMAND --help' for a command's arguments.\n"
            "exit codes: 0 ok, 1 refused by the daemon, 2 usage error, "
-           "3 daemon unreachable\n",
+           "3 daemon unreachable, 4 certificate refused by the daemon\n",
            out);
 }
 

@@ -25,6 +25,7 @@ typedef enum {
     CF_CLI_REFUSED = 1,      //  The daemon answered with a non-OK status
     CF_CLI_USAGE = 2,        //  Bad arguments or input file: fix and rerun
     CF_CLI_UNREACHABLE = 3,  //  No (usable) reply from the daemon
+    CF_CLI_DENIED = 4,       //  The daemon refused the certificate
 } cf_cli_exit_t;
 
 //  Runs one certflow command line. argv[0] is the program name. Normal

@@ -25,8 +25,74 @@ struct _cf_client_t {
     int timeout_ms;           //  Wait per try
     int tries;                //  Tries per request, at least 1
     zsock_t *socket;          //  DEALER; NULL after a timeout until reused
+    zsock_t *monitor;         //  PAIR hearing the DEALER's failed handshakes
+    unsigned connects;        //  Sockets opened: names each monitor
     cf_problems_t *problems;  //  What went wrong in the last request
 };
+
+//  Closes the DEALER and its monitor
+static void
+s_disconnect (cf_client_t *self)
+{
+    if (self->socket)
+        zmq_socket_monitor (zsock_resolve (self->socket), NULL, 0);
+    zsock_destroy (&self->monitor);
+    zsock_destroy (&self->socket);
+}
+
+//  A refused CURVE handshake (zauth said no: the key is not in the
+//  daemon's certificate directory) shows only in the socket's monitor; the
+//  daemon sends nothing else. Watches the DEALER for it.
+static int
+s_monitor (cf_client_t *self, cf_problems_t *problems)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://cf-client-monitor-%p-%u",
+              (void *)self, self->connects++);
+    if (zmq_socket_monitor (zsock_resolve (self->socket), endpoint,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
+        !(self->monitor = zsock_new_pair (endpoint))) {
+        cf_problems_add (problems, "client.monitor",
+                         "cannot watch the connection's handshake: %s",
+                         zmq_strerror (zmq_errno ()));
+        return CF_EIO;
+    }
+    return 0;
+}
+
+//  Reads one monitor event. Returns CF_EDENIED (with the problem said) for
+//  a refused handshake, else 0.
+static int
+s_handshake_event (cf_client_t *self)
+{
+    zmsg_t *event = zmsg_recv (self->monitor);
+    zframe_t *head = event ? zmsg_first (event) : NULL;
+    int rc = 0;
+    if (head && zframe_size (head) == 6) {
+        uint16_t kind;
+        uint32_t value;
+        memcpy (&kind, zframe_data (head), 2);
+        memcpy (&value, zframe_data (head) + 2, 4);
+        if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            cf_problems_add (self->problems, "client.refused",
+                             "the daemon at %s refused this certificate "
+                             "(revoked or not issued by its admin; ZAP status "
+                             "%u): ask the admin for a certificate",
+                             self->endpoint, value);
+            rc = CF_EDENIED;
+        } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+            cf_problems_add (self->problems, "client.handshake",
+                             "the CURVE handshake with %s failed: is "
+                             "--server-cert the public certificate of that "
+                             "daemon, and is it certflowd?",
+                             self->endpoint);
+            rc = CF_EDENIED;
+        }
+    }
+    zmsg_destroy (&event);
+    return rc;
+}
 
 //  Opens a new DEALER with CURVE to the daemon as self->socket.
 static int
@@ -48,6 +114,9 @@ s_connect (cf_client_t *self, cf_problems_t *problems)
     zsock_set_maxmsgsize (socket, CF_WIRE_MAX_DECODED);
     int rc = cf_identity_client (socket, self->cert_path,
                                  self->server_cert_path, problems);
+    self->socket = socket;
+    if (rc == 0)
+        rc = s_monitor (self, problems);
     if (rc == 0 && zsock_connect (socket, "%s", self->endpoint) == -1) {
         cf_problems_add (problems, "client.endpoint",
                          "cannot connect to '%s' (%s); write an endpoint such "
@@ -57,8 +126,7 @@ s_connect (cf_client_t *self, cf_problems_t *problems)
         rc = CF_EINVAL;
     }
     if (rc)
-        zsock_destroy (&socket);
-    self->socket = socket;
+        s_disconnect (self);
     return rc;
 }
 
@@ -88,7 +156,7 @@ cf_client_destroy (cf_client_t **self_p)
     cf_client_t *self = *self_p;
     if (!self)
         return;
-    zsock_destroy (&self->socket);
+    s_disconnect (self);
     cf_problems_destroy (&self->problems);
     free (self->endpoint);
     free (self->cert_path);
@@ -108,8 +176,10 @@ s_await (cf_client_t *self, const char *id, Cf__Reply **reply_p)
         int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             return CF_ETIMEOUT;
-        zmq_pollitem_t item = {zsock_resolve (self->socket), 0, ZMQ_POLLIN, 0};
-        int ready = zmq_poll (&item, 1, (long)left);
+        zmq_pollitem_t items[] = {
+            {zsock_resolve (self->socket), 0, ZMQ_POLLIN, 0},
+            {zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0}};
+        int ready = zmq_poll (items, 2, (long)left);
         if (ready == -1 && zsys_interrupted) {
             cf_problems_add (self->problems, "client.interrupted",
                              "interrupted while waiting for %s",
@@ -123,6 +193,13 @@ s_await (cf_client_t *self, const char *id, Cf__Reply **reply_p)
             return CF_EIO;
         }
         if (ready <= 0)
+            continue;
+        if (items[1].revents & ZMQ_POLLIN) {
+            int refused = s_handshake_event (self);
+            if (refused)
+                return refused;
+        }
+        if (!(items[0].revents & ZMQ_POLLIN))
             continue;
         zmsg_t *message = zmsg_recv (self->socket);
         if (!message)
@@ -205,7 +282,7 @@ cf_client_request (cf_client_t *self, Cf__Request *request, Cf__Reply **reply_p)
             break;
         //  The Lazy Pirate's reset: whatever the old connection holds
         //  (a stuck handshake, a reply in flight) dies with it
-        zsock_destroy (&self->socket);
+        s_disconnect (self);
         cf_log_debug ("client: no reply to id=%s from %s (try %d of %d)",
                       request->id, self->endpoint, attempt, self->tries);
     }

@@ -64,7 +64,10 @@ void cf_client_destroy (cf_client_t **self_p);
 //  all the tries; CF_EDECODE, CF_ELIMIT or CF_EINVAL when the daemon's
 //  answer could not be decoded or checked (cf_client_problems says why);
 //  CF_EINVAL also for an id over CF_CLIENT_ID_MAX; CF_ENOTFOUND when a
-//  certificate file vanished before a reconnect; CF_EAGAIN when czmq's
+//  certificate file vanished before a reconnect; CF_EDENIED at once when
+//  the daemon refused the CURVE handshake (the certificate is revoked or
+//  was never issued, or --server-cert is not that daemon's; no retry can
+//  help, so none is made); CF_EAGAIN when czmq's
 //  interrupt flag (zsys_interrupted) was raised while waiting.
 int CF_MUST_CHECK cf_client_request (cf_client_t *self, Cf__Request *request,
                                      Cf__Reply **reply_p);
