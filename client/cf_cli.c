@@ -29,10 +29,10 @@
 // clang-format off
 static const cf_setting_t s_settings[] = {
     //  name           path           env                       default             help                                                     switch
-    {"endpoint",    "endpoint",    "CERTFLOW_ENDPOINT",      CF_CLIENT_ENDPOINT, "certflowd's client API",                                false},
-    {"feed",        "feed",        "CERTFLOW_FEED_ENDPOINT", CF_CLIENT_FEED,     "certflowd's event feed (for watch)",                    false},
-    {"cert",        "cert",        "CERTFLOW_CERT",          NULL,               "your secret certificate file, as the admin issued it",  false},
-    {"server-cert", "server-cert", "CERTFLOW_SERVER_CERT",   NULL,               "the daemon's public certificate (DATA/keys/daemon.cert)", false},
+    {"client-endpoint", "endpoints/client", "CERTFLOW_CLIENT_ENDPOINT", CF_CLIENT_ENDPOINT, "certflowd's client API",                   false},
+    {"feed-endpoint",   "endpoints/feed",   "CERTFLOW_FEED_ENDPOINT",   CF_CLIENT_FEED,     "certflowd's event feed (for watch)",       false},
+    {"cert",            "cert",             "CERTFLOW_CERT",            NULL,               "your secret certificate file, as the admin issued it", false},
+    {"server-cert",     "server_cert",      "CERTFLOW_SERVER_CERT",     NULL,               "the daemon's public certificate (DATA/keys/daemon.cert)", false},
     {"timeout",     "timeout",     "CERTFLOW_TIMEOUT",       "3000",             "milliseconds to wait for each try of a request",        false},
     {"retries",     "retries",     "CERTFLOW_RETRIES",       "3",                "tries per request before giving up",                    false},
     {"config",      NULL,          "CERTFLOW_CONFIG",        NULL,               "ZPL file with these settings under certflow/",          false},
@@ -203,11 +203,11 @@ cf_cli_client (cf_cli_t *cli, int *exit_code)
     }
     cf_problems_t *problems = cf_problems_new ();
     cli->client =
-        cf_client_new (cf_config_get (cli->config, "endpoint"), cert,
+        cf_client_new (cf_config_get (cli->config, "client-endpoint"), cert,
                        server_cert, cli->timeout_ms, cli->retries, problems);
     if (!cli->client)
-        *exit_code = cf_cli_input_error (cli, "--cert/--server-cert/--endpoint",
-                                         problems);
+        *exit_code = cf_cli_input_error (
+            cli, "--cert/--server-cert/--client-endpoint", problems);
     cf_problems_destroy (&problems);
     return cli->client;
 }
@@ -215,11 +215,11 @@ cf_cli_client (cf_cli_t *cli, int *exit_code)
 int
 cf_cli_transport_error (cf_cli_t *cli, int rc)
 {
-    const char *endpoint = cf_config_get (cli->config, "endpoint");
+    const char *endpoint = cf_config_get (cli->config, "client-endpoint");
     if (rc == CF_ETIMEOUT) {
         fprintf (cli->err,
                  "certflow: no reply from %s after %d tr%s: is certflowd "
-                 "running? check --endpoint and --server-cert\n",
+                 "running? check --client-endpoint and --server-cert\n",
                  endpoint, cli->retries, cli->retries == 1 ? "y" : "ies");
         return CF_CLI_UNREACHABLE;
     }
@@ -281,6 +281,26 @@ cf_cli_request_any (cf_cli_t *cli, Cf__Request *request, Cf__Reply **reply_p)
     int rc = cf_client_request (client, request, reply_p);
     cf_pb_free (&request);
     return rc ? cf_cli_transport_error (cli, rc) : 0;
+}
+
+Cf__Case *
+cf_cli_case_record (cf_cli_t *cli, const char *case_id)
+{
+    Cf__Request *request = cf_pb_new (&cf__request__descriptor);
+    request->body_case = CF__REQUEST__BODY_STATUS;
+    request->status = cf_pb_new (&cf__case_ref__descriptor);
+    cf_pb_set_string (&request->status->case_id, case_id);
+    Cf__Reply *reply = NULL;
+    Cf__Case *record = NULL;
+    if (cf_cli_request_any (cli, request, &reply) == 0 &&
+        reply->status == CF__STATUS__STATUS_OK &&
+        reply->body_case == CF__REPLY__BODY_RECORD) {
+        record = reply->record;
+        reply->record = NULL;
+        reply->body_case = CF__REPLY__BODY__NOT_SET;
+    }
+    cf_pb_free (&reply);
+    return record;
 }
 
 int
@@ -514,6 +534,10 @@ s_parse_arguments (cf_cli_t *cli, int argc, char **argv, int first)
         if (!options_done && word[0] == '-' && word[1] != '\0')
             return cf_cli_usage_error (
                 cli, "unknown option '%s': options are written --name", word);
+        if (!*word)
+            return cf_cli_usage_error (
+                cli, "argument %zu is empty; usage: certflow %s %s",
+                cli->arg_count + 1, command->name, command->synopsis);
         if (cli->arg_count == command->max_args || cli->arg_count == S_ARGS_MAX)
             return cf_cli_usage_error (
                 cli, "too many arguments at '%s'; usage: certflow %s %s", word,

@@ -84,7 +84,7 @@ s_ping (cf_cli_t *cli)
     if (!s_printed_json (cli, reply))
         fprintf (cf_cli_out (cli),
                  "certflowd at %s is up; latest event %" PRIu64 "\n",
-                 cf_cli_setting (cli, "endpoint"),
+                 cf_cli_setting (cli, "client-endpoint"),
                  reply->body_case == CF__REPLY__BODY_SEQ ? reply->seq : 0);
     cf_pb_free (&reply);
     return CF_CLI_OK;
@@ -151,19 +151,35 @@ static int
 s_dot (cf_cli_t *cli)
 {
     cf_fsm_dot (cf_cli_out (cli));
+    //  On a terminal the text alone helps no one: say how to draw it
+    if (isatty (fileno (cf_cli_out (cli))))
+        fputs ("certflow: this is Graphviz dot; draw it with: certflow dot | "
+               "dot -Tsvg > lifecycle.svg (apt install graphviz)\n",
+               cf_cli_err (cli));
     return CF_CLI_OK;
 }
 
 //  ------------------------------------------------------------------------
 //  The certificate register
 
-//  Asks for certificate number; 0 with the reply holding it.
+//  Asks for certificate number, written as people write it: case and
+//  spaces do not matter ("cfc 2026 sc00001" is CFC2026SC00001); 0 with the
+//  reply holding it.
 static int
 s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
 {
+    char *normal = cf_mem_check (strdup (number));
+    size_t kept = 0;
+    for (const char *cursor = number; *cursor; cursor++)
+        if (*cursor != ' ' && *cursor != '\t')
+            normal[kept++] =
+                (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
+                                                        : *cursor);
+    normal[kept] = '\0';
     Cf__Request *request = s_request_new (CF__REQUEST__BODY_CERTIFICATE);
     request->certificate = cf_pb_new (&cf__certificate_ref__descriptor);
-    cf_pb_set_string (&request->certificate->number, number);
+    cf_pb_set_string (&request->certificate->number, normal);
+    free (normal);
     int rc = cf_cli_request (cli, request, reply_p);
     if (rc == 0 && (*reply_p)->body_case != CF__REPLY__BODY_CERTIFICATE) {
         fprintf (cf_cli_err (cli),
@@ -172,6 +188,26 @@ s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
         rc = CF_CLI_UNREACHABLE;
     }
     return rc;
+}
+
+//  Prints why the star rule lowered the certificate's grade, when it did,
+//  with the date stars become possible when the case record may be read
+static void
+s_certificate_star_rule (cf_cli_t *cli, const cf_scheme_t *scheme,
+                         const Cf__Certificate *cert)
+{
+    const cf_grade_t *scored =
+        cf_scheme_grade (scheme, (int32_t)(cert->score * 10.0 + 0.5));
+    const cf_grade_t *granted = cf_scheme_grade_named (scheme, cert->grade);
+    if (!scored || !scored->stars || !granted || granted->stars)
+        return;
+    char rule[400];
+    Cf__Case *record = cf_cli_case_record (cli, cert->case_id);
+    if (!record || !cf_show_case_star_rule (scheme, record, rule, sizeof rule))
+        cf_show_star_rule (scheme, cert->score, scored, granted, NULL, rule,
+                           sizeof rule);
+    fprintf (cf_cli_out (cli), "grade: %s\n", rule);
+    cf_pb_free (&record);
 }
 
 static int
@@ -195,6 +231,7 @@ s_certificate_show (cf_cli_t *cli)
             cf_certificate_render (scheme, reply->certificate, NULL);
         fputs (document, cf_cli_out (cli));
         free (document);
+        s_certificate_star_rule (cli, scheme, reply->certificate);
     }
     cf_pb_free (&reply);
     cf_scheme_destroy (&scheme);
@@ -216,13 +253,14 @@ s_certificate_check (cf_cli_t *cli)
         cf_scheme_t *scheme = NULL;
         if (cf_scheme_default (&scheme))
             scheme = NULL;
-        const cf_grade_t *grade =
-            scheme ? cf_scheme_grade_named (scheme, cert->grade) : NULL;
         fprintf (cf_cli_out (cli),
-                 "%s: %s; grade %s%s%s; expires %s; holder %s (USCC %s)\n",
-                 cert->number, cf_show_cert_status (status), cert->grade,
-                 grade ? " " : "", grade ? grade->label : "", cert->expiry_date,
-                 cert->company_name, cert->uscc);
+                 "%s: %s; grade %s, score %.1f; expires %s; holder %s (USCC "
+                 "%s)\n",
+                 cert->number, cf_show_cert_status (status),
+                 cf_show_grade (scheme, cert->grade), cert->score,
+                 cert->expiry_date, cert->company_name, cert->uscc);
+        if (scheme)
+            s_certificate_star_rule (cli, scheme, cert);
         cf_scheme_destroy (&scheme);
     }
     cf_pb_free (&reply);
@@ -444,7 +482,10 @@ static const cf_cli_command_t s_commands[] = {
     {"identity revoke", "KEY", "revoke a certificate by public key (admin)",
      NULL, 1, 1, NULL, s_identity_revoke},
     {"dot", "", "print the state machine as Graphviz dot (no daemon needed)",
-     "certflow dot | dot -Tsvg > lifecycle.svg", 0, 0, NULL, s_dot},
+     "Render it with Graphviz (apt install graphviz):\n"
+     "  certflow dot | dot -Tsvg > lifecycle.svg\n"
+     "  certflow dot | dot -Tpng > lifecycle.png",
+     0, 0, NULL, s_dot},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 // clang-format on

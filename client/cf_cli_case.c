@@ -350,6 +350,15 @@ s_history (cf_cli_t *cli)
                            false);
         if (reply->events->n_events == 0)
             fputs ("no events\n", cf_cli_out (cli));
+        //  A grade the star rule lowered says why, under the events
+        Cf__Case *record = cf_cli_case_record (cli, cf_cli_arg (cli, 0));
+        cf_scheme_t *scheme = NULL;
+        char rule[400];
+        if (record && cf_scheme_default (&scheme) == 0 &&
+            cf_show_case_star_rule (scheme, record, rule, sizeof rule))
+            fprintf (cf_cli_out (cli), "grade: %s\n", rule);
+        cf_scheme_destroy (&scheme);
+        cf_pb_free (&record);
     }
     cf_pb_free (&reply);
     return CF_CLI_OK;
@@ -396,8 +405,8 @@ s_watch_loop (cf_cli_t *cli, cf_watch_t *watch, uint64_t count,
                      "certflow: feed silent: nothing from %s for %d heartbeat "
                      "intervals of %" PRIu64
                      " ms; is certflowd running? check --feed\n",
-                     cf_cli_setting (cli, "feed"), CF_WATCH_SILENT_BEATS,
-                     heartbeat_ms);
+                     cf_cli_setting (cli, "feed-endpoint"),
+                     CF_WATCH_SILENT_BEATS, heartbeat_ms);
         said_silent = silent;
     }
     return CF_CLI_OK;
@@ -430,12 +439,12 @@ s_watch (cf_cli_t *cli)
         return rc;
     cf_watch_filter_t filter = {state, cf_cli_option (cli, "case", 0)};
     cf_problems_t *problems = cf_problems_new ();
-    cf_watch_t *watch = cf_watch_new (client, cf_cli_setting (cli, "feed"),
-                                      cf_cli_setting (cli, "cert"),
-                                      cf_cli_setting (cli, "server-cert"),
-                                      &filter, (int)heartbeat_ms, problems);
+    cf_watch_t *watch = cf_watch_new (
+        client, cf_cli_setting (cli, "feed-endpoint"),
+        cf_cli_setting (cli, "cert"), cf_cli_setting (cli, "server-cert"),
+        &filter, (int)heartbeat_ms, problems);
     if (!watch)
-        rc = cf_cli_input_error (cli, "--feed", problems);
+        rc = cf_cli_input_error (cli, "--feed-endpoint", problems);
     cf_problems_destroy (&problems);
     if (rc)
         return rc;

@@ -74,7 +74,8 @@ const char *cf_cli_option (cf_cli_t *cli, const char *name, size_t index);
 //  Returns how many times option name was given.
 size_t cf_cli_option_count (cf_cli_t *cli, const char *name);
 
-//  Returns the effective value of a global setting ("feed", "cert", ...).
+//  Returns the effective value of a global setting ("feed-endpoint", "cert",
+//  ...).
 const char *cf_cli_setting (cf_cli_t *cli, const char *name);
 
 //  ------------------------------------------------------------------------
@@ -114,6 +115,12 @@ int CF_MUST_CHECK cf_cli_request (cf_cli_t *cli, Cf__Request *request,
 //  (0 when one came) without printing it.
 int CF_MUST_CHECK cf_cli_request_any (cf_cli_t *cli, Cf__Request *request,
                                       Cf__Reply **reply_p);
+
+//  Reads the record of case_id (a status request) for a command that shows
+//  it beside what it was asked: returns the record (free with cf_pb_free)
+//  or NULL, saying nothing, when the daemon would not give it (not this
+//  principal's case) or did not answer.
+Cf__Case *cf_cli_case_record (cf_cli_t *cli, const char *case_id);
 
 //  Prints "certflow: refused: ERROR — message" on err (and in --json mode
 //  the reply on out) and returns CF_CLI_REFUSED.

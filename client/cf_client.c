@@ -26,7 +26,6 @@ struct _cf_client_t {
     int tries;                //  Tries per request, at least 1
     zsock_t *socket;          //  DEALER; NULL after a timeout until reused
     zsock_t *monitor;         //  PAIR hearing the DEALER's failed handshakes
-    unsigned connects;        //  Sockets opened: names each monitor
     cf_problems_t *problems;  //  What went wrong in the last request
 };
 
@@ -46,9 +45,13 @@ s_disconnect (cf_client_t *self)
 static int
 s_monitor (cf_client_t *self, cf_problems_t *problems)
 {
-    char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "inproc://cf-client-monitor-%p-%u",
-              (void *)self, self->connects++);
+    //  A fresh name each time: a stopped monitor lets go of its old one
+    //  only some time later
+    char endpoint[80];
+    zuuid_t *uuid = cf_mem_check (zuuid_new ());
+    snprintf (endpoint, sizeof endpoint, "inproc://cf-client-monitor-%s",
+              zuuid_str (uuid));
+    zuuid_destroy (&uuid);
     if (zmq_socket_monitor (zsock_resolve (self->socket), endpoint,
                             ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
@@ -217,11 +220,12 @@ s_await (cf_client_t *self, const char *id, Cf__Reply **reply_p)
                                  self->problems);
         zmsg_destroy (&message);
         if (rc) {
-            cf_problems_add (self->problems, "client.reply",
-                             "the answer from %s is not a certflow Reply (%s); "
-                             "check that --endpoint names certflowd's client "
-                             "API",
-                             self->endpoint, cf_errname (rc));
+            cf_problems_add (
+                self->problems, "client.reply",
+                "the answer from %s is not a certflow Reply (%s); "
+                "check that --client-endpoint names certflowd's client "
+                "API",
+                self->endpoint, cf_errname (rc));
             return rc;
         }
         if (strcmp (reply->id, id) == 0) {

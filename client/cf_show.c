@@ -14,6 +14,7 @@
 #include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_mem.h"
+#include "cf_score.h"
 
 #define S_DAY_MS  (24LL * 3600 * 1000)
 #define S_HOUR_MS (3600LL * 1000)
@@ -104,17 +105,84 @@ s_label (Cf__State state)
     return cf_fsm_state_label ((cf_state_t)state);
 }
 
-//  "in 3 days", "in 5 hours", "overdue by 2 days" for a deadline
+//  "in 30 days", "in 5 hours", "overdue by 2 days" for a deadline: days
+//  are calendar days in China time (a deadline 30 days out is "in 30
+//  days" all day long), hours count when under two days are left
 static void
 s_left (int64_t deadline, int64_t now, char *buffer, size_t size)
 {
     int64_t left = deadline - now;
     int64_t span = left < 0 ? -left : left;
-    int64_t amount = span >= 2 * S_DAY_MS ? span / S_DAY_MS : span / S_HOUR_MS;
-    const char *unit = span >= 2 * S_DAY_MS ? "day" : "hour";
+    int64_t days = cf_date_from_ms (deadline) - cf_date_from_ms (now);
+    if (days < 0)
+        days = -days;
+    bool in_days = span >= 2 * S_DAY_MS && days >= 2;
+    int64_t amount = in_days ? days : span / S_HOUR_MS;
+    const char *unit = in_days ? "day" : "hour";
     snprintf (buffer, size, "%s%" PRId64 " %s%s",
               left < 0 ? "overdue by " : "in ", amount, unit,
               amount == 1 ? "" : "s");
+}
+
+const char *
+cf_show_grade (const cf_scheme_t *scheme, const char *name)
+{
+    const cf_grade_t *grade =
+        scheme ? cf_scheme_grade_named (scheme, name) : NULL;
+    return grade ? grade->label : name;
+}
+
+bool
+cf_show_star_rule (const cf_scheme_t *scheme, double score,
+                   const cf_grade_t *scored, const cf_grade_t *granted,
+                   const char *held_since, char *buffer, size_t size)
+{
+    buffer[0] = '\0';
+    if (!scheme || !scored || !granted || !scored->stars || granted->stars)
+        return false;
+    char possible[48] = "";
+    cf_day_t since;
+    if (held_since && cf_date_parse (held_since, &since) == 0) {
+        char date[11];
+        snprintf (
+            possible, sizeof possible, ", possible from %s",
+            cf_date_format (
+                cf_date_add_months (since, scheme->star_wait_months), date));
+    }
+    snprintf (buffer, size,
+              "%.1f reaches %s; granted %s: stars come only after %d months "
+              "holding a compliant certificate (the star rule)%s",
+              score, scored->label, granted->label, scheme->star_wait_months,
+              possible);
+    return true;
+}
+
+bool
+cf_show_case_star_rule (const cf_scheme_t *scheme, const Cf__Case *record,
+                        char *buffer, size_t size)
+{
+    buffer[0] = '\0';
+    const Cf__ScoreResult *result = record->rescored && *record->rescored->grade
+                                        ? record->rescored
+                                        : record->original;
+    cf_day_t decided;
+    if (!scheme || !result || strcmp (record->decision, "grant") != 0 ||
+        cf_date_parse (record->decision_date, &decided) != 0)
+        return false;
+    const cf_grade_t *scored = cf_scheme_grade_named (scheme, result->grade);
+    const Cf__Committee *committee = record->committee;
+    const cf_grade_t *granted = NULL;
+    if (cf_score_grant_grade (scheme, scored, record->first_compliant_date,
+                              decided, committee && committee->star_override,
+                              committee ? committee->star_override_reason
+                                        : NULL,
+                              &granted, NULL) != 0)
+        return false;
+    const char *since = *record->first_compliant_date
+                            ? record->first_compliant_date
+                            : record->decision_date;
+    return cf_show_star_rule (scheme, result->score, scored, granted, since,
+                              buffer, size);
 }
 
 static void
@@ -124,12 +192,12 @@ s_show_score (FILE *out, const char *label, const Cf__ScoreResult *result,
     const cf_grade_t *grade =
         scheme ? cf_scheme_grade_named (scheme, result->grade) : NULL;
     s_line (out,
-            "%-13s %.1f %s%s%s (earned %.2f of %.2f applicable, bonus %+d, "
+            "%-13s %.1f %s (earned %.2f of %.2f applicable, bonus %+d, "
             "%d deduction%s, %u open nonconformit%s)",
-            label, result->score, result->grade, grade ? " " : "",
-            grade ? grade->label : "", result->earned, result->applicable,
-            result->bonus, result->deductions,
-            result->deductions == 1 ? "" : "s", result->open_nonconformities,
+            label, result->score, grade ? grade->label : result->grade,
+            result->earned, result->applicable, result->bonus,
+            result->deductions, result->deductions == 1 ? "" : "s",
+            result->open_nonconformities,
             result->open_nonconformities == 1 ? "y" : "ies");
 }
 
@@ -242,6 +310,9 @@ cf_show_case (FILE *out, const Cf__Case *record, const cf_scheme_t *scheme,
     if (*record->decision)
         s_line (out, "%-13s %s on %s", "decision", record->decision,
                 record->decision_date);
+    char rule[400];
+    if (cf_show_case_star_rule (scheme, record, rule, sizeof rule))
+        s_line (out, "%-13s %s", "grade", rule);
     if (*record->certificate)
         s_line (out, "%-13s %s", "certificate", record->certificate);
     if (*record->closing_reason)
@@ -340,16 +411,20 @@ s_event_data (const Cf__EventData *data, char *buffer, size_t size)
             break;
         case CF__EVENT_DATA__BODY_SHEET:
             snprintf (buffer, size,
-                      "score sheet: %zu indicators, %zu nonconformities%s%s",
-                      data->sheet->n_items, data->sheet->n_nonconformities,
+                      "score sheet: %zu indicator%s, %zu nonconformit%s%s%s",
+                      data->sheet->n_items,
+                      data->sheet->n_items == 1 ? "" : "s",
+                      data->sheet->n_nonconformities,
+                      data->sheet->n_nonconformities == 1 ? "y" : "ies",
                       *data->sheet->audit_date ? ", audited " : "",
                       data->sheet->audit_date);
             break;
         case CF__EVENT_DATA__BODY_COMMITTEE: {
             char vote[16];
             if (data->committee->n_members)
-                snprintf (buffer, size, "%zu members",
-                          data->committee->n_members);
+                snprintf (buffer, size, "%zu member%s",
+                          data->committee->n_members,
+                          data->committee->n_members == 1 ? "" : "s");
             else
                 snprintf (buffer, size, "%s%s%s%s",
                           s_enum_word (&cf__vote__descriptor,

@@ -52,6 +52,30 @@ void cf_show_job (FILE *out, const Cf__Job *job);
 //  qualification, conflicts, inactive.
 void cf_show_staff (FILE *out, const Cf__Staff *staff);
 
+//  Returns how a person reads a grade: the scheme's label ("达标级
+//  compliant") when scheme knows name, else name itself.
+const char *cf_show_grade (const cf_scheme_t *scheme, const char *name);
+
+//  When the star rule granted a score that reaches a star grade (scored)
+//  at a grade without stars (granted), writes why into buffer: "86.9
+//  reaches 三星级 three-star; granted 达标级 compliant: stars come only
+//  after 12 months holding a compliant certificate (the star rule),
+//  possible from 2027-12-02" -- the date is held_since (YYYY-MM-DD, when
+//  the company first held a compliant certificate) plus the scheme's
+//  waiting months, left out when held_since is NULL or not a date. Returns
+//  true; false (buffer "") when the grade was not lowered so.
+bool cf_show_star_rule (const cf_scheme_t *scheme, double score,
+                        const cf_grade_t *scored, const cf_grade_t *granted,
+                        const char *held_since, char *buffer, size_t size);
+
+//  As cf_show_star_rule for a case record, with the rule the engine
+//  applies (cf_score_grant_grade): the final score (rescored, else the
+//  on-site one), the committee's override, the decision date, and the
+//  company's first compliant date (a first certificate: the decision date).
+//  Returns false before a grant is decided.
+bool cf_show_case_star_rule (const cf_scheme_t *scheme, const Cf__Case *record,
+                             char *buffer, size_t size);
+
 //  Returns the lower-case word of a certificate status: "valid",
 //  "suspended", "withdrawn", "cancelled", "expired", "superseded", or
 //  "unknown".

@@ -11,18 +11,22 @@
 #  Usage: scripts/demo.sh            (data in ./demo-data, removed first)
 #  Ports: the defaults 5580-5582 on 127.0.0.1, or CERTFLOW_CLIENT_ENDPOINT,
 #  CERTFLOW_WORKER_ENDPOINT and CERTFLOW_FEED_ENDPOINT.
+#  CERTFLOW_DEMO_DATA=DIR puts the data elsewhere; CERTFLOW_DEMO_BIN=DIR
+#  runs the programs built in DIR and skips installing and building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
-echo "== building"
-cmake -S . -B build >/dev/null
-cmake --build build -j "$(nproc)" >/dev/null
-
-bin=build
+bin=${CERTFLOW_DEMO_BIN:-}
+if [ -z "$bin" ]; then
+    scripts/deps.sh
+    echo "== building"
+    cmake -S . -B build >/dev/null
+    cmake --build build -j "$(nproc)" >/dev/null
+    bin=build
+fi
 data=${CERTFLOW_DEMO_DATA:-demo-data}
 people=$data/people
-export CERTFLOW_ENDPOINT=${CERTFLOW_CLIENT_ENDPOINT:-tcp://127.0.0.1:5580}
+export CERTFLOW_CLIENT_ENDPOINT=${CERTFLOW_CLIENT_ENDPOINT:-tcp://127.0.0.1:5580}
 export CERTFLOW_WORKER_ENDPOINT=${CERTFLOW_WORKER_ENDPOINT:-tcp://127.0.0.1:5581}
 export CERTFLOW_FEED_ENDPOINT=${CERTFLOW_FEED_ENDPOINT:-tcp://127.0.0.1:5582}
 export CERTFLOW_SERVER_CERT=$data/keys/daemon.cert
@@ -87,7 +91,10 @@ for stage in intake review contract planning scoring committee issuance; do
 done
 
 step "the event feed (a monitor watching every case)"
-as monitor watch --since 0 --heartbeat 500 > >(sed -u 's/^/  feed | /') &
+#  exec: the pid is the watcher's own, so stopping it stops the feed (and
+#  the sed after it, at the end of its input)
+(exec "$bin/certflow" --cert "$people/monitor.cert" watch --since 0 \
+    --heartbeat 500) > >(sed -u 's/^/  feed | /') &
 pids+=($!)
 
 step "the consultancy submits examples/application.json"
@@ -142,4 +149,14 @@ sleep 1
 stop_all
 trap - EXIT
 "$bin/certflowd" --data "$data" verify
-echo "demo finished: logs and the store are in $data/"
+cat <<EOF
+
+demo finished: certflowd, the workers and the feed watcher are stopped.
+  data directory: $data/ (store/, keys/, certs/, people/*.cert, and the logs
+                  certflowd.log and worker-*.log)
+  to look at the case again, start the daemon on it and ask:
+    $bin/certflowd --data $data run &
+    $bin/certflow --cert $people/admin.cert --server-cert $data/keys/daemon.cert \\
+        history $case_id
+    kill %1
+EOF

@@ -61,7 +61,7 @@ struct _cf_worker_t {
 
 // clang-format off
 static const cf_setting_t s_settings[] = {
-    {"endpoint",    "endpoint",     "CERTFLOW_WORKER_ENDPOINT", CF_WORKER_DEFAULT_ENDPOINT,
+    {"worker-endpoint", "endpoints/worker", "CERTFLOW_WORKER_ENDPOINT", CF_WORKER_DEFAULT_ENDPOINT,
      "daemon's worker API endpoint", false},
     {"cert",        "cert",         "CERTFLOW_CERT",            NULL,
      "this worker's secret certificate file (issued with role worker)", false},
@@ -120,7 +120,7 @@ static int
 s_read_settings (cf_worker_options_t *options, cf_problems_t *problems)
 {
     cf_config_t *config = options->config;
-    options->endpoint = cf_config_get (config, "endpoint");
+    options->endpoint = cf_config_get (config, "worker-endpoint");
     options->cert_path = cf_config_get (config, "cert");
     options->server_cert_path = cf_config_get (config, "server-cert");
     options->name = cf_config_get (config, "name");

@@ -71,7 +71,7 @@ typedef struct _cf_worker_t cf_worker_t;
 //  ------------------------------------------------------------------------
 //  The command line
 
-//  Parses the worker's command line: --endpoint, --cert, --server-cert,
+//  Parses the worker's command line: --worker-endpoint, --cert, --server-cert,
 //  --stage NAME (repeatable), --heartbeat MS, --capacity N, --name,
 //  --config FILE (ZPL, keys under certflow-worker/), --verbose, --help;
 //  the environment gives CERTFLOW_WORKER_ENDPOINT, CERTFLOW_CERT and

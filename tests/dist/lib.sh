@@ -25,7 +25,7 @@ cf_dist_fail () {
 
 #  The client of the tree, on the test's endpoints, as the first admin
 cf_dist_client () {
-    "$cf_dist_bin/certflow" --endpoint "ipc://$cf_dist_tmp/client.ipc" \
+    "$cf_dist_bin/certflow" --client-endpoint "ipc://$cf_dist_tmp/client.ipc" \
         --cert "$cf_dist_tmp/data/admin.cert" \
         --server-cert "$cf_dist_tmp/data/keys/daemon.cert" "$@"
 }

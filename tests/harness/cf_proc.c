@@ -177,9 +177,7 @@ s_command_line (const char *const argv[])
     fputs (slash ? slash + 1 : argv[0], line);
     for (size_t index = 1; argv[index]; index++) {
         const char *arg = argv[index];
-        bool ours = strcmp (arg, "--endpoint") == 0 ||
-                    strcmp (arg, "--feed") == 0 ||
-                    strcmp (arg, "--server-cert") == 0 ||
+        bool ours = strcmp (arg, "--server-cert") == 0 ||
                     strcmp (arg, "--client-endpoint") == 0 ||
                     strcmp (arg, "--worker-endpoint") == 0 ||
                     strcmp (arg, "--feed-endpoint") == 0;
@@ -816,9 +814,9 @@ s_certflow_argv (cf_proc_t *self, const char *cert, const char *const args[])
     const char *argv[S_ARGS_MAX];
     size_t count = 0;
     argv[count++] = CF_BIN_DIR "/certflow";
-    argv[count++] = "--endpoint";
+    argv[count++] = "--client-endpoint";
     argv[count++] = self->client_endpoint;
-    argv[count++] = "--feed";
+    argv[count++] = "--feed-endpoint";
     argv[count++] = self->feed_endpoint;
     argv[count++] = "--server-cert";
     argv[count++] = self->server_cert;
@@ -1045,7 +1043,7 @@ cf_proc_worker (cf_proc_t *self, const char *name, const char *stage,
     char hold[32];
     snprintf (hold, sizeof hold, "%d", hold_ms);
     const char *argv[] = {CF_BIN_DIR "/certflow-worker",
-                          "--endpoint",
+                          "--worker-endpoint",
                           self->worker_endpoint,
                           "--cert",
                           cert,

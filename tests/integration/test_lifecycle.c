@@ -208,7 +208,28 @@ test_case_goes_from_application_to_certificate (void **state)
     const cf_proc_output_t *check = cf_proc_expect (
         proc, 0, applicant, "certificate", "check", number, NULL);
     assert_non_null (strstr (check->out, "valid"));
-    assert_non_null (strstr (check->out, "grade compliant"));
+    assert_non_null (strstr (check->out, "grade 达标级 compliant, score 86.9"));
+    //  Why not three stars: the star rule, and when they become possible
+    char rule[256];
+    snprintf (rule, sizeof rule,
+              "grade: 86.9 reaches 三星级 three-star; granted 达标级 "
+              "compliant: stars come only after 12 months holding a "
+              "compliant certificate (the star rule), possible from %d-",
+              atoi (decided) + 1);
+    assert_non_null (strstr (check->out, rule));
+    //  The number as people write it
+    char lowered[64];
+    snprintf (lowered, sizeof lowered, "%.3s %s", number, number + 3);
+    for (char *cursor = lowered; *cursor; cursor++)
+        if (*cursor >= 'A' && *cursor <= 'Z')
+            *cursor = (char)(*cursor - 'A' + 'a');
+    cf_proc_expect (proc, 0, applicant, "certificate", "check", lowered, NULL);
+    const cf_proc_output_t *shown_status =
+        cf_proc_expect (proc, 0, applicant, "status", case_id, NULL);
+    assert_non_null (strstr (shown_status->out, rule + strlen ("grade: ")));
+    const cf_proc_output_t *document = cf_proc_expect (
+        proc, 0, applicant, "certificate", "show", number, NULL);
+    assert_non_null (strstr (document->out, rule));
     check = cf_proc_expect (proc, 0, applicant, "--json", "certificate",
                             "check", number, NULL);
     json_object *certificate = cf_proc_json (check->json, "/certificate");
@@ -311,7 +332,11 @@ test_case_goes_from_application_to_certificate (void **state)
         assert_true (named);
         line = end + 1;
     }
-    assert_string_equal (line, "");
+    //  Then why the grade is what it is
+    assert_int_equal (strncmp (line, rule, strlen (rule)), 0);
+    line = strchr (line, '\n');
+    assert_non_null (line);
+    assert_string_equal (line + 1, "");
 
     //  A clean stop, then the store's chain and indexes check out
     assert_int_equal (cf_proc_stop (cf_proc_current_daemon (proc)), 0);

@@ -17,6 +17,7 @@
 
 #include "cf_cli.h"
 #include "cf_client.h"
+#include "cf_file.h"
 #include "cf_identity.h"
 #include "cf_input.h"
 #include "cf_pb.h"
@@ -895,6 +896,16 @@ test_plan_file_is_read_and_checked (void **state)
     assert_string_equal (plan->members[0], "AUD002");
     assert_string_equal (plan->end_date, "2026-03-18");
     cf_pb_free (&plan);
+    //  The example the README names is one
+    char *example = NULL;
+    size_t example_size = 0;
+    assert_int_equal (cf_file_read (CF_SOURCE_DIR "/examples/plan.json",
+                                    1 << 20, &example, &example_size),
+                      0);
+    assert_int_equal (cf_input_plan (example, example_size, &plan, NULL), 0);
+    assert_string_equal (plan->leader, "AUD001");
+    cf_pb_free (&plan);
+    free (example);
 
     cf_problems_t *problems = cf_problems_new ();
     const char *bad = "{\"leader\": \" \", \"start_date\": \"2026-03-18\", "
@@ -952,8 +963,9 @@ s_cli (const char *first, ...)
 static s_run_t
 s_cli_at (s_world_t *world, const char *endpoint, const char *first, ...)
 {
-    char *argv[32] = {"certflow",  "--endpoint",    (char *)endpoint,  "--cert",
-                      world->cert, "--server-cert", world->server_cert};
+    char *argv[32] = {"certflow",        "--client-endpoint", (char *)endpoint,
+                      "--cert",          world->cert,         "--server-cert",
+                      world->server_cert};
     va_list args;
     va_start (args, first);
     s_run_t run = s_cli_words (argv, 7, first, args);
@@ -985,6 +997,8 @@ test_cli_usage_errors_exit_2_with_the_fix (void **state)
     s_expect_usage (s_cli (NULL), "no command given");
     s_expect_usage (s_cli ("status", NULL),
                     "missing arguments; usage: certflow status CASE");
+    s_expect_usage (s_cli ("status", "", NULL),
+                    "argument 1 is empty; usage: certflow status CASE");
     s_expect_usage (s_cli ("status", "CF-1", "CF-2", NULL),
                     "too many arguments at 'CF-2'");
     s_expect_usage (s_cli ("list", "--colour", "red", NULL),
@@ -1084,7 +1098,7 @@ test_cli_help_and_dot_need_no_daemon (void **state)
                               "dot"};
     for (size_t index = 0; index < sizeof commands / sizeof *commands; index++)
         s_expect_in (run.out, commands[index]);
-    s_expect_in (run.out, "--endpoint");
+    s_expect_in (run.out, "--client-endpoint");
     s_run_free (&run);
 
     run = s_cli ("watch", "--help", NULL);
@@ -1097,6 +1111,11 @@ test_cli_help_and_dot_need_no_daemon (void **state)
     assert_int_equal (run.code, CF_CLI_OK);
     assert_memory_equal (run.out, "digraph", 7);
     s_expect_in (run.out, "document_review");
+    //  Not a terminal: the dot text alone, no hint on stderr
+    assert_string_equal (run.err, "");
+    s_run_free (&run);
+    run = s_cli ("dot", "--help", NULL);
+    s_expect_in (run.out, "certflow dot | dot -Tsvg > lifecycle.svg");
     s_run_free (&run);
 }
 
@@ -1153,9 +1172,9 @@ test_cli_against_the_fake_daemon (void **state)
     s_run_free (&run);
 
     //  watch from seq 0, one case, two events, one JSON line each
-    run = s_cli_at (world, fake.endpoint, "--feed", fake.feed, "--json",
-                    "watch", "--case", "CF-2026-000002", "--since", "0",
-                    "--count", "2", NULL);
+    run = s_cli_at (world, fake.endpoint, "--feed-endpoint", fake.feed,
+                    "--json", "watch", "--case", "CF-2026-000002", "--since",
+                    "0", "--count", "2", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     char *second = strchr (run.out, '\n');
     assert_non_null (second);
@@ -1201,6 +1220,115 @@ test_show_event_line_and_china_time (void **state)
     cf_pb_free (&event);
 }
 
+//  Prints record with cf_show_case at now into a new string
+static char *
+s_shown_case (const Cf__Case *record, const cf_scheme_t *scheme, int64_t now)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    cf_show_case (out, record, scheme, now);
+    fclose (out);
+    return text;
+}
+
+static void
+test_show_deadline_counts_calendar_days (void **state)
+{
+    (void)state;
+    //  2026-03-01 12:00 in China; the deadline 30 days on, a few seconds
+    //  less than 30 x 24 hours away
+    int64_t now = 1772337600000LL;
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    cf_pb_set_string (&record->id, "CF-2026-000001");
+    record->deadline_at = now + 30LL * 86400000 - 5000;
+    char *text = s_shown_case (record, NULL, now);
+    s_expect_in (text, "(in 30 days)");
+    free (text);
+    record->deadline_at = now + 86400000LL + 3600000;
+    text = s_shown_case (record, NULL, now);
+    s_expect_in (text, "(in 25 hours)");
+    free (text);
+    record->deadline_at = now - 3LL * 86400000;
+    text = s_shown_case (record, NULL, now);
+    s_expect_in (text, "(overdue by 3 days)");
+    free (text);
+    cf_pb_free (&record);
+}
+
+static void
+test_show_says_why_the_star_rule_lowered_the_grade (void **state)
+{
+    (void)state;
+    cf_scheme_t *scheme = NULL;
+    assert_int_equal (cf_scheme_default (&scheme), 0);
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    cf_pb_set_string (&record->id, "CF-2026-000001");
+    record->original = cf_pb_new (&cf__score_result__descriptor);
+    record->original->score = 86.9;
+    cf_pb_set_string (&record->original->grade, "three_star");
+    cf_pb_set_string (&record->decision, "grant");
+    cf_pb_set_string (&record->decision_date, "2026-12-02");
+    char rule[400];
+    //  A first certificate: stars a year after it
+    assert_true (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    assert_string_equal (rule, "86.9 reaches 三星级 three-star; granted 达标级 "
+                               "compliant: stars come only after 12 months "
+                               "holding a compliant certificate (the star "
+                               "rule), possible from 2027-12-02");
+    char *text = s_shown_case (record, scheme, 0);
+    s_expect_in (text, "grade         86.9 reaches 三星级 three-star; granted");
+    //  The score line names its grade once
+    s_expect_in (text, "score         86.9 三星级 three-star (earned");
+    free (text);
+    //  Compliant since 2026-06-01: stars possible from 2027-06-01
+    cf_pb_set_string (&record->first_compliant_date, "2026-06-01");
+    assert_true (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    s_expect_in (rule, "possible from 2027-06-01");
+    //  Compliant long enough: stars granted, nothing to explain
+    cf_pb_set_string (&record->first_compliant_date, "2025-01-01");
+    assert_false (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    assert_string_equal (rule, "");
+    //  The committee granted stars early: nothing lowered
+    cf_pb_set_string (&record->first_compliant_date, "");
+    record->committee = cf_pb_new (&cf__committee__descriptor);
+    record->committee->star_override = true;
+    cf_pb_set_string (&record->committee->star_override_reason, "evidence");
+    assert_false (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    //  A compliant score needs no word; nor does a case not yet granted
+    record->committee->star_override = false;
+    record->original->score = 75.0;
+    cf_pb_set_string (&record->original->grade, "compliant");
+    assert_false (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    cf_pb_set_string (&record->original->grade, "three_star");
+    cf_pb_set_string (&record->decision, "");
+    assert_false (cf_show_case_star_rule (scheme, record, rule, sizeof rule));
+    cf_pb_free (&record);
+    cf_scheme_destroy (&scheme);
+}
+
+static void
+test_show_event_counts_in_words (void **state)
+{
+    (void)state;
+    Cf__Event *event = s_fake_event (3);
+    cf_pb_set_string (&event->event, "sheet_submitted");
+    event->data = cf_pb_new (&cf__event_data__descriptor);
+    event->data->body_case = CF__EVENT_DATA__BODY_SHEET;
+    event->data->sheet = cf_pb_new (&cf__score_sheet__descriptor);
+    Cf__Nonconformity *found = cf_pb_new (&cf__nonconformity__descriptor);
+    cf_pb_append (&event->data->sheet->n_nonconformities,
+                  (void ***)&event->data->sheet->nonconformities, found);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    cf_show_event (out, event, false);
+    fclose (out);
+    s_expect_in (text, "score sheet: 0 indicators, 1 nonconformity");
+    free (text);
+    cf_pb_free (&event);
+}
+
 static void
 test_cli_list_all_follows_the_cursor_into_one_document (void **state)
 {
@@ -1235,8 +1363,16 @@ test_cli_certificate_check_exits_1_unless_valid_today (void **state)
     s_run_t run = s_cli_at (world, fake.endpoint, "certificate", "check",
                             "CFC2026SC00001", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
-    s_expect_in (run.out, "CFC2026SC00001: valid; grade three_star");
+    //  The grade once, as people read it
+    s_expect_in (run.out, "CFC2026SC00001: valid; grade 三星级 three-star, "
+                          "score ");
     s_expect_in (run.out, "expires 2099-01-01");
+    s_run_free (&run);
+    //  The number as people write it: case and spaces do not matter
+    run = s_cli_at (world, fake.endpoint, "certificate", "check",
+                    " cfc2026 sc00001", NULL);
+    assert_int_equal (run.code, CF_CLI_OK);
+    s_expect_in (run.out, "CFC2026SC00001: valid");
     s_run_free (&run);
     //  Stored as valid, but its expiry date has passed
     run = s_cli_at (world, fake.endpoint, "certificate", "check",
@@ -1282,9 +1418,12 @@ int
 main (void)
 {
     //  The tests say where everything is; the environment must not
-    const char *variables[] = {"CERTFLOW_ENDPOINT", "CERTFLOW_FEED_ENDPOINT",
-                               "CERTFLOW_CERT",     "CERTFLOW_SERVER_CERT",
-                               "CERTFLOW_TIMEOUT",  "CERTFLOW_RETRIES",
+    const char *variables[] = {"CERTFLOW_CLIENT_ENDPOINT",
+                               "CERTFLOW_FEED_ENDPOINT",
+                               "CERTFLOW_CERT",
+                               "CERTFLOW_SERVER_CERT",
+                               "CERTFLOW_TIMEOUT",
+                               "CERTFLOW_RETRIES",
                                "CERTFLOW_CONFIG"};
     for (size_t index = 0; index < sizeof variables / sizeof *variables;
          index++)
@@ -1312,6 +1451,9 @@ main (void)
         cmocka_unit_test (test_cli_daemon_unreachable_exits_3),
         cmocka_unit_test (test_cli_against_the_fake_daemon),
         cmocka_unit_test (test_show_event_line_and_china_time),
+        cmocka_unit_test (test_show_deadline_counts_calendar_days),
+        cmocka_unit_test (test_show_says_why_the_star_rule_lowered_the_grade),
+        cmocka_unit_test (test_show_event_counts_in_words),
         cmocka_unit_test (
             test_cli_list_all_follows_the_cursor_into_one_document),
         cmocka_unit_test (

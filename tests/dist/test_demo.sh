@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+#  scripts/demo.sh, the README's main command, on ipc:// endpoints in a
+#  temporary directory with this tree's programs: it takes the case to its
+#  certificate, shows the feed, stops every process it started (none is
+#  left with the directory on its command line) and says where the data is;
+#  and every examples/ file the README names exists.
+#  Usage: test_demo.sh SOURCE_DIR BUILD_DIR
+source "$(dirname "$0")/lib.sh"
+source_dir=$1
+build=$2
+t=$cf_dist_tmp
+CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/data" \
+    CERTFLOW_CLIENT_ENDPOINT="ipc://$t/client.ipc" \
+    CERTFLOW_WORKER_ENDPOINT="ipc://$t/worker.ipc" \
+    CERTFLOW_FEED_ENDPOINT="ipc://$t/feed.ipc" \
+    "$source_dir/scripts/demo.sh" </dev/null >"$t/demo.log" 2>&1 \
+    || cf_dist_fail "demo.sh exited $?"
+for needed in ": valid; grade" "feed | " "demo finished" \
+        "data directory: $t/data/" "history CF-2026-000001"; do
+    grep -qF "$needed" "$t/demo.log" || cf_dist_fail "the demo did not say: $needed"
+done
+sleep 0.5
+if pgrep -f "$t/" >"$t/left.log"; then
+    cf_dist_fail "processes left running: $(pgrep -af "$t/")"
+fi
+#  Every example file the README names is there
+for file in $(grep -o 'examples/[A-Za-z0-9_/-]*\.json' "$source_dir/README.md" | sort -u); do
+    [ -s "$source_dir/$file" ] || cf_dist_fail "README names $file, which is missing"
+done
+echo "1 passed, 0 failed"
