@@ -10,6 +10,7 @@ packages=(
     liblmdb-dev lmdb-utils
     libcmocka-dev libjson-c-dev libsystemd-dev
     systemd man-db dpkg-dev
+    python3-zmq python3-protobuf protobuf-compiler
 )
 
 missing=()

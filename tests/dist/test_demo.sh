@@ -3,7 +3,8 @@
 #  temporary directory with this tree's programs: it takes the case to its
 #  certificate, shows the feed, stops every process it started (none is
 #  left with the directory on its command line) and says where the data is;
-#  and every examples/ file the README names exists.
+#  every examples/ file the README names exists; and proto/README.md's
+#  table has every event of the state machine.
 #  Usage: test_demo.sh SOURCE_DIR BUILD_DIR
 source "$(dirname "$0")/lib.sh"
 source_dir=$1
@@ -26,5 +27,10 @@ fi
 #  Every example file the README names is there
 for file in $(grep -o 'examples/[A-Za-z0-9_/-]*\.json' "$source_dir/README.md" | sort -u); do
     [ -s "$source_dir/$file" ] || cf_dist_fail "README names $file, which is missing"
+done
+#  proto/README.md names every event of the state machine in its table
+for event in $("$build/certflow" dot | grep -o 'label="[a-z_]* ' | cut -d'"' -f2 | sort -u); do
+    grep -qF "| \`$event\` |" "$source_dir/proto/README.md" \
+        || cf_dist_fail "proto/README.md does not document the event $event"
 done
 echo "1 passed, 0 failed"
