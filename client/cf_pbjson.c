@@ -16,42 +16,9 @@
 #include <sodium.h>
 
 #include "cf_mem.h"
+#include "cf_utf8.h"
 
 static void s_print_message (FILE *out, const ProtobufCMessage *message);
-
-//  Returns the length of the valid UTF-8 sequence at text (1 to 4), or 0
-//  when the bytes there are not one (overlong forms, surrogates and values
-//  past U+10FFFF included).
-static size_t
-s_utf8_length (const unsigned char *text)
-{
-    unsigned char lead = text[0];
-    size_t length;
-    uint32_t value;
-    if (lead < 0x80)
-        return 1;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2;
-        value = lead & 0x1f;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3;
-        value = lead & 0x0f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4;
-        value = lead & 0x07;
-    } else
-        return 0;
-    for (size_t index = 1; index < length; index++) {
-        //  A NUL ends the string, and fails this test too
-        if ((text[index] & 0xc0) != 0x80)
-            return 0;
-        value = (value << 6) | (text[index] & 0x3f);
-    }
-    if ((length == 3 && value < 0x800) || (length == 4 && value < 0x10000) ||
-        (value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff)
-        return 0;
-    return length;
-}
 
 static void
 s_print_string (FILE *out, const char *string)
@@ -72,7 +39,7 @@ s_print_string (FILE *out, const char *string)
         else if (byte < 0x20 || byte == 0x7f)
             fprintf (out, "\\u%04x", byte);
         else {
-            size_t length = s_utf8_length (text);
+            size_t length = cf_utf8_char ((const char *)text, 4);
             if (length == 0) {
                 fputs ("\\ufffd", out);
                 length = 1;

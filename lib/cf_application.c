@@ -18,6 +18,7 @@
 
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  The materials checklist, in code order; the names follow the list that
 //  certification bodies publish for GB/T 27922 applicants
@@ -488,9 +489,9 @@ s_check_materials (s_check_t *check, const Cf__Application *app)
         int index = s_material_index (code);
         if (index < 0)
             s_report (check, S_MALFORMED, "materials.unknown",
-                      "materials[%zu] has code '%.32s', which is not on the "
+                      "materials[%zu] has code '%.*s', which is not on the "
                       "checklist: use M01 to M12",
-                      item, code);
+                      item, CF_UTF8_CUT (code, 32));
         else if (seen[index])
             s_report (check, S_MALFORMED, "materials.duplicate",
                       "%s is listed twice (materials[%zu] and materials[%zu]): "

@@ -30,6 +30,7 @@
 #include "cf_file.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  Room for a field path such as "nonconformities[12].description"
 #define S_PATH_MAX 256
@@ -225,8 +226,8 @@ s_child_path (char *buffer, const char *parent, const char *name, size_t index)
 {
     int length;
     if (name)
-        length = snprintf (buffer, S_PATH_MAX, "%s%s%.64s", parent,
-                           *parent ? "." : "", name);
+        length = snprintf (buffer, S_PATH_MAX, "%s%s%.*s", parent,
+                           *parent ? "." : "", CF_UTF8_CUT (name, 64));
     else
         length = snprintf (buffer, S_PATH_MAX, "%s[%zu]", parent, index);
     if (length < 0)
@@ -507,8 +508,9 @@ s_decode_value (s_decoder_t *self, const ProtobufCFieldDescriptor *field,
             else if (json_object_is_type (value, json_type_string)) {
                 char names[128];
                 s_enum_names (field->descriptor, names, sizeof names);
-                s_fail (self, "json.value", "%s: '%.64s' is not one of %s",
-                        path, json_object_get_string (value), names);
+                s_fail (self, "json.value", "%s: '%.*s' is not one of %s", path,
+                        CF_UTF8_CUT (json_object_get_string (value), 64),
+                        names);
             } else
                 s_wrong_type (self, field, value, path);
             break;
@@ -662,8 +664,8 @@ s_unknown_field (s_decoder_t *self, const ProtobufCMessageDescriptor *message,
     const char *guess = cf_json_suggest (key, names);
     if (guess)
         s_fail (self, "json.unknown_field",
-                "%s: unknown field '%.64s' — did you mean '%s'?", field_path,
-                key, guess);
+                "%s: unknown field '%.*s' — did you mean '%s'?", field_path,
+                CF_UTF8_CUT (key, 64), guess);
     else {
         char known[1024] = "";
         size_t length = 0;
@@ -672,8 +674,8 @@ s_unknown_field (s_decoder_t *self, const ProtobufCMessageDescriptor *message,
                 (size_t)snprintf (known + length, sizeof known - length, "%s%s",
                                   index ? ", " : "", names[index]);
         s_fail (self, "json.unknown_field",
-                "%s: unknown field '%.64s'; the fields here are: %s",
-                field_path, key, known);
+                "%s: unknown field '%.*s'; the fields here are: %s", field_path,
+                CF_UTF8_CUT (key, 64), known);
     }
     free (names);
 }
@@ -794,9 +796,9 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
                                         "admin"};
     if (!*staff->id || strpbrk (staff->id, " \t\r\n"))
         s_fail (self, "staff.id",
-                "id '%.64s' is empty or has spaces: write the staff "
+                "id '%.*s' is empty or has spaces: write the staff "
                 "identifier, e.g. AUD001",
-                staff->id);
+                CF_UTF8_CUT (staff->id, 64));
     if (!*staff->name)
         s_fail (self, "staff.name", "name is empty: write the full name");
     if (staff->n_roles == 0)
@@ -809,9 +811,9 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
             known = known || strcmp (staff->roles[index], roles[role]) == 0;
         if (!known)
             s_fail (self, "staff.roles",
-                    "roles[%zu] is '%.64s': write reviewer, auditor, "
+                    "roles[%zu] is '%.*s': write reviewer, auditor, "
                     "committee or admin",
-                    index, staff->roles[index]);
+                    index, CF_UTF8_CUT (staff->roles[index], 64));
     }
     for (size_t index = 0; index < staff->n_sectors; index++)
         if (!*staff->sectors[index])
@@ -823,14 +825,14 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
     bool has_until = *staff->qualified_until != 0;
     if (has_from && cf_date_parse (staff->qualified_from, &from)) {
         s_fail (self, "staff.qualified",
-                "qualified_from '%.64s' is not a date: write YYYY-MM-DD",
-                staff->qualified_from);
+                "qualified_from '%.*s' is not a date: write YYYY-MM-DD",
+                CF_UTF8_CUT (staff->qualified_from, 64));
         has_from = false;
     }
     if (has_until && cf_date_parse (staff->qualified_until, &until)) {
         s_fail (self, "staff.qualified",
-                "qualified_until '%.64s' is not a date: write YYYY-MM-DD",
-                staff->qualified_until);
+                "qualified_until '%.*s' is not a date: write YYYY-MM-DD",
+                CF_UTF8_CUT (staff->qualified_until, 64));
         has_until = false;
     }
     if (has_from && has_until && from > until)
@@ -843,15 +845,15 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
         cf_day_t day;
         if (cf_application_check_uscc (conflict->uscc, NULL))
             s_fail (self, "staff.conflicts",
-                    "conflicts[%zu].uscc '%.64s' is not a valid unified "
+                    "conflicts[%zu].uscc '%.*s' is not a valid unified "
                     "social credit code: copy it from the company's "
                     "business licence",
-                    index, conflict->uscc);
+                    index, CF_UTF8_CUT (conflict->uscc, 64));
         if (*conflict->until && cf_date_parse (conflict->until, &day))
             s_fail (self, "staff.conflicts",
-                    "conflicts[%zu].until '%.64s' is not a date: write "
+                    "conflicts[%zu].until '%.*s' is not a date: write "
                     "YYYY-MM-DD, or leave it out for an open conflict",
-                    index, conflict->until);
+                    index, CF_UTF8_CUT (conflict->until, 64));
     }
 }
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_utf8.h"
+
 //  Memory the decoder may still allocate for this frame
 typedef struct {
     size_t remaining;  //  Bytes left in the budget
@@ -37,47 +39,6 @@ s_budget_free (void *data, void *pointer)
 {
     (void)data;
     free (pointer);
-}
-
-//  True when text[0..size) is well-formed UTF-8
-static bool
-s_valid_utf8 (const uint8_t *text, size_t size)
-{
-    size_t index = 0;
-    while (index < size) {
-        uint8_t lead = text[index];
-        size_t extra;
-        uint32_t point;
-        if (lead < 0x80) {
-            index++;
-            continue;
-        }
-        if ((lead & 0xE0) == 0xC0) {
-            extra = 1;
-            point = lead & 0x1F;
-        } else if ((lead & 0xF0) == 0xE0) {
-            extra = 2;
-            point = lead & 0x0F;
-        } else if ((lead & 0xF8) == 0xF0) {
-            extra = 3;
-            point = lead & 0x07;
-        } else
-            return false;
-        if (index + extra >= size)
-            return false;
-        for (size_t next = 1; next <= extra; next++) {
-            if ((text[index + next] & 0xC0) != 0x80)
-                return false;
-            point = (point << 6) | (text[index + next] & 0x3F);
-        }
-        //  Overlong forms, surrogates and points past Unicode are refused
-        static const uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-        if (point < smallest[extra] || point > 0x10FFFF ||
-            (point >= 0xD800 && point <= 0xDFFF))
-            return false;
-        index += extra + 1;
-    }
-    return true;
 }
 
 static int s_check_message (const ProtobufCMessage *message, const char *path,
@@ -110,7 +71,7 @@ s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
                                  CF_WIRE_MAX_STRING);
                 return CF_EINVAL;
             }
-            if (!s_valid_utf8 ((const uint8_t *)text, length)) {
+            if (!cf_utf8_valid (text, length)) {
                 cf_problems_add (problems, "wire.utf8",
                                  "%s: not valid UTF-8 text", path);
                 return CF_EINVAL;

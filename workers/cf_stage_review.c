@@ -22,6 +22,7 @@
 
 #include "cf_application.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  A checklist rule: appends a finding per deficiency
 typedef void (s_rule_fn) (const Cf__Application *application,
@@ -105,9 +106,10 @@ s_rule_documents (const Cf__Application *application, Cf__FindingList *findings)
             s_names_document (material->reference))
             continue;  //  A blank reference is a missing material: intake's
         cf_stage_finding (findings, material->code,
-                          "%s: reference '%.200s' does not name a document "
+                          "%s: reference '%.*s' does not name a document "
                           "file; give the file name with its extension (%s)",
-                          material->code, material->reference,
+                          material->code,
+                          CF_UTF8_CUT (material->reference, 200),
                           S_EXTENSION_LIST);
     }
 }
@@ -151,11 +153,12 @@ s_rule_outlets (const Cf__Application *application, Cf__FindingList *findings)
         for (size_t before = 0; before < index; before++)
             if (s_same_outlet (application->outlets[before],
                                application->outlets[index])) {
-                cf_stage_finding (findings, "outlets",
-                                  "outlets[%zu] repeats outlets[%zu] "
-                                  "('%.100s'); list each outlet once",
-                                  index, before,
-                                  application->outlets[index]->name);
+                cf_stage_finding (
+                    findings, "outlets",
+                    "outlets[%zu] repeats outlets[%zu] "
+                    "('%.*s'); list each outlet once",
+                    index, before,
+                    CF_UTF8_CUT (application->outlets[index]->name, 100));
                 break;
             }
     if (application->n_outlets > 0)

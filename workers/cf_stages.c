@@ -14,6 +14,7 @@
 #include "cf_application.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  The stages in lifecycle order: the one place their names are spelled
 // clang-format off
@@ -64,9 +65,10 @@ cf_stage_run (const cf_stage_input_t *input, Cf__JobResult *result,
             used += (size_t)snprintf (names + used, sizeof names - used, "%s%s",
                                       index ? ", " : "", s_stages[index].name);
         cf_problems_add (problems, "stage.unknown",
-                         "job names stage '%.64s', which this worker does "
+                         "job names stage '%.*s', which this worker does "
                          "not know; the stages are %s",
-                         input->job ? input->job->stage : "", names);
+                         CF_UTF8_CUT (input->job ? input->job->stage : "", 64),
+                         names);
         return CF_EINVAL;
     }
     if (!input->record) {

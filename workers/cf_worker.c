@@ -30,6 +30,7 @@
 #include "cf_pb.h"
 #include "cf_scheme.h"
 #include "cf_stages.h"
+#include "cf_utf8.h"
 #include "cf_wire.h"
 
 //  How long the last message may wait to leave when the worker stops
@@ -232,8 +233,8 @@ s_check_options (const cf_worker_options_t *options, cf_problems_t *problems)
     for (size_t index = 0; index < options->stage_count; index++)
         if (!cf_stage_find (options->stages[index])) {
             cf_problems_add (problems, "stage.unknown",
-                             "unknown stage '%.64s'; the stages are %s",
-                             options->stages[index], names);
+                             "unknown stage '%.*s'; the stages are %s",
+                             CF_UTF8_CUT (options->stages[index], 64), names);
             rc = CF_EINVAL;
         }
     if (!options->cert_path || !*options->cert_path) {
@@ -488,9 +489,9 @@ s_work (cf_worker_t *self, const Cf__JobOffer *offer, Cf__JobResult *result,
     const Cf__Job *job = offer->job;
     if (!s_serves (self, job->stage)) {
         cf_problems_add (problems, "stage.not_served",
-                         "worker %s does not serve stage '%.64s'; offer it "
+                         "worker %s does not serve stage '%.*s'; offer it "
                          "to a worker that announced it",
-                         self->name, job->stage);
+                         self->name, CF_UTF8_CUT (job->stage, 64));
         return CF_EINVAL;
     }
     if (offer->scheme.len == 0) {

@@ -21,6 +21,7 @@
 #include "cf_pb.h"
 #include "cf_plan.h"
 #include "cf_stages.h"
+#include "cf_wire.h"
 
 //  The staff files of examples/staff, by id
 static const char *s_staff_ids[] = {"AUD001", "AUD002", "AUD003",
@@ -382,6 +383,39 @@ test_review_deficient_when_a_reference_is_no_file (void **state)
         strstr (s_reason (fixture, "M05"), "does not name a document file"));
     assert_non_null (strstr (s_reason (fixture, "M09"), "sales.exe"));
     assert_int_equal (s_count_findings (fixture, "M06"), 1);
+}
+
+//  A finding quotes a bounded prefix of what the applicant wrote; cut inside
+//  a character it would be invalid UTF-8, which the daemon refuses, and the
+//  case would never leave intake or review
+static void
+test_findings_cut_quotes_on_character_boundaries (void **state)
+{
+    fixture_t *fixture = *state;
+    //  11 characters of 3 bytes: a cut at 32 bytes falls inside the last
+    Cf__Material *material = cf_pb_new (&cf__material__descriptor);
+    cf_pb_set_string (&material->code, "材料材料材料材料材料材");
+    cf_pb_set_string (&material->reference, "doc.pdf");
+    Cf__Application *application = s_application (fixture);
+    cf_pb_append (&application->n_materials, (void ***)&application->materials,
+                  material);
+    assert_int_equal (s_run (fixture, "intake"), 0);
+    assert_string_equal (fixture->result->event, "intake_incomplete");
+    assert_int_equal (cf_wire_check (&fixture->result->base, fixture->problems),
+                      0);
+    assert_non_null (strstr (s_reason (fixture, "materials.unknown"),
+                             "'材料材料材料材料材料',"));
+
+    //  67 characters of 3 bytes: a cut at 200 bytes falls inside the 67th
+    char reference[256] = "";
+    for (int count = 0; count < 67; count++)
+        strcat (reference, "见");
+    s_remove_material (fixture, "材料材料材料材料材料材");
+    s_set_reference (fixture, "M05", reference);
+    assert_int_equal (s_run (fixture, "review"), 0);
+    assert_string_equal (fixture->result->event, "docs_deficient");
+    assert_int_equal (cf_wire_check (&fixture->result->base, fixture->problems),
+                      0);
 }
 
 static void
@@ -838,6 +872,8 @@ main (void)
         TEST (test_review_accepts_extensions_in_any_case),
         TEST (test_review_deficient_when_a_reference_is_no_file),
         TEST (test_review_deficient_without_the_system_documents),
+        TEST (test_findings_cut_quotes_on_character_boundaries),
+        TEST (test_findings_cut_quotes_on_character_boundaries),
         TEST (test_review_deficient_without_fixed_outlets),
         TEST (test_review_deficient_with_a_repeated_outlet),
         TEST (test_review_deficient_with_a_repeated_scope_item),
