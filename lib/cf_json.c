@@ -132,6 +132,332 @@ s_syntax_error (const char *text, size_t size, size_t offset, const char *what,
     return CF_EPARSE;
 }
 
+//  -------------------------------------------------------------------------
+//  What json-c lets through: a second pass over text it accepted
+
+//  Most problems the second pass lists before it stops
+#define S_TEXT_PROBLEMS_MAX 10
+
+//  A key of one object, decoded, with where it stands
+typedef struct {
+    char *text;     //  The key with its escapes decoded; heap
+    size_t length;  //  Its length in bytes
+    size_t offset;  //  Where its opening quote stands in the text
+} s_key_t;
+
+//  An object or list that is open at the scan's position
+typedef struct {
+    bool object;    //  An object, not a list
+    bool key_next;  //  In an object: the next string is a key
+    s_key_t *keys;  //  The object's keys so far; heap
+    size_t count;   //  Keys held
+    size_t room;    //  Keys that fit in keys
+} s_frame_t;
+
+typedef struct {
+    const char *text;         //  The whole input
+    size_t size;              //  Its size
+    cf_problems_t *problems;  //  Where problems go; may be NULL
+    size_t found;             //  Problems listed
+    int rc;                   //  The first problem's code, 0 for none
+} s_scan_t;
+
+static void s_scan_fail (s_scan_t *self, size_t offset, int rc,
+                         const char *code, const char *format, ...)
+    __attribute__ ((format (printf, 5, 6)));
+
+//  Records a problem at offset, "line 2, column 7: ...", and keeps the
+//  first problem's return code
+static void
+s_scan_fail (s_scan_t *self, size_t offset, int rc, const char *code,
+             const char *format, ...)
+{
+    if (self->rc == 0)
+        self->rc = rc;
+    self->found++;
+    if (!self->problems)
+        return;
+    char message[512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
+    int line, column;
+    s_locate (self->text, offset, &line, &column);
+    cf_problems_add (self->problems, code, "line %d, column %d: %s", line,
+                     column, message);
+}
+
+static unsigned
+s_hex4 (const char *text)
+{
+    unsigned value = 0;
+    for (int index = 0; index < 4; index++) {
+        char digit = text[index];
+        value = value * 16 +
+                (unsigned)(isdigit ((unsigned char)digit)
+                               ? digit - '0'
+                               : (tolower ((unsigned char)digit) - 'a' + 10));
+    }
+    return value;
+}
+
+//  Appends the UTF-8 form of point to buffer at *length; buffer has room
+static void
+s_put_utf8 (char *buffer, size_t *length, unsigned point)
+{
+    unsigned char *out = (unsigned char *)buffer + *length;
+    if (point < 0x80) {
+        out[0] = (unsigned char)point;
+        *length += 1;
+    } else if (point < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (point >> 6));
+        out[1] = (unsigned char)(0x80 | (point & 0x3F));
+        *length += 2;
+    } else if (point < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (point >> 12));
+        out[1] = (unsigned char)(0x80 | ((point >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (point & 0x3F));
+        *length += 3;
+    } else {
+        out[0] = (unsigned char)(0xF0 | (point >> 18));
+        out[1] = (unsigned char)(0x80 | ((point >> 12) & 0x3F));
+        out[2] = (unsigned char)(0x80 | ((point >> 6) & 0x3F));
+        out[3] = (unsigned char)(0x80 | (point & 0x3F));
+        *length += 4;
+    }
+}
+
+//  Checks the string whose opening quote is at *offset and moves *offset
+//  past its closing quote. When key is not NULL it gets the decoded string
+//  (heap, which no escape makes longer than the text).
+static void
+s_scan_string (s_scan_t *self, size_t *offset, s_key_t *key)
+{
+    const char *text = self->text;
+    size_t start = *offset;
+    size_t index = start + 1;
+    //  Decoding makes no string longer: find its end for the buffer's size
+    size_t end = index;
+    while (end < self->size && text[end] != '"')
+        end += text[end] == '\\' ? 2 : 1;
+    char *decoded = key ? cf_mem_check (malloc (end - start)) : NULL;
+    size_t length = 0;
+    while (index < self->size && text[index] != '"') {
+        unsigned char byte = (unsigned char)text[index];
+        if (byte < 0x20) {
+            s_scan_fail (self, index, CF_EPARSE, "json.syntax",
+                         "a control character (byte 0x%02X) in a string; "
+                         "write it as an escape such as \\n or \\u%04X",
+                         byte, byte);
+            index++;
+        } else if (byte == '\\') {
+            char escape = text[index + 1];
+            if (escape != 'u') {
+                static const char from[] = "\"\\/bfnrt";
+                static const char to[] = "\"\\/\b\f\n\r\t";
+                const char *at = strchr (from, escape);
+                if (decoded && at)
+                    decoded[length++] = to[at - from];
+                index += 2;
+                continue;
+            }
+            unsigned point = s_hex4 (text + index + 2);
+            size_t used = 6;
+            if (point >= 0xD800 && point <= 0xDBFF &&
+                index + 12 <= self->size && text[index + 6] == '\\' &&
+                text[index + 7] == 'u') {
+                unsigned low = s_hex4 (text + index + 8);
+                if (low >= 0xDC00 && low <= 0xDFFF) {
+                    point = 0x10000 + ((point - 0xD800) << 10) + (low - 0xDC00);
+                    used = 12;
+                }
+            }
+            if (point >= 0xD800 && point <= 0xDFFF)
+                s_scan_fail (self, index, CF_EPARSE, "json.syntax",
+                             "\\u%.4s is half of a UTF-16 surrogate pair "
+                             "with no other half; write the character itself "
+                             "or both halves",
+                             text + index + 2);
+            else if (decoded)
+                s_put_utf8 (decoded, &length, point);
+            index += used;
+        } else {
+            size_t character = cf_utf8_char (text + index, self->size - index);
+            if (character == 0) {
+                s_scan_fail (self, index, CF_EPARSE, "json.syntax",
+                             "byte 0x%02X is not valid UTF-8 (an overlong "
+                             "form, a surrogate or past U+10FFFF); save the "
+                             "file as UTF-8 text",
+                             byte);
+                //  One problem for the sequence, not one per byte of it
+                character = 1;
+                while (index + character < self->size &&
+                       ((unsigned char)text[index + character] & 0xC0) == 0x80)
+                    character++;
+            }
+            if (decoded) {
+                memcpy (decoded + length, text + index, character);
+                length += character;
+            }
+            index += character;
+        }
+    }
+    *offset = index + 1;
+    if (key) {
+        key->text = decoded;
+        key->length = length;
+        key->offset = start;
+    }
+}
+
+//  Checks the number at *offset (json-c clamps those it cannot hold) and
+//  moves *offset past it
+static void
+s_scan_number (s_scan_t *self, size_t *offset)
+{
+    const char *text = self->text;
+    size_t start = *offset, end = start;
+    bool whole = true, literal = false;
+    while (end < self->size &&
+           (isalnum ((unsigned char)text[end]) || strchr ("+-.", text[end]))) {
+        if (strchr (".eE", text[end]))
+            whole = false;
+        if (isalpha ((unsigned char)text[end]) && !strchr ("eE", text[end]))
+            literal = true;  //  -Infinity, NaN: json-c's own words
+        end++;
+    }
+    *offset = end;
+    if (literal || end - start > 400)
+        return;
+    char number[401];
+    memcpy (number, text + start, end - start);
+    number[end - start] = 0;
+    errno = 0;
+    bool clamped;
+    if (whole) {
+        long long value = strtoll (number, NULL, 10);
+        (void)value;
+        clamped = errno == ERANGE;
+    } else {
+        double value = strtod (number, NULL);
+        clamped = errno == ERANGE && isinf (value);
+    }
+    int shown = (int)(end - start < 40 ? end - start : 40);
+    if (clamped && whole)
+        s_scan_fail (self, start, CF_EINVAL, "json.range",
+                     "%.*s is too large; whole numbers go from %" PRId64
+                     " to %" PRId64,
+                     shown, number, INT64_MIN, INT64_MAX);
+    else if (clamped)
+        s_scan_fail (self, start, CF_EINVAL, "json.range",
+                     "%.*s is too large for a number; the largest is about "
+                     "1.8e308",
+                     shown, number);
+}
+
+static int
+s_key_order (const void *left, const void *right)
+{
+    const s_key_t *one = left, *other = right;
+    size_t shorter = one->length < other->length ? one->length : other->length;
+    int order = memcmp (one->text, other->text, shorter);
+    if (order == 0 && one->length != other->length)
+        order = one->length < other->length ? -1 : 1;
+    if (order == 0)
+        order = one->offset < other->offset ? -1 : 1;
+    return order;
+}
+
+//  Reports each key that the object in frame holds twice, and frees its keys
+static void
+s_scan_close (s_scan_t *self, s_frame_t *frame)
+{
+    if (frame->count > 1)
+        qsort (frame->keys, frame->count, sizeof (s_key_t), s_key_order);
+    for (size_t index = 1; index < frame->count; index++) {
+        const s_key_t *key = &frame->keys[index];
+        const s_key_t *before = &frame->keys[index - 1];
+        if (key->length == before->length &&
+            memcmp (key->text, before->text, key->length) == 0) {
+            int line, column;
+            s_locate (self->text, before->offset, &line, &column);
+            s_scan_fail (
+                self, key->offset, CF_EINVAL, "json.duplicate_key",
+                "the key \"%.*s\" is written twice in one object "
+                "(first at line %d, column %d); keep one",
+                cf_utf8_prefix (key->text, key->length < 64 ? key->length : 64),
+                key->text, line, column);
+        }
+    }
+    for (size_t index = 0; index < frame->count; index++)
+        free (frame->keys[index].text);
+    free (frame->keys);
+    frame->keys = NULL;
+    frame->count = frame->room = 0;
+}
+
+//  Returns 0, or the code of the first problem of text, which json-c has
+//  parsed already, so its structure is sound and at most CF_JSON_MAX_DEPTH
+//  deep: invalid UTF-8 that json-c's own check lets through, raw control
+//  characters and lone surrogates in strings (CF_EPARSE, json.syntax),
+//  numbers json-c would clamp (CF_EINVAL, json.range) and a key written
+//  twice in one object (CF_EINVAL, json.duplicate_key).
+static int
+s_scan_text (const char *text, size_t size, cf_problems_t *problems)
+{
+    s_scan_t scan = {.text = text, .size = size, .problems = problems};
+    //  json-c allows CF_JSON_MAX_DEPTH levels; deeper ones, which it
+    //  would have refused, are only counted
+    s_frame_t frames[CF_JSON_MAX_DEPTH + 1];
+    size_t depth = 0, deeper = 0;
+    size_t offset = 0;
+    while (offset < size && scan.found < S_TEXT_PROBLEMS_MAX) {
+        char c = text[offset];
+        s_frame_t *top = depth ? &frames[depth - 1] : NULL;
+        if (c == '{' || c == '[') {
+            if (depth < CF_JSON_MAX_DEPTH + 1)
+                frames[depth++] =
+                    (s_frame_t){.object = c == '{', .key_next = true};
+            else
+                deeper++;
+            offset++;
+        } else if (c == '}' || c == ']') {
+            if (deeper)
+                deeper--;
+            else if (top) {
+                s_scan_close (&scan, top);
+                depth--;
+            }
+            offset++;
+        } else if (c == '"') {
+            s_key_t key = {0};
+            bool is_key = top && top->object && top->key_next;
+            s_scan_string (&scan, &offset, is_key ? &key : NULL);
+            if (is_key) {
+                top->key_next = false;
+                if (top->count == top->room) {
+                    top->room = top->room ? top->room * 2 : 8;
+                    top->keys = cf_mem_check (
+                        realloc (top->keys, top->room * sizeof (s_key_t)));
+                }
+                top->keys[top->count++] = key;
+            }
+        } else if (c == ',') {
+            if (top)
+                top->key_next = true;
+            offset++;
+        } else if (c == '-' || isalnum ((unsigned char)c))
+            s_scan_number (&scan, &offset);
+        else
+            offset++;
+    }
+    while (depth > 0)
+        s_scan_close (&(s_scan_t){.text = text, .size = size},
+                      &frames[--depth]);
+    return scan.rc;
+}
+
 int
 cf_json_parse (const char *text, size_t size, json_object **root_p,
                cf_problems_t *problems)
@@ -202,6 +528,8 @@ cf_json_parse (const char *text, size_t size, json_object **root_p,
         rc = s_syntax_error (text, size, rest,
                              "unexpected text after the end of the object",
                              problems);
+    else if ((rc = s_scan_text (text, size, problems)) != 0)
+        ;
     else if (!json_object_is_type (root, json_type_object)) {
         cf_problems_add (problems, "json.type",
                          "expected an object at the top level, got %s",

@@ -10,12 +10,18 @@
     protobuf_c_message_free_unpacked.
 
     Problem codes:
-      json.syntax         not JSON, or a NUL byte in the text; the message
-                          gives line and column
+      json.syntax         not JSON, a NUL byte in the text, bytes that are
+                          not strict UTF-8 (overlong forms, surrogates,
+                          points past U+10FFFF), a raw control character in
+                          a string or an escaped half of a surrogate pair;
+                          the message gives line and column
+      json.duplicate_key  a key written twice in one object
       json.type           wrong type ("expected a whole number, got a string")
       json.unknown_field  a field the message does not have (with a guess)
       json.range          a number out of range: negative where unsigned,
-                          too large, not finite
+                          too large, not finite, or one json-c would clamp
+                          (a whole number outside int64, a real past
+                          1.8e308)
       json.value          a value that is not allowed (an unknown enum name,
                           a NUL character in a string)
       json.missing        a field that must be written out (declarations)
@@ -23,9 +29,6 @@
       file.read           the file cannot be read
       file.size           the file is over the size limit
       staff.*             a staff record that cannot be used (cf_json_staff)
-
-    Limitation: json-c keeps the last of two equal keys in one object; a
-    repeated key is not reported.
     =========================================================================
 */
 
@@ -55,9 +58,12 @@ struct json_object;
 #define CF_JSON_MAX_DEPTH 8
 
 //  Parses JSON text that must hold one object: the layer under the readers
-//  below, for modules that read JSON files of their own (cf_scheme). Strict
-//  JSON (no comments, no trailing comma, valid UTF-8, no NUL byte), at most
-//  CF_JSON_MAX_BYTES long and CF_JSON_MAX_DEPTH deep.
+//  below, for modules that read JSON files of their own (cf_scheme), and
+//  the one place JSON enters certflow. Strict JSON (no comments, no
+//  trailing comma, strict UTF-8, no NUL byte, no raw control character or
+//  lone surrogate in a string, no key twice in an object, no number that
+//  cannot be held without clamping), at most CF_JSON_MAX_BYTES long and
+//  CF_JSON_MAX_DEPTH deep.
 //
 //  text, size: the input (need not be NUL-terminated; a UTF-8 byte order
 //  mark is skipped). root_p: gets the object, which the caller releases with
@@ -67,7 +73,8 @@ struct json_object;
 //  "line 3, column 26: unexpected character, found ']'", the column
 //  counting characters, with a hint for the usual mistakes); CF_ELIMIT when
 //  it is too long or too deep (json.limit); or CF_EINVAL when it is JSON but
-//  not an object (json.type). Aborts on out of memory.
+//  not an object (json.type), repeats a key (json.duplicate_key) or holds a
+//  number json-c would clamp (json.range). Aborts on out of memory.
 int CF_MUST_CHECK cf_json_parse (const char *text, size_t size,
                                  struct json_object **root_p,
                                  cf_problems_t *problems);

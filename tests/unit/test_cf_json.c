@@ -278,6 +278,71 @@ test_syntax_errors_of_every_kind (void **state)
     s_expect_application ("null", CF_EINVAL, "json.type", NULL);
 }
 
+//  json-c 0.16 checks only the byte structure of UTF-8 and keeps the last
+//  of two equal keys; the one JSON boundary refuses what it lets through
+static void
+test_strict_text_refuses_what_json_c_lets_through (void **state)
+{
+    (void)state;
+    //  Overlong '/', a surrogate and a point past U+10FFFF, written raw
+    s_expect_application ("{\"company_name\": \"a\xC0\xAF\"}", CF_EPARSE,
+                          "json.syntax",
+                          "line 1, column 20: byte 0xC0 is not valid UTF-8 "
+                          "(an overlong form, a surrogate or past U+10FFFF); "
+                          "save the file as UTF-8 text");
+    s_expect_application ("{\"company_name\": \"\xED\xA0\x80\"}", CF_EPARSE,
+                          "json.syntax", NULL);
+    s_expect_application ("{\"company_name\": \"\xF4\x90\x80\x80\"}", CF_EPARSE,
+                          "json.syntax", NULL);
+    s_expect_application ("{\"\xC0\xAF\": 1}", CF_EPARSE, "json.syntax", NULL);
+    //  A raw control character, and a lone surrogate escape
+    s_expect_application ("{\"company_name\": \"a\tb\"}", CF_EPARSE,
+                          "json.syntax",
+                          "line 1, column 20: a control character (byte "
+                          "0x09) in a string; write it as an escape such as "
+                          "\\n or \\u0009");
+    s_expect_application ("{\"company_name\": \"\\ud800x\"}", CF_EPARSE,
+                          "json.syntax",
+                          "line 1, column 19: \\ud800 is half of a UTF-16 "
+                          "surrogate pair with no other half; write the "
+                          "character itself or both halves");
+    s_expect_application ("{\"company_name\": \"\\udc00\\ud800\"}", CF_EPARSE,
+                          "json.syntax", NULL);
+    //  A key twice, also when an escape spells it differently
+    s_expect_application ("{" S_DECLARED ", \"employees\": 7,\n"
+                          "\"employees\": 8}",
+                          CF_EINVAL, "json.duplicate_key",
+                          "line 2, column 1: the key \"employees\" is written "
+                          "twice in one object (first at line 1, column 89); "
+                          "keep one");
+    s_expect_application ("{\"outlets\": [{\"name\": \"a\", \"n\\u0061me\": "
+                          "\"b\"}]}",
+                          CF_EINVAL, "json.duplicate_key", NULL);
+    //  Numbers json-c clamps
+    s_expect_application ("{\"employees\": 1e400}", CF_EINVAL, "json.range",
+                          "line 1, column 15: 1e400 is too large for a "
+                          "number; the largest is about 1.8e308");
+    s_expect_application ("{\"employees\": 99999999999999999999}", CF_EINVAL,
+                          "json.range",
+                          "line 1, column 15: 99999999999999999999 is too "
+                          "large; whole numbers go from -9223372036854775808 "
+                          "to 9223372036854775807");
+    s_expect_application ("{\"employees\": -9223372036854775809}", CF_EINVAL,
+                          "json.range", NULL);
+
+    //  What is fine stays fine: a pair of escapes, every control character
+    //  escaped, the same key in two objects
+    Cf__Application *app = NULL;
+    const char *fine =
+        "{" S_DECLARED ", \"company_name\": \"\\ud83d\\ude00 \\t\\u0001\", "
+        "\"outlets\": [{\"name\": \"a\"}, {\"name\": \"a\"}], \"employees\": "
+        "1e2}";
+    assert_int_equal (cf_json_application (fine, strlen (fine), &app, NULL), 0);
+    assert_string_equal (app->company_name, "\xF0\x9F\x98\x80 \t\x01");
+    assert_int_equal (app->employees, 100);
+    cf_pb_free (&app);
+}
+
 static void
 test_byte_order_mark_and_unterminated_text_are_fine (void **state)
 {
@@ -305,7 +370,9 @@ test_wrong_type_names_the_field (void **state)
     s_expect_application ("{" S_DECLARED ", \"employees\": 12.5}", CF_EINVAL,
                           "json.type",
                           "employees: expected a whole number, got 12.5");
-    s_expect_application ("{" S_DECLARED ", \"lawful_operation\": \"yes\"}",
+    s_expect_application ("{\"independent_legal_entity\": true, "
+                          "\"no_major_accident\": true, "
+                          "\"lawful_operation\": \"yes\"}",
                           CF_EINVAL, "json.type",
                           "lawful_operation: expected true or false, got a "
                           "string");
@@ -739,6 +806,7 @@ main (void)
             test_example_staff_cover_a_team_a_committee_and_a_conflict),
         cmocka_unit_test (test_syntax_error_gives_line_and_column),
         cmocka_unit_test (test_syntax_errors_of_every_kind),
+        cmocka_unit_test (test_strict_text_refuses_what_json_c_lets_through),
         cmocka_unit_test (test_byte_order_mark_and_unterminated_text_are_fine),
         cmocka_unit_test (test_wrong_type_names_the_field),
         cmocka_unit_test (test_whole_numbers_may_be_written_as_decimals),

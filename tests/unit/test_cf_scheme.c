@@ -968,6 +968,22 @@ test_certificate_number_refuses_what_does_not_fit (void **state)
     cf_scheme_destroy (&scheme);
 }
 
+//  A scheme's version is shown by every client: bytes that are not UTF-8
+//  would make every reply that carries it undecodable
+static void
+test_invalid_utf8_in_the_scheme_is_refused (void **state)
+{
+    (void)state;
+    char *text = s_changed ((const s_change_t[]){{"version", "\"v1-X\""}}, 1);
+    char *version = strstr (text, "v1-X");
+    assert_non_null (version);
+    version[2] = (char)0xC0;  //  Overlong: "\xC0\xAF" is '/' in two bytes
+    version[3] = (char)0xAF;
+    s_expect_problem (text, strlen (text), CF_EPARSE, "scheme.not_json",
+                      "byte 0xC0 is not valid UTF-8", 0);
+    free (text);
+}
+
 static void
 test_bad_patterns_are_refused_at_load (void **state)
 {
@@ -1042,6 +1058,7 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_invalid_utf8_in_the_scheme_is_refused),
         cmocka_unit_test (test_default_has_the_numbers_of_the_example),
         cmocka_unit_test (test_default_equals_the_example_file),
         cmocka_unit_test (test_default_text_is_the_example_file),
