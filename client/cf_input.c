@@ -71,6 +71,9 @@ s_parse (s_reader_t *reader, const char *text, size_t size,
     return rc;
 }
 
+static void s_read_text (s_reader_t *reader, json_object *value,
+                         const char *where, char **field);
+
 //  Copies the string member key of object into *field. A missing or null
 //  member is reported when required; a blank one always (a blank id or
 //  correction says nothing).
@@ -89,6 +92,16 @@ s_read_string (s_reader_t *reader, json_object *object, const char *path,
         }
         return;
     }
+    s_read_text (reader, value, where, field);
+}
+
+//  Copies value, which is a field's or a list item's at where, into *field
+//  after the string checks: a string, within CF_JSON_MAX_STRING, no NUL
+//  and not blank
+static void
+s_read_text (s_reader_t *reader, json_object *value, const char *where,
+             char **field)
+{
     if (!json_object_is_type (value, json_type_string)) {
         cf_problems_add (reader->problems, "json.type",
                          "%s: expected a string in double quotes, got %s",
@@ -231,17 +244,14 @@ cf_input_plan (const char *text, size_t size, Cf__AuditPlan **plan_p,
     json_object *list = s_read_list (&reader, root, "members");
     size_t count = list ? json_object_array_length (list) : 0;
     for (size_t index = 0; index < count; index++) {
-        json_object *item = json_object_array_get_idx (list, index);
-        const char *member = json_object_get_string (item);
-        if (!json_object_is_type (item, json_type_string) || !*member) {
-            cf_problems_add (problems, "json.type",
-                             "members[%zu]: expected a staff id such as "
-                             "\"AUD002\"",
-                             index);
-            s_fail (&reader, CF_EINVAL);
-            continue;
-        }
-        cf_pb_append_string (&plan->n_members, &plan->members, member);
+        char where[32];
+        snprintf (where, sizeof where, "members[%zu]", index);
+        char *member = NULL;
+        s_read_text (&reader, json_object_array_get_idx (list, index), where,
+                     &member);
+        if (member)
+            cf_pb_append_string (&plan->n_members, &plan->members, member);
+        free (member);
     }
 
     cf_day_t start = 0, end = 0;

@@ -70,6 +70,8 @@ cf_show_time (int64_t ms, char *buffer)
         strcpy (buffer, "-");
         return buffer;
     }
+    ms = ms < CF_DATE_MS_MIN ? CF_DATE_MS_MIN : ms;
+    ms = ms > CF_DATE_MS_MAX ? CF_DATE_MS_MAX : ms;
     cf_day_t day = cf_date_from_ms (ms);
     int64_t into_day = ms + CF_DATE_TZ_OFFSET_MS - (int64_t)day * S_DAY_MS;
     char date[11];

@@ -24,7 +24,9 @@
 
 //  Writes the instant ms (since the epoch, UTC) as China time
 //  "YYYY-MM-DD HH:MM+08:00" into buffer (CF_SHOW_TIME_SIZE bytes), or "-"
-//  for 0 (not set). Returns buffer.
+//  for 0 (not set). An instant outside the calendar's years 0 to 9999
+//  (CF_DATE_MS_MIN .. CF_DATE_MS_MAX) shows as its first or last minute.
+//  Returns buffer.
 char *cf_show_time (int64_t ms, char *buffer);
 
 //  Prints the whole case record, one "label  value" line per thing known:

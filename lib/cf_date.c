@@ -89,6 +89,10 @@ cf_date_format (cf_day_t day, char *buffer)
 cf_day_t
 cf_date_from_ms (int64_t ms)
 {
+    if (ms < CF_DATE_MS_MIN)
+        ms = CF_DATE_MS_MIN;
+    if (ms > CF_DATE_MS_MAX)
+        ms = CF_DATE_MS_MAX;
     int64_t local = ms + CF_DATE_TZ_OFFSET_MS;
     int64_t day = local / 86400000;
     if (local % 86400000 < 0)

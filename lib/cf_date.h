@@ -38,7 +38,15 @@ cf_day_t cf_date_from_ymd (int year, int month, int mday);
 //  Splits a day number into year, month and day of month.
 void cf_date_to_ymd (cf_day_t day, int *year, int *month, int *mday);
 
-//  Returns the day (China Standard Time) of an instant in ms since epoch.
+//  The instants cf_date_from_ms takes as they are: from the start of year 0
+//  to the end of 9999-12-31, China Standard Time. Anything from the wire or
+//  a clock may be outside; it is clamped, never overflowed.
+#define CF_DATE_MS_MIN (-62167248000000LL)
+#define CF_DATE_MS_MAX (253402271999999LL)
+
+//  Returns the day (China Standard Time) of an instant in ms since epoch;
+//  ms is first clamped to CF_DATE_MS_MIN .. CF_DATE_MS_MAX, so the day is
+//  always one cf_date_format writes as it is.
 cf_day_t cf_date_from_ms (int64_t ms);
 
 //  Returns the instant at which day begins in China Standard Time.

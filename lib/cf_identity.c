@@ -885,11 +885,14 @@ cf_identity_principal (cf_identity_t *self, zframe_t *frame,
         cf_log_debug ("identity unknown or revoked key=%s", key);
         return CF_EDENIED;
     }
+    //  A certificate made by hand gets the checks identity issue makes
     cf_role_t role;
-    if (!entry->name || !*entry->name ||
+    if (!s_valid_token (entry->name) ||
         cf_fsm_role_from_name (entry->role, &role) != 0 ||
-        role == CF_ROLE_SYSTEM) {
-        cf_log_warn ("identity certificate lacks a name or a known role "
+        role == CF_ROLE_SYSTEM ||
+        (entry->org && *entry->org && !s_valid_token (entry->org)) ||
+        (role == CF_ROLE_APPLICANT && !s_valid_token (entry->org))) {
+        cf_log_warn ("identity certificate lacks a valid name, role or org "
                      "file=%s",
                      entry->path);
         return CF_EINVAL;

@@ -124,8 +124,10 @@ void
 //  *principal_p is a new heap Cf__Principal (key, name, role, org; free
 //  with cf_pb_free) and 0 is returned. CF_EDENIED when the frame carries no
 //  User-Id or the key is no longer in the directory (revoked); CF_EINVAL
-//  when the certificate has no name, or its role metadata is not a known
-//  role or is "system". *principal_p is NULL on error.
+//  when the certificate's metadata would not pass identity issue (a name,
+//  and an org when given or when the role is applicant, of 1 to 64 ASCII
+//  letters, digits and - _ . @), or its role metadata is not a known role
+//  or is "system". *principal_p is NULL on error.
 int CF_MUST_CHECK
     cf_identity_principal (cf_identity_t *self, zframe_t *frame,
                            Cf__Principal **principal_p);

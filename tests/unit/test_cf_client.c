@@ -921,6 +921,37 @@ test_plan_file_is_read_and_checked (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  Each member gets the checks every other string of the file gets
+static void
+test_plan_members_get_the_string_checks (void **state)
+{
+    (void)state;
+    char *long_id = malloc (5001);
+    memset (long_id, 'A', 5000);
+    long_id[5000] = 0;
+    char *text = NULL;
+    assert_true (asprintf (&text,
+                           "{\"leader\": \"AUD001\", \"members\": "
+                           "[\"AUD\\u0000002\", \"%s\", \" \", 7], "
+                           "\"start_date\": \"2026-03-17\", \"end_date\": "
+                           "\"2026-03-18\"}",
+                           long_id) > 0);
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__AuditPlan *plan = NULL;
+    assert_int_equal (cf_input_plan (text, strlen (text), &plan, problems),
+                      CF_ELIMIT);
+    assert_null (plan);
+    char *joined = cf_problems_join (problems);
+    s_expect_in (joined, "members[0]: contains a NUL character");
+    s_expect_in (joined, "members[1]: 5000 bytes long, more than the 4096");
+    s_expect_in (joined, "members[2]: is blank");
+    s_expect_in (joined, "members[3]: expected a string");
+    free (joined);
+    cf_problems_destroy (&problems);
+    free (text);
+    free (long_id);
+}
+
 //  ------------------------------------------------------------------------
 //  The command line
 
@@ -1194,6 +1225,10 @@ test_show_event_line_and_china_time (void **state)
     assert_string_equal (cf_show_time (1772323200000, when),
                          "2026-03-01 08:00+08:00");
     assert_string_equal (cf_show_time (0, when), "-");
+    assert_string_equal (cf_show_time (INT64_MAX, when),
+                         "9999-12-31 23:59+08:00");
+    assert_string_equal (cf_show_time (INT64_MIN, when),
+                         "0000-01-01 00:00+08:00");
 
     Cf__Event *event = s_fake_event (12);
     event->from = CF__STATE__STATE_VERIFICATION;
@@ -1445,6 +1480,7 @@ main (void)
         cmocka_unit_test (test_json_replaces_bytes_that_are_not_utf8),
         cmocka_unit_test (test_fixes_file_is_read_and_checked),
         cmocka_unit_test (test_plan_file_is_read_and_checked),
+        cmocka_unit_test (test_plan_members_get_the_string_checks),
         cmocka_unit_test (test_cli_usage_errors_exit_2_with_the_fix),
         cmocka_unit_test (test_cli_bad_input_file_is_a_usage_error),
         cmocka_unit_test (test_cli_help_and_dot_need_no_daemon),

@@ -89,6 +89,30 @@ test_instants_are_china_standard_time (void **state)
     assert_int_equal (ms % 86400000, 16LL * 3600 * 1000);
 }
 
+//  Instants come from the wire: one near INT64_MAX overflowed the day
+//  arithmetic (UBSan) when a client showed it
+static void
+test_instants_far_out_are_clamped (void **state)
+{
+    (void)state;
+    char date[11];
+    assert_string_equal (cf_date_format (cf_date_from_ms (INT64_MAX), date),
+                         "9999-12-31");
+    assert_string_equal (cf_date_format (cf_date_from_ms (INT64_MIN), date),
+                         "0000-01-01");
+    assert_string_equal (
+        cf_date_format (cf_date_from_ms (CF_DATE_MS_MAX), date), "9999-12-31");
+    assert_string_equal (
+        cf_date_format (cf_date_from_ms (CF_DATE_MS_MAX + 1), date),
+        "9999-12-31");
+    assert_string_equal (
+        cf_date_format (cf_date_from_ms (CF_DATE_MS_MIN), date), "0000-01-01");
+    assert_int_equal (cf_date_to_ms (cf_date_from_ymd (10000, 1, 1)),
+                      CF_DATE_MS_MAX + 1);
+    assert_int_equal (cf_date_to_ms (cf_date_from_ymd (0, 1, 1)),
+                      CF_DATE_MS_MIN);
+}
+
 static void
 test_problems_collect_and_join (void **state)
 {
@@ -136,6 +160,7 @@ main (void)
         cmocka_unit_test (test_parse_refuses_what_is_not_a_date),
         cmocka_unit_test (test_add_months_clamps_to_month_end),
         cmocka_unit_test (test_instants_are_china_standard_time),
+        cmocka_unit_test (test_instants_far_out_are_clamped),
         cmocka_unit_test (test_problems_collect_and_join),
         cmocka_unit_test (test_error_names_and_texts),
     };

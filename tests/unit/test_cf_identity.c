@@ -571,6 +571,40 @@ test_certificate_claiming_system_is_refused (void **state)
     zcert_destroy (&forged);
 }
 
+//  A hand-made certificate's metadata gets the checks identity issue
+//  makes: a name or org that is not UTF-8 would make a principal whose
+//  name breaks every client's decoding of the replies that carry it
+static void
+test_certificate_with_bad_metadata_is_refused (void **state)
+{
+    fixture_t *fixture = *state;
+    s_start_server (fixture, true);
+    const char *names[][2] = {
+        {"ORG\xC0\xAF", NULL},  //  Not UTF-8
+        {"two words", NULL},
+        {"APP001", "org\xFF"},
+        {"APP002", "an org with spaces"},
+    };
+    for (size_t index = 0; index < sizeof names / sizeof names[0]; index++) {
+        char file[32], path[256], public_path[256];
+        snprintf (file, sizeof file, "bad%zu", index);
+        zcert_t *cert =
+            s_hand_made (fixture, names[index][0],
+                         names[index][1] ? "applicant" : "reviewer", file,
+                         path, sizeof path);
+        if (names[index][1])
+            zcert_set_meta (cert, "org", "%s", names[index][1]);
+        snprintf (public_path, sizeof public_path, "%s/%s.cert",
+                  fixture->certs, file);
+        assert_int_equal (zcert_save_public (cert, public_path), 0);
+        s_save_secret (cert, path);
+        zsock_t *client = s_client (fixture, path);
+        s_principal_of (fixture, client, "tick", CF_EINVAL);
+        zsock_destroy (&client);
+        zcert_destroy (&cert);
+    }
+}
+
 static void
 test_frame_without_user_id_is_denied (void **state)
 {
@@ -752,6 +786,7 @@ main (void)
         TEST (test_new_certificate_is_seen_at_once),
         TEST (test_swap_that_zauth_cannot_see_is_still_caught),
         TEST (test_certificate_claiming_system_is_refused),
+        TEST (test_certificate_with_bad_metadata_is_refused),
         TEST (test_frame_without_user_id_is_denied),
         TEST (test_issue_refuses_bad_arguments),
         TEST (test_issue_refuses_a_duplicate),
