@@ -367,6 +367,12 @@ static void
 s_worker_ready (cf_daemon_t *self, zframe_t *route, const Cf__Principal *who,
                 const Cf__WorkerReady *ready, int64_t now)
 {
+    //  A capacity without bound would take every ready job at once
+    if (ready->capacity > CF_WIRE_MAX_CAPACITY) {
+        cf_log_warn ("worker %s refused: capacity %u is above %d", who->name,
+                     ready->capacity, CF_WIRE_MAX_CAPACITY);
+        return;
+    }
     s_worker_t *worker = calloc (1, sizeof (s_worker_t));
     if (!worker)
         cf_mem_fail ();

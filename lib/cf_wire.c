@@ -159,6 +159,76 @@ cf_wire_check (const ProtobufCMessage *message, cf_problems_t *problems)
     return s_check_message (message, message->descriptor->short_name, problems);
 }
 
+//  Reads the varint at data[*offset ..size) into *value, moving *offset
+//  past it; false when it is cut short or longer than ten bytes
+static bool
+s_varint (const uint8_t *data, size_t size, size_t *offset, uint64_t *value)
+{
+    *value = 0;
+    for (int shift = 0; shift < 70 && *offset < size; shift += 7) {
+        uint8_t byte = data[(*offset)++];
+        *value |= (uint64_t)(byte & 0x7F) << (shift < 64 ? shift : 63);
+        if (!(byte & 0x80))
+            return true;
+    }
+    return false;
+}
+
+//  Checks the encoding protobuf-c accepted against what standard decoders
+//  take: protobuf-c reads a bool sent as length-delimited, 32-bit or 64-bit
+//  as true, where they see an unknown field. The schema has no recursive
+//  types, so the depth is bounded by the schema.
+static int
+s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
+                  const uint8_t *data, size_t size, const char *path,
+                  cf_problems_t *problems)
+{
+    static const char *const wire_names[] = {
+        "a varint",    "64-bit", "length-delimited", "a group start",
+        "a group end", "32-bit", "wire type 6",      "wire type 7"};
+    size_t offset = 0;
+    while (offset < size) {
+        uint64_t tag, length = 0;
+        if (!s_varint (data, size, &offset, &tag))
+            return CF_EDECODE;
+        unsigned wire = (unsigned)(tag & 7);
+        const ProtobufCFieldDescriptor *field =
+            tag >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field (
+                                         descriptor, (unsigned)(tag >> 3))
+                                   : NULL;
+        if (field && field->type == PROTOBUF_C_TYPE_BOOL && wire != 0 &&
+            !(wire == 2 && field->label == PROTOBUF_C_LABEL_REPEATED)) {
+            cf_problems_add (problems, "wire.bool",
+                             "%s.%s: a bool sent as %s; send it as a varint",
+                             path, field->name, wire_names[wire]);
+            return CF_EDECODE;
+        }
+        if (wire == 0) {
+            if (!s_varint (data, size, &offset, &length))
+                return CF_EDECODE;
+            length = 0;
+        } else if (wire == 1)
+            length = 8;
+        else if (wire == 5)
+            length = 4;
+        else if (wire != 2 || !s_varint (data, size, &offset, &length))
+            return CF_EDECODE;
+        if (length > size - offset)
+            return CF_EDECODE;
+        if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && wire == 2) {
+            char child_path[256];
+            snprintf (child_path, sizeof child_path, "%s.%s", path,
+                      field->name);
+            int rc = s_check_encoding (field->descriptor, data + offset,
+                                       (size_t)length, child_path, problems);
+            if (rc)
+                return rc;
+        }
+        offset += (size_t)length;
+    }
+    return 0;
+}
+
 int
 cf_wire_decode (const ProtobufCMessageDescriptor *descriptor,
                 const uint8_t *data, size_t size, void **message_p,
@@ -191,7 +261,10 @@ cf_wire_decode (const ProtobufCMessageDescriptor *descriptor,
                          descriptor->name);
         return CF_EDECODE;
     }
-    int rc = cf_wire_check (message, problems);
+    int rc = s_check_encoding (descriptor, data, size, descriptor->short_name,
+                               problems);
+    if (rc == 0)
+        rc = cf_wire_check (message, problems);
     if (rc) {
         protobuf_c_message_free_unpacked (message, &allocator);
         return rc;

@@ -30,6 +30,9 @@
 #define CF_WIRE_MAX_ITEMS 10000
 //  Most memory the decoder may allocate for one frame
 #define CF_WIRE_MAX_DECODED (16 * 1024 * 1024)
+//  Most jobs a worker may announce it takes at once (WorkerReady.capacity);
+//  the daemon refuses a READY above it
+#define CF_WIRE_MAX_CAPACITY 1000
 
 //  Decodes size bytes of data as a message of the given type and checks it.
 //  On success *message_p owns a heap tree (free it with cf_pb_free) and 0 is

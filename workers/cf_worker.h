@@ -31,6 +31,7 @@
 #include "cf_error.h"
 #include "cf_log.h"
 #include "cf_problems.h"
+#include "cf_wire.h"
 
 //  The daemon's worker API unless told otherwise
 #define CF_WORKER_DEFAULT_ENDPOINT "tcp://127.0.0.1:5581"
@@ -45,7 +46,7 @@
 //  Bounds of the numeric options
 #define CF_WORKER_HEARTBEAT_MIN_MS 10
 #define CF_WORKER_HEARTBEAT_MAX_MS 600000
-#define CF_WORKER_CAPACITY_MAX     1000
+#define CF_WORKER_CAPACITY_MAX     CF_WIRE_MAX_CAPACITY
 
 //  What a worker is told to do. Built by hand (tests) or by
 //  cf_worker_options_parse (the program); cf_worker_new copies what it keeps.

@@ -1433,8 +1433,8 @@ cf_proc_json_save (cf_proc_t *self, json_object *json, const char *name)
 //  ------------------------------------------------------------------------
 //  Raw sockets
 
-zsock_t *
-cf_proc_dealer (cf_proc_t *self, const char *cert)
+static zsock_t *
+s_dealer (cf_proc_t *self, const char *cert, const char *endpoint)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     assert (dealer);
@@ -1443,14 +1443,25 @@ cf_proc_dealer (cf_proc_t *self, const char *cert)
     int rc = cf_identity_client (dealer, cert, self->server_cert, problems);
     cf_problems_destroy (&problems);
     if (rc == 0)
-        rc = zsock_connect (dealer, "%s", self->client_endpoint);
+        rc = zsock_connect (dealer, "%s", endpoint);
     if (rc != 0) {
         zsock_destroy (&dealer);
-        fail_msg ("cannot connect a DEALER with %s to %s", cert,
-                  self->client_endpoint);
+        fail_msg ("cannot connect a DEALER with %s to %s", cert, endpoint);
     }
     zlistx_add_end (self->sockets, dealer);
     return dealer;
+}
+
+zsock_t *
+cf_proc_dealer (cf_proc_t *self, const char *cert)
+{
+    return s_dealer (self, cert, self->client_endpoint);
+}
+
+zsock_t *
+cf_proc_worker_dealer (cf_proc_t *self, const char *cert)
+{
+    return s_dealer (self, cert, self->worker_endpoint);
 }
 
 zmsg_t *

@@ -347,6 +347,10 @@ const char *cf_proc_json_save (cf_proc_t *self, json_object *json,
 //  cf_proc_destroy). Fails the test when the certificate does not load.
 zsock_t *cf_proc_dealer (cf_proc_t *self, const char *cert);
 
+//  As cf_proc_dealer, connected to the worker API: a worker of the test's
+//  own making.
+zsock_t *cf_proc_worker_dealer (cf_proc_t *self, const char *cert);
+
 //  Waits up to timeout_ms for one message on socket. Returns it (the
 //  caller destroys it), or NULL on timeout.
 zmsg_t *cf_proc_receive (zsock_t *socket, int timeout_ms);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "cf_daemon.h"
+#include "cf_pb.h"
 #include "cf_proc.h"
 #include "cf_wire.h"
 
@@ -213,6 +214,65 @@ test_huge_frame_drops_the_connection (void **state)
 
 //  Starts a daemon and the front office (cf_proc_front_office); returns
 //  the applicant's certificate and sets *monitor_p to a monitor's
+//  Sends a READY with capacity from the raw worker dealer
+static void
+s_ready (zsock_t *dealer, uint32_t capacity)
+{
+    Cf__WorkerMessage message = CF__WORKER_MESSAGE__INIT;
+    Cf__WorkerReady ready = CF__WORKER_READY__INIT;
+    char *stages[] = {"intake"};
+    ready.n_stages = 1;
+    ready.stages = stages;
+    ready.capacity = capacity;
+    message.body_case = CF__WORKER_MESSAGE__BODY_READY;
+    message.ready = &ready;
+    assert_int_equal (cf_proc_send (dealer, &message.base), 0);
+}
+
+//  Waits up to timeout_ms for a job offer on the raw worker dealer
+static bool
+s_offered (zsock_t *dealer, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    for (int64_t now = zclock_mono (); now < deadline; now = zclock_mono ()) {
+        zmsg_t *msg = cf_proc_receive (dealer, (int)(deadline - now));
+        if (!msg)
+            return false;
+        zframe_t *frame = zmsg_first (msg);
+        Cf__DaemonMessage *message = NULL;
+        bool offer = cf_wire_decode (&cf__daemon_message__descriptor,
+                                     zframe_data (frame), zframe_size (frame),
+                                     (void **)&message, NULL) == 0 &&
+                     message->body_case == CF__DAEMON_MESSAGE__BODY_OFFER;
+        cf_pb_free (&message);
+        zmsg_destroy (&msg);
+        if (offer)
+            return true;
+    }
+    return false;
+}
+
+//  A worker that announces a capacity without bound would be given every
+//  ready job at once: its READY is refused, naming the limit
+static void
+test_worker_capacity_is_bounded (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    cf_proc_submit_example (
+        proc, cf_proc_principal (proc, "yunxi", "applicant", S_ORG));
+    zsock_t *worker = cf_proc_worker_dealer (
+        proc, cf_proc_principal (proc, "raw-worker", "worker", NULL));
+    s_ready (worker, UINT32_MAX);
+    assert_int_equal (cf_proc_wait_log (cf_proc_current_daemon (proc),
+                                        "capacity 4294967295 is above 1000", 1,
+                                        5000),
+                      0);
+    assert_false (s_offered (worker, S_SILENCE_MS));
+    s_ready (worker, 1);
+    assert_true (s_offered (worker, 5000));
+}
+
 static const char *
 s_watched_site (cf_proc_t *proc, const char **monitor_p)
 {
@@ -340,6 +400,8 @@ main (void)
             test_request_without_command_gets_an_error, s_setup,
             cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_oversized_frame_gets_an_error,
+                                         s_setup, cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (test_worker_capacity_is_bounded,
                                          s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_huge_frame_drops_the_connection,
                                          s_setup, cf_proc_teardown),

@@ -84,6 +84,65 @@ test_unknown_fields_are_refused (void **state)
               "wire.unknown_field");
 }
 
+//  protobuf-c reads a bool sent as length-delimited, 32-bit or 64-bit as
+//  true; standard decoders see an unknown field there
+static void
+test_bools_must_be_varints (void **state)
+{
+    (void)state;
+    const ProtobufCFieldDescriptor *ping =
+        protobuf_c_message_descriptor_get_field_by_name (
+            &cf__request__descriptor, "ping");
+    assert_non_null (ping);
+    assert_true (ping->id < 16);
+    uint8_t tag = (uint8_t)(ping->id << 3);
+    const uint8_t as_varint[] = {tag, 0x01};
+    const uint8_t as_bytes[] = {tag | 2, 0x01, 0x01};
+    const uint8_t as_fixed32[] = {tag | 5, 0x01, 0x00, 0x00, 0x00};
+    const uint8_t as_fixed64[] = {tag | 1, 1, 0, 0, 0, 0, 0, 0, 0};
+    void *message = NULL;
+    assert_int_equal (cf_wire_decode (&cf__request__descriptor, as_varint,
+                                      sizeof as_varint, &message, NULL),
+                      0);
+    assert_true (((Cf__Request *)message)->ping);
+    cf_pb_free ((Cf__Request **)&message);
+    s_expect (&cf__request__descriptor, as_bytes, sizeof as_bytes, CF_EDECODE,
+              "wire.bool");
+    s_expect (&cf__request__descriptor, as_fixed32, sizeof as_fixed32,
+              CF_EDECODE, "wire.bool");
+    s_expect (&cf__request__descriptor, as_fixed64, sizeof as_fixed64,
+              CF_EDECODE, "wire.bool");
+
+    //  Inside sub-messages too: Request.submit.application.lawful_operation
+    unsigned submit = protobuf_c_message_descriptor_get_field_by_name (
+                          &cf__request__descriptor, "submit")
+                          ->id;
+    unsigned application = protobuf_c_message_descriptor_get_field_by_name (
+                               &cf__submit_request__descriptor, "application")
+                               ->id;
+    unsigned lawful = protobuf_c_message_descriptor_get_field_by_name (
+                          &cf__application__descriptor, "lawful_operation")
+                          ->id;
+    assert_true (submit < 16 && application < 16 && lawful < 16);
+    //  submit: 11 bytes of SubmitRequest, application: 9 of Application,
+    //  lawful_operation: 8 bytes of 64-bit
+    const uint8_t nested[] = {(uint8_t)(submit << 3 | 2),
+                              11,
+                              (uint8_t)(application << 3 | 2),
+                              9,
+                              (uint8_t)(lawful << 3 | 1),
+                              1,
+                              0,
+                              0,
+                              0,
+                              0,
+                              0,
+                              0,
+                              0};
+    s_expect (&cf__request__descriptor, nested, sizeof nested, CF_EDECODE,
+              "wire.bool");
+}
+
 static void
 test_enum_values_outside_the_enum_are_refused (void **state)
 {
@@ -205,6 +264,7 @@ main (void)
         cmocka_unit_test (test_good_request_round_trips),
         cmocka_unit_test (test_garbage_and_truncation_are_decode_errors),
         cmocka_unit_test (test_unknown_fields_are_refused),
+        cmocka_unit_test (test_bools_must_be_varints),
         cmocka_unit_test (test_enum_values_outside_the_enum_are_refused),
         cmocka_unit_test (test_strings_must_be_utf8),
         cmocka_unit_test (test_oversized_frames_are_refused),
