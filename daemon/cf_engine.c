@@ -23,6 +23,7 @@
 #include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_score.h"
+#include "cf_utf8.h"
 #include "cf_wire.h"
 
 //  Longest list of events one request returns
@@ -39,6 +40,7 @@ typedef struct {
     char *request_id;       //  Reply: id it answers (for UNAVAILABLE)
     bool depends;           //  Only true once the round commits
     bool offer;             //  A job offer (dropped on failure)
+    uint8_t request_hash[crypto_hash_sha256_BYTES];  //  Reply: its request's
 } s_item_t;
 
 struct _cf_engine_t {
@@ -50,6 +52,7 @@ struct _cf_engine_t {
     cf_batch_t *batch;          //  The round's writes, NULL between rounds
     zhashx_t *cases;            //  Round copies: case id -> Cf__Case *
     zhashx_t *seen;             //  Round's mutating request keys -> item
+    zhashx_t *reported;         //  Round's job ids a result was applied to
     zlistx_t *outbox;           //  s_item_t, in production order
     zlistx_t *ready;            //  Cf__Job * ready to lease, oldest first
     zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
@@ -430,9 +433,10 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
     }
     if (job && strcmp (issued->number, job->certificate_number) != 0) {
         cf_problems_add (problems, "issue.number",
-                         "certificate number %s is not the one reserved for "
-                         "this case (%s)",
-                         issued->number, job->certificate_number);
+                         "certificate number %.*s is not the one reserved "
+                         "for this case (%s)",
+                         CF_UTF8_CUT (issued->number, CF_UTF8_QUOTE_MAX),
+                         job->certificate_number);
         return CF_EGUARD;
     }
     const Cf__ScoreResult *latest =
@@ -443,9 +447,10 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
     if (cf_date_parse (record->decision_date, &decision) != 0 ||
         cf_date_parse (issued->issue_date, &issue) != 0) {
         cf_problems_add (problems, "issue.dates",
-                         "decision date '%s' or issue date '%s' is not a "
+                         "decision date '%s' or issue date '%.*s' is not a "
                          "date",
-                         record->decision_date, issued->issue_date);
+                         record->decision_date,
+                         CF_UTF8_CUT (issued->issue_date, CF_UTF8_QUOTE_MAX));
         return CF_EGUARD;
     }
     const Cf__Committee *committee = record->committee;
@@ -458,9 +463,10 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
         return rc;
     if (strcmp (granted->name, issued->grade) != 0) {
         cf_problems_add (problems, "issue.grade",
-                         "grade %s does not follow the star rule; the grade "
-                         "to grant is %s",
-                         issued->grade, granted->name);
+                         "grade %.*s does not follow the star rule; the "
+                         "grade to grant is %s",
+                         CF_UTF8_CUT (issued->grade, CF_UTF8_QUOTE_MAX),
+                         granted->name);
         return CF_EGUARD;
     }
     return cf_certificate_build (self->scheme, record, issued->number, issue,
@@ -551,7 +557,8 @@ s_forbidden (cf_problems_t *problems, const Cf__Principal *who,
 static int
 s_not_found (cf_problems_t *problems, const char *case_id)
 {
-    cf_problems_add (problems, "case.unknown", "no case %s", case_id);
+    cf_problems_add (problems, "case.unknown", "no case %.*s",
+                     CF_UTF8_CUT (case_id, CF_UTF8_QUOTE_MAX));
     return CF_ENOTFOUND;
 }
 
@@ -637,9 +644,9 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
     cf_event_t event;
     if (cf_fsm_event_from_name (fire->event, &event) != 0) {
         cf_problems_add (problems, "fire.event",
-                         "unknown event '%s'; see certflow dot for the events "
-                         "each state accepts",
-                         fire->event);
+                         "unknown event '%.*s'; see certflow dot for the "
+                         "events each state accepts",
+                         CF_UTF8_CUT (fire->event, CF_UTF8_QUOTE_MAX));
         return CF_EINVAL;
     }
     Cf__Case *record = NULL;
@@ -847,7 +854,8 @@ s_do_certificate (cf_engine_t *self, const char *number, Cf__Reply *reply,
     int rc = cf_store_get_certificate (self->store, number, &certificate);
     if (rc == CF_ENOTFOUND)
         cf_problems_add (problems, "certificate.unknown",
-                         "no certificate %s in the register", number);
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (number, CF_UTF8_QUOTE_MAX));
     if (rc)
         return rc;
     certificate->status =
@@ -882,8 +890,10 @@ s_do_staff_put (cf_engine_t *self, const Cf__Principal *who,
         cf_role_t role;
         if (strcmp (staff->roles[index], "leader") != 0 &&
             cf_fsm_role_from_name (staff->roles[index], &role) != 0) {
-            cf_problems_add (problems, "staff.role", "%s: unknown role '%s'",
-                             staff->id, staff->roles[index]);
+            cf_problems_add (
+                problems, "staff.role", "%.*s: unknown role '%.*s'",
+                CF_UTF8_CUT (staff->id, CF_UTF8_QUOTE_MAX),
+                CF_UTF8_CUT (staff->roles[index], CF_UTF8_QUOTE_MAX));
             rc = CF_EINVAL;
         }
     }
@@ -1023,24 +1033,27 @@ s_replay (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
     uint8_t *stored = NULL;
     size_t size = 0;
     int rc = CF_ENOTFOUND;
-    if (earlier) {
+    if (earlier &&
+        memcmp (earlier->request_hash, hash, sizeof earlier->request_hash) != 0)
+        rc = CF_ECONFLICT;  //  The same id with another body, this round
+    else if (earlier) {
         //  The same id twice in one round: the same answer, once committed
         s_item_t *item = calloc (1, sizeof (s_item_t));
-        *item = (s_item_t){CF_OUTBOX_CLIENT,
-                           zframe_dup (route),
-                           malloc (earlier->size),
-                           earlier->size,
-                           strdup (request->id),
-                           true,
-                           false};
+        *item = (s_item_t){.kind = CF_OUTBOX_CLIENT,
+                           .route = zframe_dup (route),
+                           .data = malloc (earlier->size),
+                           .size = earlier->size,
+                           .request_id = strdup (request->id),
+                           .depends = true};
         memcpy (item->data, earlier->data, earlier->size);
         zlistx_add_end (self->outbox, item);
         return true;
+    } else {
+        rc = cf_store_get_reply (self->store, who->key, request->id, hash,
+                                 &stored, &size);
+        if (rc == CF_ENOTFOUND)
+            return false;
     }
-    rc = cf_store_get_reply (self->store, who->key, request->id, hash, &stored,
-                             &size);
-    if (rc == CF_ENOTFOUND)
-        return false;
     Cf__Reply *reply = NULL;
     if (rc == 0 && cf_wire_decode (&cf__reply__descriptor, stored, size,
                                    (void **)&reply, NULL) == 0) {
@@ -1081,6 +1094,12 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
         cf_problems_add (problems, "request.id",
                          "every request needs an id (the client sets one)");
         rc = CF_EINVAL;
+    } else if (rc == 0 && strlen (request->id) > CF_STORE_ID_MAX) {
+        cf_problems_add (problems, "request.id",
+                         "the request id is %zu bytes, more than the %d "
+                         "allowed; use a shorter id",
+                         strlen (request->id), CF_STORE_ID_MAX);
+        rc = CF_ELIMIT;
     }
     if (rc) {
         s_reply_error (reply, rc, problems);
@@ -1110,6 +1129,7 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
                   mutates, false);
     if (mutates) {
         s_item_t *item = zlistx_last (self->outbox);
+        memcpy (item->request_hash, hash, sizeof item->request_hash);
         if (cf_batch_put_reply (self->batch, who->key, request->id, hash,
                                 item->data, item->size) != 0)
             cf_log_error ("request=%s: reply not stored", request->id);
@@ -1160,6 +1180,18 @@ s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
                          result->lease, job->id);
         return CF_EGUARD;
     }
+    //  The store still holds the job as it was before this round: a second
+    //  copy of the result is judged by the round's own view, and alone
+    char key[24];
+    snprintf (key, sizeof key, "%" PRIu64, job->id);
+    if (zhashx_lookup (self->reported, key)) {
+        cf_problems_add (problems, "job.lease",
+                         "lease %" PRIu64 " of job %" PRIu64 " was reported "
+                         "already",
+                         result->lease, job->id);
+        return CF_EGUARD;
+    }
+    zhashx_insert (self->reported, key, self);
     if (!s_blank (result->error))
         return s_job_failed (self, job, result->error);
 
@@ -1183,8 +1215,8 @@ s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
     cf_event_t event;
     if (cf_fsm_event_from_name (result->event, &event) != 0) {
         s_case_keep (self, record);
-        cf_problems_add (problems, "result.event", "unknown event '%s'",
-                         result->event);
+        cf_problems_add (problems, "result.event", "unknown event '%.*s'",
+                         CF_UTF8_CUT (result->event, CF_UTF8_QUOTE_MAX));
         char *why = cf_problems_join (problems);
         rc = s_job_failed (self, job, why);
         free (why);
@@ -1411,6 +1443,7 @@ s_round_drop (cf_engine_t *self)
         cf_pb_free (&record);
     zhashx_purge (self->cases);
     zhashx_purge (self->seen);
+    zhashx_purge (self->reported);
 }
 
 void
@@ -1582,6 +1615,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
         self->config.page_max = 100;
     self->cases = zhashx_new ();
     self->seen = zhashx_new ();
+    self->reported = zhashx_new ();
     self->outbox = zlistx_new ();
     zlistx_set_destructor (self->outbox, s_item_destroy);
     self->ready = zlistx_new ();
@@ -1601,6 +1635,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         s_round_drop (self);
         zhashx_destroy (&self->cases);
         zhashx_destroy (&self->seen);
+        zhashx_destroy (&self->reported);
         zlistx_destroy (&self->outbox);
         zlistx_destroy (&self->ready);
         zhashx_destroy (&self->active);

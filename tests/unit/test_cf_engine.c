@@ -366,6 +366,144 @@ test_the_same_id_twice_in_one_round_applies_once (void **state)
     assert_memory_equal (one, two, one_size);
 }
 
+//  Decodes the reply of outbox item index (caller frees)
+static Cf__Reply *
+s_outbox_reply (s_fixture_t *self, size_t index)
+{
+    zframe_t *route;
+    const uint8_t *data;
+    size_t size;
+    assert_int_equal (
+        cf_engine_outbox_item (self->engine, index, &route, &data, &size),
+        CF_OUTBOX_CLIENT);
+    Cf__Reply *reply = NULL;
+    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, data, size,
+                                      (void **)&reply, NULL),
+                      0);
+    return reply;
+}
+
+//  Within one round the request hash is compared too: the second body is
+//  a conflict, as it is across rounds, not a silent copy of the first reply
+static void
+test_the_same_id_with_another_body_in_one_round_conflicts (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, "twice");
+    size_t one_size, two_size;
+    uint8_t *one = cf_pb_pack (&request.base, &one_size);
+    self->application->employees++;
+    uint8_t *two = cf_pb_pack (&request.base, &two_size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, one,
+                       one_size);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, two,
+                       two_size);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (one);
+    free (two);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 2);
+    assert_int_equal (cf_engine_event_count (self->engine), 1);
+    Cf__Reply *first = s_outbox_reply (self, 0);
+    Cf__Reply *second = s_outbox_reply (self, 1);
+    assert_int_equal (first->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (second->status, CF__STATUS__STATUS_CONFLICT);
+    assert_non_null (strstr (second->message, "was used before"));
+    cf_pb_free (&first);
+    cf_pb_free (&second);
+}
+
+//  A worker that sends one result twice before the round commits must not
+//  sink the round: the copy is refused alone, everyone else is answered
+static void
+test_a_duplicated_result_in_one_round_is_refused_alone (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    Cf__JobResult result = CF__JOB_RESULT__INIT;
+    result.job = offer->job->id;
+    result.lease = offer->job->lease;
+    result.event = "intake_passed";
+    Cf__Request ping = CF__REQUEST__INIT;
+    ping.id = "ping-1";
+    ping.body_case = CF__REQUEST__BODY_PING;
+    ping.ping = true;
+    size_t size;
+    uint8_t *data = cf_pb_pack (&ping.base, &size);
+    zframe_t *worker_route = zframe_new ("worker-1", 8);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_result (self->engine, worker_route, &s_worker, &result);
+    cf_engine_request (self->engine, self->route, &s_applicant_a, data, size);
+    cf_engine_result (self->engine, worker_route, &s_worker, &result);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (data);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 3);
+    Cf__Status statuses[2];
+    for (size_t index = 0; index < 3; index += 2) {
+        zframe_t *route;
+        const uint8_t *bytes;
+        size_t length;
+        assert_int_equal (cf_engine_outbox_item (self->engine, index, &route,
+                                                 &bytes, &length),
+                          CF_OUTBOX_WORKER);
+        Cf__DaemonMessage *message = NULL;
+        assert_int_equal (cf_wire_decode (&cf__daemon_message__descriptor,
+                                          bytes, length, (void **)&message,
+                                          NULL),
+                          0);
+        statuses[index / 2] = message->reply->status;
+        cf_pb_free (&message);
+    }
+    assert_int_equal (statuses[0], CF__STATUS__STATUS_OK);
+    assert_int_equal (statuses[1], CF__STATUS__STATUS_REFUSED);
+    Cf__Reply *reply = s_outbox_reply (self, 1);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_DOCUMENT_REVIEW);
+    //  The finished job does not come back
+    Cf__JobOffer *again = s_lease (self, "intake");
+    assert_null (again);
+    zframe_destroy (&worker_route);
+    cf_pb_free (&offer);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
+//  What a request carries is quoted back in a bounded prefix, and a limit
+//  that is passed is named
+static void
+test_long_names_are_quoted_short_and_limits_named (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    size_t length = 200 * 1024;
+    char *name = malloc (length + 1);
+    memset (name, 'x', length);
+    name[length] = 0;
+    Cf__Reply *reply = s_fire (self, &s_applicant_a, id, name, NULL);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_true (strlen (reply->message) < 512);
+    assert_non_null (strstr (reply->message, "unknown event 'xxxx"));
+    cf_pb_free (&reply);
+
+    name[300] = 0;
+    Cf__Request request = CF__REQUEST__INIT;
+    request.id = name;
+    request.body_case = CF__REQUEST__BODY_PING;
+    request.ping = true;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_not_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_non_null (strstr (reply->message, "the request id is 300 bytes, "
+                                             "more than the 200 allowed"));
+    cf_pb_free (&reply);
+    free (name);
+}
+
 static void
 test_another_organization_sees_nothing_and_is_recorded (void **state)
 {
@@ -771,6 +909,9 @@ main (void)
         TEST (test_submit_creates_a_case_and_an_intake_job),
         TEST (test_a_retried_request_is_answered_from_the_stored_reply),
         TEST (test_the_same_id_twice_in_one_round_applies_once),
+        TEST (test_the_same_id_with_another_body_in_one_round_conflicts),
+        TEST (test_a_duplicated_result_in_one_round_is_refused_alone),
+        TEST (test_long_names_are_quoted_short_and_limits_named),
         TEST (test_another_organization_sees_nothing_and_is_recorded),
         TEST (test_refused_transitions_are_recorded_and_change_nothing),
         TEST (test_bad_frames_get_error_replies),
