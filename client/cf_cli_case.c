@@ -333,22 +333,64 @@ s_list (cf_cli_t *cli)
     return rc;
 }
 
+//  Asks for the history page after seq; returns the reply's code
+static int
+s_history_page (cf_cli_t *cli, uint64_t after, Cf__Reply **reply_p)
+{
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_HISTORY);
+    request->history = cf_pb_new (&cf__history_request__descriptor);
+    cf_pb_set_string (&request->history->case_id, cf_cli_arg (cli, 0));
+    request->history->after = after;
+    return cf_cli_request (cli, request, reply_p);
+}
+
+//  The daemon pages a long history by count and size; every page is
+//  fetched, and --json prints them as one list
 static int
 s_history (cf_cli_t *cli)
 {
-    Cf__Request *request = s_request_new (CF__REQUEST__BODY_HISTORY);
-    request->history = s_case_ref (cf_cli_arg (cli, 0));
-    Cf__Reply *reply;
-    int rc = cf_cli_request (cli, request, &reply);
-    if (rc)
-        return rc;
-    if (cf_cli_json (cli))
-        cf_cli_print_json (cli, &reply->base);
-    else if (reply->body_case == CF__REPLY__BODY_EVENTS) {
-        for (size_t index = 0; index < reply->events->n_events; index++)
-            cf_show_event (cf_cli_out (cli), reply->events->events[index],
-                           false);
-        if (reply->events->n_events == 0)
+    Cf__Reply *first = NULL;
+    uint64_t after = 0;
+    size_t shown = 0;
+    int rc;
+    while (true) {
+        Cf__Reply *reply;
+        rc = s_history_page (cli, after, &reply);
+        if (rc)
+            break;
+        Cf__EventList *list =
+            reply->body_case == CF__REPLY__BODY_EVENTS ? reply->events : NULL;
+        size_t count = list ? list->n_events : 0;
+        //  Follow only forward: a page that does not move would loop
+        bool more = list && list->more && count > 0 &&
+                    list->events[count - 1]->seq > after;
+        if (more)
+            after = list->events[count - 1]->seq;
+        if (!cf_cli_json (cli))
+            for (size_t index = 0; index < count; index++)
+                cf_show_event (cf_cli_out (cli), list->events[index], false);
+        shown += count;
+        if (cf_cli_json (cli) && !first)
+            first = reply;
+        else if (cf_cli_json (cli) && list && first->events) {
+            for (size_t index = 0; index < count; index++)
+                cf_pb_append (&first->events->n_events,
+                              (void ***)&first->events->events,
+                              list->events[index]);
+            list->n_events = 0;  //  The events moved; the array stays
+            first->events->last_seq = list->last_seq;
+        }
+        if (reply != first)
+            cf_pb_free (&reply);
+        if (!more)
+            break;
+    }
+    if (rc == 0 && first) {
+        if (first->events)
+            first->events->more = false;
+        cf_cli_print_json (cli, &first->base);
+    } else if (rc == 0 && !cf_cli_json (cli)) {
+        if (shown == 0)
             fputs ("no events\n", cf_cli_out (cli));
         //  A grade the star rule lowered says why, under the events
         Cf__Case *record = cf_cli_case_record (cli, cf_cli_arg (cli, 0));
@@ -360,8 +402,8 @@ s_history (cf_cli_t *cli)
         cf_scheme_destroy (&scheme);
         cf_pb_free (&record);
     }
-    cf_pb_free (&reply);
-    return CF_CLI_OK;
+    cf_pb_free (&first);
+    return rc ? rc : CF_CLI_OK;
 }
 
 //  ------------------------------------------------------------------------

@@ -28,6 +28,16 @@
 
 //  Longest list of events one request returns
 #define S_EVENTS_MAX 500
+//  Most stored bytes of events in one page of history or events since:
+//  half a frame, so the reply's envelope always fits
+#define S_PAGE_BYTES_MAX (CF_WIRE_MAX_FRAME / 2)
+//  Longest reason a recorded refusal keeps, bytes
+#define S_REFUSAL_TEXT_MAX 1024
+//  A principal's refusals of one event on one case within this window
+//  are recorded once, ms of the daemon's clock
+#define S_REFUSAL_WINDOW_MS (60 * 1000)
+//  Refusal windows kept in memory before the closed ones are forgotten
+#define S_REFUSALS_TRACKED 10000
 //  Due deadlines handled per round
 #define S_DUE_MAX 256
 
@@ -53,6 +63,7 @@ struct _cf_engine_t {
     zhashx_t *cases;            //  Round copies: case id -> Cf__Case *
     zhashx_t *seen;             //  Round's mutating request keys -> item
     zhashx_t *reported;         //  Round's job ids a result was applied to
+    zhashx_t *refusals;         //  Principal, case, event -> last recorded
     zlistx_t *outbox;           //  s_item_t, in production order
     zlistx_t *ready;            //  Cf__Job * ready to lease, oldest first
     zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
@@ -281,29 +292,66 @@ s_record_event (cf_engine_t *self, Cf__Case *record, Cf__State from,
     return cf_batch_put_case (self->batch, record);
 }
 
-//  Records a refused attempt on a case's history; nothing else changes
+//  Notes that a refusal under key was recorded now; forgets the ones out of
+//  the window once there are many, so memory stays bounded
+static void
+s_refusal_seen (cf_engine_t *self, const char *key)
+{
+    if (zhashx_size (self->refusals) >= S_REFUSALS_TRACKED) {
+        zlistx_t *keys = zhashx_keys (self->refusals);
+        for (const char *old = zlistx_first (keys); old;
+             old = zlistx_next (keys)) {
+            int64_t *at = zhashx_lookup (self->refusals, old);
+            if (self->now - *at >= S_REFUSAL_WINDOW_MS)
+                zhashx_delete (self->refusals, old);
+        }
+        zlistx_destroy (&keys);
+        if (zhashx_size (self->refusals) >= S_REFUSALS_TRACKED)
+            zhashx_purge (self->refusals);
+    }
+    int64_t *at = malloc (sizeof (int64_t));
+    if (!at)
+        cf_mem_fail ();
+    *at = self->now;
+    zhashx_update (self->refusals, key, at);
+}
+
+//  Records a refused attempt on a case's history; nothing else changes.
+//  What came with the attempt is not recorded, and its reason only up to
+//  S_REFUSAL_TEXT_MAX bytes: the log is append-only and shown to the
+//  case's owner, so what another principal sends must not fill it. The
+//  same principal refused the same event on the same case again within
+//  S_REFUSAL_WINDOW_MS is logged only.
 static void
 s_record_refusal (cf_engine_t *self, const char *case_id, const char *event,
-                  const Cf__Principal *who, const Cf__EventData *data, int rc,
-                  cf_problems_t *problems)
+                  const Cf__Principal *who, int rc, cf_problems_t *problems)
 {
-    Cf__Case *record = NULL;
-    if (s_case_take (self, case_id, &record) != 0)
-        return;
     char *why = cf_problems_join (problems);
     char *refused = NULL;
-    if (asprintf (&refused, "%s: %s", cf_errname (rc),
-                  *why ? why : cf_strerror (rc)) < 0)
+    const char *reason = *why ? why : cf_strerror (rc);
+    if (asprintf (&refused, "%s: %.*s", cf_errname (rc),
+                  CF_UTF8_CUT (reason, S_REFUSAL_TEXT_MAX)) < 0)
         cf_mem_fail ();
-    if (s_record_event (self, record, record->state, event, who, data,
-                        refused) != 0)
-        cf_log_error ("case=%s event=%s: refusal not recorded", case_id, event);
     cf_log_notice ("case=%s event=%s principal=%s role=%s refused: %s", case_id,
                    event, who->name, cf_fsm_role_name ((cf_role_t)who->role),
                    refused);
     free (why);
+    char *key = NULL;
+    if (asprintf (&key, "%s%c%s%c%s", who->key, 1, case_id, 1, event) < 0)
+        cf_mem_fail ();
+    int64_t *last = zhashx_lookup (self->refusals, key);
+    Cf__Case *record = NULL;
+    if ((!last || self->now - *last >= S_REFUSAL_WINDOW_MS) &&
+        s_case_take (self, case_id, &record) == 0) {
+        if (s_record_event (self, record, record->state, event, who, NULL,
+                            refused) != 0)
+            cf_log_error ("case=%s event=%s: refusal not recorded", case_id,
+                          event);
+        s_case_keep (self, record);
+        s_refusal_seen (self, key);
+    }
+    free (key);
     free (refused);
-    s_case_keep (self, record);
 }
 
 //  ------------------------------------------------------------------------
@@ -584,7 +632,7 @@ s_read_case (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
                      "organization %s asked for a case of another "
                      "organization",
                      who->org);
-    s_record_refusal (self, case_id, attempt, who, NULL, CF_EFORBIDDEN, why);
+    s_record_refusal (self, case_id, attempt, who, CF_EFORBIDDEN, why);
     cf_problems_destroy (&why);
     return s_not_found (problems, case_id);
 }
@@ -663,16 +711,15 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
                          "organization %s acted on a case of another "
                          "organization",
                          who->org);
-        s_record_refusal (self, fire->case_id, fire->event, who, fire->data,
-                          CF_EFORBIDDEN, why);
+        s_record_refusal (self, fire->case_id, fire->event, who, CF_EFORBIDDEN,
+                          why);
         cf_problems_destroy (&why);
         return s_not_found (problems, fire->case_id);
     }
     rc = s_fire (self, &record, event, who, fire->data, NULL, problems);
     s_case_keep (self, record);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION) {
-        s_record_refusal (self, fire->case_id, fire->event, who, fire->data, rc,
-                          problems);
+        s_record_refusal (self, fire->case_id, fire->event, who, rc, problems);
         return rc;
     }
     if (rc)
@@ -696,17 +743,25 @@ s_do_status (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
 }
 
 static int
-s_do_history (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
-              Cf__Reply *reply, cf_problems_t *problems)
+s_do_history (cf_engine_t *self, const Cf__Principal *who,
+              const Cf__HistoryRequest *history, Cf__Reply *reply,
+              cf_problems_t *problems)
 {
     Cf__Case *record = NULL;
-    int rc = s_read_case (self, who, case_id, "read", &record, problems);
+    int rc =
+        s_read_case (self, who, history->case_id, "read", &record, problems);
     if (rc)
         return rc;
     cf_pb_free (&record);
+    size_t limit = history->limit && history->limit < S_EVENTS_MAX
+                       ? history->limit
+                       : S_EVENTS_MAX;
     Cf__EventList *list = cf_pb_new (&cf__event_list__descriptor);
-    rc = cf_store_case_history (self->store, case_id, &list->events,
-                                &list->n_events);
+    bool more = false;
+    rc = cf_store_history_page (self->store, history->case_id, history->after,
+                                limit, S_PAGE_BYTES_MAX, &list->events,
+                                &list->n_events, &more);
+    list->more = more;
     list->last_seq = self->last_seq;
     reply->body_case = CF__REPLY__BODY_EVENTS;
     reply->events = list;
@@ -769,8 +824,11 @@ s_do_events (cf_engine_t *self, const Cf__Principal *who,
     reply->body_case = CF__REPLY__BODY_EVENTS;
     reply->events = list;
     list->last_seq = self->last_seq;
-    int rc = cf_store_events_since (self->store, since->after, limit,
-                                    &list->events, &list->n_events);
+    bool more = false;
+    int rc = cf_store_events_page (self->store, since->after, limit,
+                                   S_PAGE_BYTES_MAX, &list->events,
+                                   &list->n_events, &more);
+    list->more = more;
     if (rc || who->role != CF__ROLE__ROLE_APPLICANT)
         return rc;
     //  An applicant sees its own organization's events only
@@ -989,8 +1047,7 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
             return s_do_status (self, who, request->status->case_id, reply,
                                 problems);
         case CF__REQUEST__BODY_HISTORY:
-            return s_do_history (self, who, request->history->case_id, reply,
-                                 problems);
+            return s_do_history (self, who, request->history, reply, problems);
         case CF__REQUEST__BODY_LIST:
             return s_do_list (self, who, request->list, reply, problems);
         case CF__REQUEST__BODY_EVENTS:
@@ -1226,8 +1283,8 @@ s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
     s_case_keep (self, record);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION ||
         rc == CF_EINVAL) {
-        s_record_refusal (self, job->case_id, result->event, worker,
-                          result->data, rc, problems);
+        s_record_refusal (self, job->case_id, result->event, worker, rc,
+                          problems);
         char *why = cf_problems_join (problems);
         int put = s_job_failed (self, job, why);
         free (why);
@@ -1616,6 +1673,8 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->cases = zhashx_new ();
     self->seen = zhashx_new ();
     self->reported = zhashx_new ();
+    self->refusals = zhashx_new ();
+    zhashx_set_destructor (self->refusals, (zhashx_destructor_fn *)zstr_free);
     self->outbox = zlistx_new ();
     zlistx_set_destructor (self->outbox, s_item_destroy);
     self->ready = zlistx_new ();
@@ -1636,6 +1695,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->cases);
         zhashx_destroy (&self->seen);
         zhashx_destroy (&self->reported);
+        zhashx_destroy (&self->refusals);
         zlistx_destroy (&self->outbox);
         zlistx_destroy (&self->ready);
         zhashx_destroy (&self->active);

@@ -1621,7 +1621,10 @@ typedef struct {
     s_list_t list;  //  What was collected
     size_t limit;   //  Stop after this many; 0: all
     const ProtobufCMessageDescriptor *descriptor;  //  Record type
-    int job_status;  //  Jobs only: keep this status; 0: all
+    int job_status;    //  Jobs only: keep this status; 0: all
+    size_t max_bytes;  //  Stored bytes the page may take; 0: any
+    size_t bytes;      //  Stored bytes taken so far
+    bool more;         //  A record beyond the limit or the size exists
 } s_collect_t;
 
 static int
@@ -1630,8 +1633,18 @@ s_collect_record (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
 {
     (void)self, (void)txn, (void)key;
     s_collect_t *collect = argument;
-    if (collect->limit && collect->list.size == collect->limit)
+    if (collect->limit && collect->list.size == collect->limit) {
+        collect->more = true;
         return 1;
+    }
+    //  A page holds at least one record, so it always moves on
+    if (collect->max_bytes && collect->list.size > 0 &&
+        (collect->bytes >= collect->max_bytes ||
+         value->mv_size > collect->max_bytes - collect->bytes)) {
+        collect->more = true;
+        return 1;
+    }
+    collect->bytes += value->mv_size;
     void *message = s_unpack (collect->descriptor, value);
     if (!message) {
         cf_log_error ("store: a %s record does not decode",
@@ -1666,18 +1679,30 @@ int
 cf_store_events_since (cf_store_t *self, uint64_t after, size_t limit,
                        Cf__Event ***events, size_t *count)
 {
-    assert (self && events && count);
+    bool more;
+    return cf_store_events_page (self, after, limit, 0, events, count, &more);
+}
+
+int
+cf_store_events_page (cf_store_t *self, uint64_t after, size_t limit,
+                      size_t max_bytes, Cf__Event ***events, size_t *count,
+                      bool *more)
+{
+    assert (self && events && count && more);
     *events = NULL;
     *count = 0;
+    *more = false;
     if (limit == 0)
         return CF_EINVAL;
     if (after == UINT64_MAX)
         return 0;
-    s_collect_t collect = {{NULL, 0, 0}, limit, &cf__event__descriptor, 0};
+    s_collect_t collect = {
+        {NULL, 0, 0}, limit, &cf__event__descriptor, 0, max_bytes, 0, false};
     s_key_t start;
     s_key_seq (&start, after + 1);
     int rc = s_read_walk (self, S_DB_EVENTS, &start, NULL, 0, s_collect_record,
                           &collect);
+    *more = rc == 0 && collect.more;
     return s_collect_result (&collect, rc, events, count);
 }
 
@@ -1710,11 +1735,23 @@ int
 cf_store_case_history (cf_store_t *self, const char *case_id,
                        Cf__Event ***events, size_t *count)
 {
-    assert (self && events && count);
+    bool more;
+    return cf_store_history_page (self, case_id, 0, 0, 0, events, count, &more);
+}
+
+int
+cf_store_history_page (cf_store_t *self, const char *case_id, uint64_t after,
+                       size_t limit, size_t max_bytes, Cf__Event ***events,
+                       size_t *count, bool *more)
+{
+    assert (self && events && count && more);
     *events = NULL;
     *count = 0;
+    *more = false;
     if (s_check_id (case_id))
         return CF_EINVAL;
+    if (after == UINT64_MAX)
+        return 0;
     MDB_txn *txn;
     int rc = s_txn_begin (self, MDB_RDONLY, &txn);
     if (rc)
@@ -1723,13 +1760,17 @@ cf_store_case_history (cf_store_t *self, const char *case_id,
     s_key_id (&key, case_id);
     MDB_val value;
     rc = s_get (self, txn, S_DB_CASES, &key, &value);
-    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__event__descriptor, 0};
+    s_collect_t collect = {
+        {NULL, 0, 0}, limit, &cf__event__descriptor, 0, max_bytes, 0, false};
     if (rc == 0) {
         s_key_byte (&key, 0);
-        rc = s_walk (self, txn, S_DB_CASE_EVENTS, &key, key.data, key.size,
+        s_key_t start;
+        s_key_case_event (&start, case_id, after + 1);
+        rc = s_walk (self, txn, S_DB_CASE_EVENTS, &start, key.data, key.size,
                      s_collect_history, &collect);
     }
     mdb_txn_abort (txn);
+    *more = rc == 0 && collect.more;
     return s_collect_result (&collect, rc, events, count);
 }
 
@@ -1791,7 +1832,7 @@ s_list_page (cf_store_t *self, s_db_t db, const s_key_t *prefix,
     s_key_t start = *prefix;
     if (after)
         s_key_text (&start, after);
-    s_page_t page = {{{NULL, 0, 0}, limit, &cf__case__descriptor, 0},
+    s_page_t page = {{.limit = limit, .descriptor = &cf__case__descriptor},
                      prefix->size,
                      after && *after ? &start : NULL,
                      false,
@@ -1943,7 +1984,8 @@ cf_store_jobs (cf_store_t *self, Cf__JobStatus status, Cf__Job ***jobs,
                size_t *count)
 {
     assert (self && jobs && count);
-    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__job__descriptor, status};
+    s_collect_t collect = {
+        .limit = 0, .descriptor = &cf__job__descriptor, .job_status = status};
     int rc = s_read_walk (self, S_DB_JOBS, NULL, NULL, 0, s_collect_record,
                           &collect);
     return s_collect_result (&collect, rc, jobs, count);
@@ -1953,7 +1995,7 @@ int
 cf_store_list_staff (cf_store_t *self, Cf__Staff ***staff, size_t *count)
 {
     assert (self && staff && count);
-    s_collect_t collect = {{NULL, 0, 0}, 0, &cf__staff__descriptor, 0};
+    s_collect_t collect = {.descriptor = &cf__staff__descriptor};
     int rc = s_read_walk (self, S_DB_STAFF, NULL, NULL, 0, s_collect_record,
                           &collect);
     return s_collect_result (&collect, rc, staff, count);

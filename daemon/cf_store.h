@@ -297,6 +297,23 @@ CF_MUST_CHECK int cf_store_events_since (cf_store_t *self, uint64_t after,
 CF_MUST_CHECK int cf_store_case_history (cf_store_t *self, const char *case_id,
                                          Cf__Event ***events, size_t *count);
 
+//  Pages of events, bounded by count and by size, so a reply that carries
+//  one stays within the frame limit however large the log grows: events
+//  with seq > after (of case case_id only, for the history), in order, at
+//  most limit of them (0: no count limit) whose stored records take at
+//  most max_bytes together (0: no size limit), but always at least one.
+//  *more is true when an event beyond the page exists; ask again after
+//  the last one listed. Return codes as the two functions above, which
+//  are these with no limits.
+CF_MUST_CHECK int cf_store_events_page (cf_store_t *self, uint64_t after,
+                                        size_t limit, size_t max_bytes,
+                                        Cf__Event ***events, size_t *count,
+                                        bool *more);
+CF_MUST_CHECK int cf_store_history_page (cf_store_t *self, const char *case_id,
+                                         uint64_t after, size_t limit,
+                                         size_t max_bytes, Cf__Event ***events,
+                                         size_t *count, bool *more);
+
 //  Pages: each lists up to limit cases ordered by case id, starting after
 //  case id after (NULL or "" for the first page). *next gets a new string
 //  to pass as after for the next page, or NULL when this page is the last.

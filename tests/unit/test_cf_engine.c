@@ -543,6 +543,106 @@ test_another_organization_sees_nothing_and_is_recorded (void **state)
     cf_pb_free (&reply);
 }
 
+//  Reads the case's history through the engine, page after page of limit
+static size_t
+s_history_count (s_fixture_t *self, const Cf__Principal *who, const char *id,
+                 uint32_t limit, size_t *pages_p)
+{
+    size_t total = 0, pages = 0;
+    uint64_t after = 0;
+    while (true) {
+        Cf__Request request = CF__REQUEST__INIT;
+        Cf__HistoryRequest history = CF__HISTORY_REQUEST__INIT;
+        history.case_id = (char *)id;
+        history.after = after;
+        history.limit = limit;
+        request.body_case = CF__REQUEST__BODY_HISTORY;
+        request.history = &history;
+        Cf__Reply *reply = s_request (self, who, &request);
+        assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+        Cf__EventList *list = reply->events;
+        total += list->n_events;
+        pages++;
+        bool more = list->more;
+        if (more)
+            after = list->events[list->n_events - 1]->seq;
+        cf_pb_free (&reply);
+        if (!more)
+            break;
+    }
+    if (pages_p)
+        *pages_p = pages;
+    return total;
+}
+
+//  Another organization's refused attempts are recorded without what came
+//  with them, once a minute per principal, case and event: two 1 MB
+//  withdraw attempts used to make the owner's history unreadable for ever
+static void
+test_refusals_are_recorded_without_payload_and_coalesced (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    size_t length = 200 * 1024;
+    char *reason = malloc (length + 1);
+    memset (reason, 'r', length);
+    reason[length] = 0;
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_REASON;
+    data.reason = reason;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        Cf__Reply *reply = s_fire (self, &s_applicant_b, id, "withdraw", &data);
+        assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+        cf_pb_free (&reply);
+        reply = s_status (self, &s_applicant_b, id);
+        cf_pb_free (&reply);
+    }
+    Cf__Event **events = NULL;
+    size_t count = 0;
+    assert_int_equal (cf_store_case_history (self->store, id, &events, &count),
+                      0);
+    assert_int_equal (count, 3);  //  submit, one withdraw, one read
+    assert_string_equal (events[1]->event, "withdraw");
+    assert_null (events[1]->data);
+    assert_true (strlen (events[1]->refused) <= 1100);
+    assert_string_equal (events[2]->event, "read");
+    cf_store_events_free (&events, count);
+    //  A minute later the next one is recorded again
+    self->now += 60 * 1000;
+    Cf__Reply *reply = s_fire (self, &s_applicant_b, id, "withdraw", &data);
+    cf_pb_free (&reply);
+    assert_int_equal (s_history_count (self, &s_applicant_a, id, 0, NULL), 4);
+    //  A refusal of the owner itself is recorded the same way
+    reply = s_fire (self, &s_applicant_a, id, "contract_signed", &data);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    cf_pb_free (&reply);
+    assert_int_equal (cf_store_case_history (self->store, id, &events, &count),
+                      0);
+    assert_int_equal (count, 5);
+    assert_null (events[4]->data);
+    cf_store_events_free (&events, count);
+    free (reason);
+}
+
+//  History comes in pages; each says whether more follows
+static void
+test_history_is_paged (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    for (int attempt = 0; attempt < 4; attempt++) {
+        Cf__Reply *reply =
+            s_fire (self, &s_applicant_a, id, "contract_signed", NULL);
+        cf_pb_free (&reply);
+        self->now += 60 * 1000;
+    }
+    size_t pages = 0;
+    assert_int_equal (s_history_count (self, &s_applicant_a, id, 2, &pages), 5);
+    assert_int_equal (pages, 3);
+    assert_int_equal (s_history_count (self, &s_applicant_a, id, 0, &pages), 5);
+    assert_int_equal (pages, 1);
+}
+
 static void
 test_refused_transitions_are_recorded_and_change_nothing (void **state)
 {
@@ -912,6 +1012,8 @@ main (void)
         TEST (test_the_same_id_with_another_body_in_one_round_conflicts),
         TEST (test_a_duplicated_result_in_one_round_is_refused_alone),
         TEST (test_long_names_are_quoted_short_and_limits_named),
+        TEST (test_refusals_are_recorded_without_payload_and_coalesced),
+        TEST (test_history_is_paged),
         TEST (test_another_organization_sees_nothing_and_is_recorded),
         TEST (test_refused_transitions_are_recorded_and_change_nothing),
         TEST (test_bad_frames_get_error_replies),

@@ -533,6 +533,71 @@ test_case_history_lists_only_that_case (void **state)
     s_assert_verifies (fixture->store);
 }
 
+//  A reply holding a page must fit a frame however long the log grows:
+//  pages are cut by count and by stored size, always holding one event
+static void
+test_history_and_events_are_paged_by_count_and_size (void **state)
+{
+    s_fixture_t *fixture = *state;
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case (batch, "CF-A", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    s_put_case (batch, "CF-B", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    for (int index = 0; index < 5; index++) {
+        s_append_event (batch, "CF-A", "submit");
+        s_append_event (batch, "CF-B", "submit");
+    }
+    s_commit (fixture->store, &batch);
+
+    Cf__Event **events;
+    size_t count;
+    bool more;
+    //  By count: CF-A holds seq 1, 3, 5, 7, 9
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-A", 0, 2, 0,
+                                             &events, &count, &more),
+                      0);
+    assert_int_equal (count, 2);
+    assert_true (more);
+    assert_int_equal (events[1]->seq, 3);
+    cf_store_events_free (&events, count);
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-A", 3, 2, 0,
+                                             &events, &count, &more),
+                      0);
+    assert_int_equal (count, 2);
+    assert_int_equal (events[0]->seq, 5);
+    assert_true (more);
+    cf_store_events_free (&events, count);
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-A", 7, 2, 0,
+                                             &events, &count, &more),
+                      0);
+    assert_int_equal (count, 1);
+    assert_false (more);
+    cf_store_events_free (&events, count);
+    //  By size: one byte holds one event, the one a page always holds
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-B", 0, 0, 1,
+                                             &events, &count, &more),
+                      0);
+    assert_int_equal (count, 1);
+    assert_int_equal (events[0]->seq, 2);
+    assert_true (more);
+    cf_store_events_free (&events, count);
+    assert_int_equal (cf_store_events_page (fixture->store, 4, 100, 1, &events,
+                                            &count, &more),
+                      0);
+    assert_int_equal (count, 1);
+    assert_int_equal (events[0]->seq, 5);
+    assert_true (more);
+    cf_store_events_free (&events, count);
+    assert_int_equal (cf_store_events_page (fixture->store, 4, 100, 1 << 20,
+                                            &events, &count, &more),
+                      0);
+    assert_int_equal (count, 6);
+    assert_false (more);
+    cf_store_events_free (&events, count);
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-C", 0, 0, 0,
+                                             &events, &count, &more),
+                      CF_ENOTFOUND);
+}
+
 static void
 test_job_round_trip_and_delete (void **state)
 {
@@ -1625,6 +1690,7 @@ main (void)
         S_TEST (test_case_round_trip),
         S_TEST (test_events_are_chained_at_commit),
         S_TEST (test_case_history_lists_only_that_case),
+        S_TEST (test_history_and_events_are_paged_by_count_and_size),
         S_TEST (test_job_round_trip_and_delete),
         S_TEST (test_jobs_by_status),
         S_TEST (test_staff_round_trip_and_list),
