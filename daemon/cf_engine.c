@@ -72,6 +72,7 @@ struct _cf_engine_t {
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
     bool identities_changed;    //  The round issued or revoked one
+    zlistx_t *issued;           //  Public keys the round issued (copies)
     size_t outbox_index;        //  Item the outbox cursor is on
 };
 
@@ -973,6 +974,23 @@ s_do_staff_list (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply,
     return cf_store_list_staff (self->store, &list->staff, &list->n_staff);
 }
 
+//  The daemon's paths stay out of replies: a problem with its files is
+//  logged in full and answered in a sentence
+static int
+s_identity_answer (int rc, cf_problems_t *problems)
+{
+    if (rc != CF_EIO)
+        return rc;
+    char *why = cf_problems_join (problems);
+    cf_log_error ("identity files: %s", why);
+    free (why);
+    cf_problems_reset (problems);
+    cf_problems_add (problems, "identity.io",
+                     "the daemon cannot change its certificate directory; "
+                     "its log says why");
+    return rc;
+}
+
 static int
 s_do_identity (cf_engine_t *self, const Cf__Principal *who,
                const Cf__Request *request, Cf__Reply *reply,
@@ -988,7 +1006,7 @@ s_do_identity (cf_engine_t *self, const Cf__Principal *who,
                            request->identity_revoke->key, who->name);
             self->identities_changed = true;
         }
-        return rc;
+        return s_identity_answer (rc, problems);
     }
     const Cf__IssueIdentity *issue = request->identity_issue;
     zcert_t *cert = NULL;
@@ -996,7 +1014,9 @@ s_do_identity (cf_engine_t *self, const Cf__Principal *who,
                                 cf_fsm_role_name ((cf_role_t)issue->role),
                                 issue->org, &cert, problems);
     if (rc)
-        return rc;
+        return s_identity_answer (rc, problems);
+    //  Revoked again should the round not commit, so a retry can issue it
+    zlistx_add_end (self->issued, (void *)zcert_public_txt (cert));
     Cf__IdentityIssued *issued = cf_pb_new (&cf__identity_issued__descriptor);
     cf_pb_set_string (&issued->public_key, zcert_public_txt (cert));
     char *text = cf_identity_secret_text (cert);
@@ -1020,6 +1040,7 @@ s_mutates (const Cf__Request *request)
         case CF__REQUEST__BODY_FIRE:
         case CF__REQUEST__BODY_RETRY:
         case CF__REQUEST__BODY_STAFF_PUT:
+        case CF__REQUEST__BODY_IDENTITY_ISSUE:
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
             return true;
         default:
@@ -1501,6 +1522,7 @@ s_round_drop (cf_engine_t *self)
     zhashx_purge (self->cases);
     zhashx_purge (self->seen);
     zhashx_purge (self->reported);
+    zlistx_purge (self->issued);
 }
 
 void
@@ -1567,6 +1589,12 @@ cf_engine_commit (cf_engine_t *self)
         cf_log_error ("round of %zu changes not committed: %s",
                       cf_batch_size (self->batch), cf_strerror (rc));
         s_round_failed (self, rc);
+        for (const char *key = zlistx_first (self->issued); key;
+             key = zlistx_next (self->issued))
+            if (cf_identity_revoke (self->config.certs_dir, key, NULL) != 0)
+                cf_log_error ("identity %s issued in the failed round is "
+                              "still in the certificate directory",
+                              key);
         s_round_drop (self);
         s_view_rebuild (self);
         return rc;
@@ -1673,6 +1701,9 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->cases = zhashx_new ();
     self->seen = zhashx_new ();
     self->reported = zhashx_new ();
+    self->issued = zlistx_new ();
+    zlistx_set_duplicator (self->issued, (zlistx_duplicator_fn *)strdup);
+    zlistx_set_destructor (self->issued, (zlistx_destructor_fn *)zstr_free);
     self->refusals = zhashx_new ();
     zhashx_set_destructor (self->refusals, (zhashx_destructor_fn *)zstr_free);
     self->outbox = zlistx_new ();
@@ -1695,6 +1726,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->cases);
         zhashx_destroy (&self->seen);
         zhashx_destroy (&self->reported);
+        zlistx_destroy (&self->issued);
         zhashx_destroy (&self->refusals);
         zlistx_destroy (&self->outbox);
         zlistx_destroy (&self->ready);

@@ -46,6 +46,7 @@
 #include "cf_fsm.h"
 #include "cf_log.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  DRAFT in zmq.h 4.3.4, but the stable library handles it
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -580,9 +581,8 @@ cf_identity_issue (const char *certs_dir, const char *name, const char *role,
     rc = s_write_new (path, text, problems);
     if (rc == CF_EEXIST)
         cf_problems_add (problems, "identity.exists",
-                         "%s %s already has a certificate (%s); revoke it "
-                         "first",
-                         role, name, path);
+                         "%s %s already has a certificate; revoke it first",
+                         role, name);
     if (rc == 0) {
         cf_log_info ("identity issued name=%s role=%s org=%s key=%s", name,
                      role, has_org ? org : "", zcert_public_txt (cert));
@@ -641,9 +641,9 @@ cf_identity_revoke (const char *certs_dir, const char *public_key,
     zdir_destroy (&dir);
     if (rc == 0 && removed == 0) {
         cf_problems_add (problems, "identity.unknown_key",
-                         "no certificate in %s has public key \"%s\"; copy "
-                         "the key from whoami or the issue reply",
-                         certs_dir, public_key);
+                         "no certificate has public key \"%.*s\"; copy the "
+                         "key from whoami or the issue reply",
+                         CF_UTF8_CUT (public_key, CF_UTF8_QUOTE_MAX));
         rc = CF_ENOTFOUND;
     }
     if (removed > 0)

@@ -886,6 +886,66 @@ test_a_failed_commit_applies_nothing_and_says_so (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  Issues identity name (role auditor) with request id in a round of its
+//  own; returns the reply (caller frees)
+static Cf__Reply *
+s_issue (s_fixture_t *self, const char *id, const char *name, int fault)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__IssueIdentity issue = CF__ISSUE_IDENTITY__INIT;
+    issue.name = (char *)name;
+    issue.role = CF__ROLE__ROLE_AUDITOR;
+    request.id = (char *)id;
+    request.body_case = CF__REQUEST__BODY_IDENTITY_ISSUE;
+    request.identity_issue = &issue;
+    if (!fault)
+        return s_request (self, &s_admin, &request);
+    size_t size;
+    uint8_t *bytes = cf_pb_pack (&request.base, &size);
+    cf_store_inject (self->store, fault, 0);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_admin, bytes, size);
+    assert_int_not_equal (cf_engine_commit (self->engine), 0);
+    free (bytes);
+    return NULL;
+}
+
+//  identity issue answers a retry with the stored reply, secret certificate
+//  included, so a lost reply loses no certificate; a failed round leaves no
+//  certificate behind; no reply names the daemon's paths
+static void
+test_identity_issue_is_exactly_once (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Reply *first = s_issue (self, "issue-1", "AUD009", 0);
+    assert_int_equal (first->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (first->body_case, CF__REPLY__BODY_IDENTITY);
+    Cf__Reply *again = s_issue (self, "issue-1", "AUD009", 0);
+    assert_int_equal (again->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (again->identity->public_key,
+                         first->identity->public_key);
+    assert_int_equal (again->identity->certificate.len,
+                      first->identity->certificate.len);
+    assert_memory_equal (again->identity->certificate.data,
+                         first->identity->certificate.data,
+                         first->identity->certificate.len);
+    //  Another id for the same name: refused, with no path in the answer
+    Cf__Reply *other = s_issue (self, "issue-2", "AUD009", 0);
+    assert_int_equal (other->status, CF__STATUS__STATUS_CONFLICT);
+    assert_null (strstr (other->message, self->dir));
+    assert_non_null (strstr (other->message, "already has a certificate"));
+    cf_pb_free (&first);
+    cf_pb_free (&again);
+    cf_pb_free (&other);
+    //  A round that does not commit takes its certificate back: the retry
+    //  issues it
+    assert_null (
+        s_issue (self, "issue-3", "AUD010", CF_STORE_FAULT_EIO_AT_COMMIT));
+    Cf__Reply *retry = s_issue (self, "issue-3", "AUD010", 0);
+    assert_int_equal (retry->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&retry);
+}
+
 static void
 test_lists_page_and_applicants_see_their_own (void **state)
 {
@@ -1014,6 +1074,7 @@ main (void)
         TEST (test_long_names_are_quoted_short_and_limits_named),
         TEST (test_refusals_are_recorded_without_payload_and_coalesced),
         TEST (test_history_is_paged),
+        TEST (test_identity_issue_is_exactly_once),
         TEST (test_another_organization_sees_nothing_and_is_recorded),
         TEST (test_refused_transitions_are_recorded_and_change_nothing),
         TEST (test_bad_frames_get_error_replies),
