@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "cf_fsm.h"
 #include "cf_log.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
@@ -2051,12 +2052,51 @@ cf_store_deadlines_free (cf_store_deadline_t **deadlines, size_t count)
 //  ------------------------------------------------------------------------
 //  Verify
 
+//  A growing list of sequence numbers
+typedef struct {
+    uint64_t *items;  //  The numbers; heap
+    size_t size;      //  Held
+    size_t room;      //  Allocated
+} s_seqs_t;
+
+static void
+s_seqs_add (s_seqs_t *self, uint64_t seq)
+{
+    if (self->size == self->room) {
+        self->room = self->room ? self->room * 2 : 64;
+        self->items = realloc (self->items, self->room * sizeof (uint64_t));
+        if (!self->items)
+            cf_mem_fail ();
+    }
+    self->items[self->size++] = seq;
+}
+
+static int
+s_seq_order (const void *left, const void *right)
+{
+    uint64_t one = *(const uint64_t *)left, other = *(const uint64_t *)right;
+    return one < other ? -1 : one > other;
+}
+
+//  True for the roles whose events come through the client API, where
+//  every applied event is the answer to a request whose reply is stored
+static bool
+s_answered_role (const Cf__Principal *principal)
+{
+    //  Workers report through the worker API, the system is the daemon
+    return principal && principal->role != CF__ROLE__ROLE_UNSPECIFIED &&
+           principal->role != CF__ROLE__ROLE_WORKER &&
+           principal->role != CF__ROLE__ROLE_SYSTEM;
+}
+
 typedef struct {
     cf_problems_t *problems;                //  Where to report; may be NULL
     size_t found;                           //  Problems found
     uint64_t tail_seq;                      //  Seq of the last event seen
     uint8_t tail_hash[CF_STORE_HASH_SIZE];  //  Its stored hash
     bool tail_known;                        //  tail_hash is trustworthy
+    s_seqs_t answered;  //  Events a client request made: each needs a reply
+    s_seqs_t named;     //  Events the stored replies name
 } s_check_t;
 
 static void s_problem (s_check_t *check, const char *code, const char *format,
@@ -2160,6 +2200,8 @@ s_verify_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                        "event %" PRIu64 " names missing case %s", seq,
                        event->case_id);
     }
+    if (!*event->refused && s_answered_role (event->principal))
+        s_seqs_add (&check->answered, seq);
     cf__event__free_unpacked (event, NULL);
     return rc;
 }
@@ -2444,8 +2486,29 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         cf_pb_free (&job);
         return 0;
     }
-    int rc = 0;
-    if (s_job_has_deadline (job)) {
+    //  Jobs are made for a stage of a live case: one for a terminal state
+    //  is damage (a job made obsolete by a later transition waits for the
+    //  engine to drop it, and is not)
+    s_key_t case_key;
+    case_key.size = 0;
+    Cf__Case *record = NULL;
+    int rc = s_check_id (job->case_id) ? CF_ENOTFOUND : 0;
+    if (rc == 0) {
+        s_key_id (&case_key, job->case_id);
+        rc = s_get_message (self, txn, S_DB_CASES, &case_key,
+                            &cf__case__descriptor, &record);
+    }
+    if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT)
+        rc = 0;  //  No stored case to compare the job with
+    else if (rc == 0 && (cf_fsm_state_terminal ((cf_state_t)job->state) ||
+                         (cf_fsm_state_terminal ((cf_state_t)record->state) &&
+                          record->state == job->state)))
+        s_problem (check, "jobs.terminal",
+                   "job %" PRIu64 " is for case %s in its terminal state %s",
+                   job->id, job->case_id,
+                   cf_fsm_state_name ((cf_state_t)record->state));
+    cf_pb_free (&record);
+    if (rc == 0 && s_job_has_deadline (job)) {
         s_key_t row;
         s_key_job_deadline (&row, job);
         bool exists;
@@ -2498,10 +2561,76 @@ s_verify_reply (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
 {
     (void)self, (void)txn;
     s_check_t *check = argument;
-    if (!memchr (key->mv_data, 0, key->mv_size) ||
-        value->mv_size < CF_STORE_HASH_SIZE)
+    const char *client = key->mv_data;
+    const char *nul = memchr (key->mv_data, 0, key->mv_size);
+    if (!nul || value->mv_size < CF_STORE_HASH_SIZE) {
         s_problem (check, "replies.record", "a reply row is malformed");
-    return 0;
+        return 0;
+    }
+    size_t client_size = (size_t)(nul - client);
+    size_t id_size = key->mv_size - client_size - 1;
+    Cf__Reply *reply = (Cf__Reply *)protobuf_c_message_unpack (
+        &cf__reply__descriptor, NULL, value->mv_size - CF_STORE_HASH_SIZE,
+        (const uint8_t *)value->mv_data + CF_STORE_HASH_SIZE);
+    //  The store takes any bytes for a reply; only a Reply that answers
+    //  its own request id says which event it stands for
+    if (!reply || strlen (reply->id) != id_size ||
+        memcmp (reply->id, nul + 1, id_size) != 0) {
+        cf_pb_free (&reply);
+        return 0;
+    }
+    //  A reply that shows a case names the event its request made
+    int rc = 0;
+    if (reply->status == CF__STATUS__STATUS_OK &&
+        reply->body_case == CF__REPLY__BODY_RECORD && reply->record->last_seq) {
+        uint64_t seq = reply->record->last_seq;
+        s_key_t event_key;
+        s_key_seq (&event_key, seq);
+        Cf__Event *event = NULL;
+        rc = s_get_message (self, txn, S_DB_EVENTS, &event_key,
+                            &cf__event__descriptor, &event);
+        bool same =
+            rc == 0 && strcmp (event->case_id, reply->record->id) == 0 &&
+            event->principal && strlen (event->principal->key) == client_size &&
+            memcmp (event->principal->key, client, client_size) == 0;
+        if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT || (rc == 0 && !same))
+            s_problem (check, "replies.event",
+                       "the reply to request %.*s names event %" PRIu64
+                       ", which is not that client's event of case %s",
+                       (int)(id_size < 64 ? id_size : 64), nul + 1, seq,
+                       reply->record->id);
+        if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT)
+            rc = 0;
+        if (same)
+            s_seqs_add (&check->named, seq);
+        cf_pb_free (&event);
+    }
+    cf_pb_free (&reply);
+    return rc;
+}
+
+//  Each event a client request made is named by exactly one stored reply:
+//  a reply deleted, or a second one naming the same event, is damage
+static void
+s_verify_answers (s_check_t *check)
+{
+    s_seqs_t *named = &check->named;
+    if (named->size > 1)
+        qsort (named->items, named->size, sizeof (uint64_t), s_seq_order);
+    for (size_t index = 1; index < named->size; index++)
+        if (named->items[index] == named->items[index - 1])
+            s_problem (check, "replies.duplicate",
+                       "two stored replies name event %" PRIu64,
+                       named->items[index]);
+    for (size_t index = 0; index < check->answered.size; index++) {
+        uint64_t seq = check->answered.items[index];
+        if (named->size == 0 || !bsearch (&seq, named->items, named->size,
+                                          sizeof (uint64_t), s_seq_order))
+            s_problem (check, "replies.missing",
+                       "event %" PRIu64 " answered a client request whose "
+                       "reply is not stored",
+                       seq);
+    }
 }
 
 int
@@ -2540,6 +2669,10 @@ cf_store_verify (cf_store_t *self, cf_problems_t *problems)
             rc = s_verify_meta (self, txn, &check);
     }
     mdb_txn_abort (txn);
+    if (rc == 0)
+        s_verify_answers (&check);
+    free (check.answered.items);
+    free (check.named.items);
     if (rc)
         return rc;
     if (check.found) {

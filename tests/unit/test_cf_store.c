@@ -1269,6 +1269,72 @@ test_verify_finds_a_removed_event (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  Stores the reply a client request "req" of client KEY-A got: case CF-1,
+//  naming its event seq
+static void
+s_put_answer (cf_batch_t *batch, const char *request_id, uint64_t seq)
+{
+    Cf__Case record = s_case ("CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    record.last_seq = seq;
+    Cf__Reply reply = CF__REPLY__INIT;
+    reply.id = (char *)request_id;
+    reply.body_case = CF__REPLY__BODY_RECORD;
+    reply.record = &record;
+    size_t size;
+    uint8_t *data = cf_pb_pack (&reply.base, &size);
+    uint8_t hash[32];
+    s_hash_of (request_id, hash);
+    assert_int_equal (
+        cf_batch_put_reply (batch, "KEY-A", request_id, hash, data, size), 0);
+    free (data);
+}
+
+//  Verify compares the tables with each other: each event a client request
+//  made has exactly one stored reply naming it, and no job is for a case in
+//  its terminal state
+static void
+test_verify_cross_checks_replies_and_jobs (void **state)
+{
+    s_fixture_t *fixture = *state;
+    Cf__Principal applicant = CF__PRINCIPAL__INIT;
+    applicant.key = "KEY-A";
+    applicant.name = "alice";
+    applicant.role = CF__ROLE__ROLE_APPLICANT;
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case (batch, "CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    Cf__Event event = s_event ("CF-1", "submit", CF__STATE__STATE_UNSPECIFIED,
+                               CF__STATE__STATE_SUBMITTED);
+    event.principal = &applicant;
+    assert_int_equal (cf_batch_append_event (batch, &event), 0);
+    s_put_answer (batch, "req-1", 1);
+    s_commit (fixture->store, &batch);
+    s_assert_verifies (fixture->store);
+
+    //  The stored reply deleted
+    cf_store_destroy (&fixture->store);
+    s_raw_t raw = s_raw_open (fixture->dir);
+    s_raw_del (&raw, "replies", "KEY-A\0req-1", 11);
+    s_raw_close (&raw);
+    s_reopen (fixture, 0);
+    s_assert_verify_finds (fixture->store, "replies.missing");
+
+    //  Back, and a second reply naming the same event
+    batch = cf_batch_new ();
+    s_put_answer (batch, "req-1", 1);
+    s_put_answer (batch, "req-2", 1);
+    s_commit (fixture->store, &batch);
+    s_assert_verify_finds (fixture->store, "replies.duplicate");
+
+    //  A job of a case in its terminal state
+    batch = cf_batch_new ();
+    s_put_case (batch, "CF-2", "acme", CF__STATE__STATE_WITHDRAWN, 0);
+    Cf__Job job = s_job (9, "CF-2", CF__JOB_STATUS__JOB_STATUS_READY, 0);
+    job.state = CF__STATE__STATE_WITHDRAWN;
+    assert_int_equal (cf_batch_put_job (batch, &job), 0);
+    s_commit (fixture->store, &batch);
+    s_assert_verify_finds (fixture->store, "jobs.terminal");
+}
+
 static void
 test_verify_finds_a_missing_index_row (void **state)
 {
@@ -1706,6 +1772,7 @@ main (void)
         S_TEST (test_inject_counts_commits_and_none_disarms),
         S_TEST (test_real_map_full_then_grow),
         S_TEST (test_verify_finds_a_changed_event),
+        S_TEST (test_verify_cross_checks_replies_and_jobs),
         S_TEST (test_verify_finds_a_rehashed_event),
         S_TEST (test_verify_finds_a_removed_event),
         S_TEST (test_verify_finds_a_missing_index_row),
