@@ -39,6 +39,7 @@ static volatile sig_atomic_t s_reload = 0;
 typedef struct {
     zframe_t *route;     //  Its routing id
     char *name;          //  Principal name from its certificate
+    char *key;           //  Public key of its certificate
     char **stages;       //  Stages it serves; none: all
     size_t stage_count;  //  How many
     uint32_t capacity;   //  Jobs it takes at once
@@ -96,6 +97,7 @@ s_worker_destroy (void **item_p)
     if (worker) {
         zframe_destroy (&worker->route);
         free (worker->name);
+        free (worker->key);
         for (size_t index = 0; index < worker->stage_count; index++)
             free (worker->stages[index]);
         free (worker->stages);
@@ -378,6 +380,7 @@ s_worker_ready (cf_daemon_t *self, zframe_t *route, const Cf__Principal *who,
         cf_mem_fail ();
     worker->route = zframe_dup (route);
     worker->name = strdup (who->name);
+    worker->key = strdup (who->key);
     worker->capacity = ready->capacity ? ready->capacity : 1;
     worker->heard_at = now;
     worker->stage_count = ready->n_stages;
@@ -450,7 +453,8 @@ s_dispatch (cf_daemon_t *self)
         while (worker->in_flight < worker->capacity &&
                cf_engine_ready (self->engine) > 0 &&
                cf_engine_lease (self->engine, worker->route, worker->name,
-                                worker->stages, worker->stage_count) == 0) {
+                                worker->key, worker->stages,
+                                worker->stage_count) == 0) {
             worker->in_flight++;
             worker->offered++;
         }

@@ -698,6 +698,11 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
                          CF_UTF8_CUT (fire->event, CF_UTF8_QUOTE_MAX));
         return CF_EINVAL;
     }
+    //  A worker's events come with a lease it holds, through the worker API
+    if (who->role == CF__ROLE__ROLE_WORKER)
+        return s_forbidden (problems, who,
+                            "fire events through the client API (a worker "
+                            "reports job results through the worker API)");
     Cf__Case *record = NULL;
     int rc = s_case_take (self, fire->case_id, &record);
     if (rc == CF_ENOTFOUND)
@@ -717,7 +722,24 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
         cf_problems_destroy (&why);
         return s_not_found (problems, fire->case_id);
     }
-    rc = s_fire (self, &record, event, who, fire->data, NULL, problems);
+    //  Issued by hand, the certificate still takes the number reserved
+    //  with the case's issuance job
+    Cf__Job *issuance = NULL;
+    if (event == CF_EVENT_CERTIFICATE_ISSUED) {
+        char *key = s_active_key (record->id, "issuance");
+        uint64_t id = (uintptr_t)zhashx_lookup (self->active, key);
+        free (key);
+        if (!id || cf_store_get_job (self->store, id, &issuance) != 0) {
+            cf_problems_add (problems, "issue.number",
+                             "no certificate number is reserved for case %s; "
+                             "the issuance stage reserves it",
+                             record->id);
+            rc = CF_EGUARD;
+        }
+    }
+    if (rc == 0)
+        rc = s_fire (self, &record, event, who, fire->data, issuance, problems);
+    cf_pb_free (&issuance);
     s_case_keep (self, record);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION) {
         s_record_refusal (self, fire->case_id, fire->event, who, rc, problems);
@@ -1251,7 +1273,8 @@ s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
                 cf_problems_t *problems)
 {
     if (job->status != CF__JOB_STATUS__JOB_STATUS_LEASED ||
-        job->lease != result->lease) {
+        job->lease != result->lease ||
+        strcmp (job->worker_key, worker->key) != 0) {
         cf_problems_add (problems, "job.lease",
                          "lease %" PRIu64 " is not the current lease of job "
                          "%" PRIu64 " (expired or already reported)",
@@ -1438,7 +1461,7 @@ s_serves (char **stages, size_t count, const char *stage)
 
 int
 cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
-                 char **stages, size_t count)
+                 const char *worker_key, char **stages, size_t count)
 {
     assert (self->batch);
     Cf__Job *job = zlistx_first (self->ready);
@@ -1464,19 +1487,18 @@ cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
             job = zlistx_first (self->ready);
             continue;
         }
+        //  Unguessable: a worker cannot report a lease it was not given
         uint64_t lease = 0;
-        int rc =
-            cf_store_next_id (self->store, self->batch, "next_lease", &lease);
-        if (rc) {
-            s_case_keep (self, record);
-            return rc;
-        }
+        while (lease == 0)
+            randombytes_buf (&lease, sizeof lease);
+        int rc = 0;
         Cf__Job *leased = cf_pb_dup (&job->base);
         leased->status = CF__JOB_STATUS__JOB_STATUS_LEASED;
         leased->attempts++;
         leased->lease = lease;
         leased->due_at = self->now + self->config.lease_ms;
         cf_pb_set_string (&leased->worker, worker);
+        cf_pb_set_string (&leased->worker_key, worker_key);
         rc = s_job_put (self, leased);
         if (rc == 0) {
             Cf__JobOffer offer = CF__JOB_OFFER__INIT;

@@ -88,11 +88,13 @@ void cf_engine_result (cf_engine_t *self, zframe_t *route,
 void cf_engine_tick (cf_engine_t *self);
 
 //  Leases the oldest ready job of one of stages (all stages when count is 0)
-//  to worker, and puts the offer in the outbox for route. Returns 0, or
-//  CF_ENOTFOUND when no job is ready for those stages.
+//  to worker (its name, and worker_key the public key of its certificate:
+//  only that key may report the lease), and puts the offer in the outbox
+//  for route. The lease token is random, so no other worker can guess it.
+//  Returns 0, or CF_ENOTFOUND when no job is ready for those stages.
 int CF_MUST_CHECK cf_engine_lease (cf_engine_t *self, zframe_t *route,
-                                   const char *worker, char **stages,
-                                   size_t count);
+                                   const char *worker, const char *worker_key,
+                                   char **stages, size_t count);
 
 //  Commits the round. Returns 0 when it is on disk (or had nothing to
 //  write). On CF_ESTOREFULL the map was grown and the commit retried once

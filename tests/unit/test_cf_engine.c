@@ -191,8 +191,8 @@ s_lease (s_fixture_t *self, const char *stage)
 {
     char *stages[] = {(char *)stage};
     cf_engine_begin (self->engine, self->now);
-    int rc = cf_engine_lease (self->engine, self->route, "worker-1", stages,
-                              stage ? 1 : 0);
+    int rc = cf_engine_lease (self->engine, self->route, "worker-1", "KEY-W",
+                              stages, stage ? 1 : 0);
     assert_int_equal (cf_engine_commit (self->engine), 0);
     if (rc)
         return NULL;
@@ -946,6 +946,62 @@ test_identity_issue_is_exactly_once (void **state)
     cf_pb_free (&retry);
 }
 
+//  Worker events come only through the worker API, for a lease that
+//  worker's key holds, and lease tokens are unguessable
+static void
+test_workers_are_held_to_their_own_leases (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    //  The client API is closed to a worker's events
+    Cf__Reply *reply = s_fire (self, &s_worker, id, "intake_passed", NULL);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    assert_non_null (strstr (reply->message, "worker API"));
+    cf_pb_free (&reply);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_SUBMITTED);
+
+    //  Another worker's key cannot report the lease, even knowing it
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    Cf__Principal other = s_worker;
+    other.key = "KEY-W2";
+    other.name = "worker-2";
+    Cf__JobResult result = CF__JOB_RESULT__INIT;
+    result.job = offer->job->id;
+    result.lease = offer->job->lease;
+    result.event = "intake_passed";
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_result (self->engine, self->route, &other, &result);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_SUBMITTED);
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    assert_int_equal (s_state (self, id), CF__STATE__STATE_DOCUMENT_REVIEW);
+
+    //  Leases are not numbered in sequence
+    Cf__JobOffer *next = s_lease (self, "review");
+    assert_non_null (next);
+    assert_true (next->job->lease != offer->job->lease + 1);
+    assert_true (next->job->lease > UINT32_MAX ||
+                 offer->job->lease > UINT32_MAX);
+    cf_pb_free (&offer);
+    cf_pb_free (&next);
+
+    //  By hand, a certificate takes only the number reserved for the case
+    Cf__CertificateData certificate = CF__CERTIFICATE_DATA__INIT;
+    certificate.number = "CFC2026-99999";
+    certificate.issue_date = "2026-11-23";
+    certificate.grade = "five_star";
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_CERTIFICATE;
+    data.certificate = &certificate;
+    reply = s_fire (self, &s_admin, id, "certificate_issued", &data);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    assert_non_null (strstr (reply->message, "no certificate number is "
+                                             "reserved"));
+    cf_pb_free (&reply);
+}
+
 static void
 test_lists_page_and_applicants_see_their_own (void **state)
 {
@@ -1075,6 +1131,7 @@ main (void)
         TEST (test_refusals_are_recorded_without_payload_and_coalesced),
         TEST (test_history_is_paged),
         TEST (test_identity_issue_is_exactly_once),
+        TEST (test_workers_are_held_to_their_own_leases),
         TEST (test_another_organization_sees_nothing_and_is_recorded),
         TEST (test_refused_transitions_are_recorded_and_change_nothing),
         TEST (test_bad_frames_get_error_replies),
