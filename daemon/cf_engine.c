@@ -66,6 +66,7 @@ struct _cf_engine_t {
     zhashx_t *refusals;         //  Principal, case, event -> last recorded
     zlistx_t *outbox;           //  s_item_t, in production order
     zlistx_t *ready;            //  Cf__Job * ready to lease, oldest first
+    zhashx_t *ready_handles;    //  Job id -> its handle in ready
     zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
     zhashx_t *stuck;            //  Case ids whose deadline would not fire
     uint64_t last_seq;          //  Latest committed event
@@ -183,12 +184,45 @@ s_outbox_add (cf_engine_t *self, cf_outbox_kind_t kind, zframe_t *route,
 //  ------------------------------------------------------------------------
 //  The in-memory view
 
+//  Drops a job from the ready list (it was leased, finished or obsolete)
+//  in constant time: a backlog after an outage of the workers stays linear
+static void
+s_ready_remove (cf_engine_t *self, uint64_t id)
+{
+    char key[24];
+    snprintf (key, sizeof key, "%" PRIu64, id);
+    void *handle = zhashx_lookup (self->ready_handles, key);
+    if (handle) {
+        zlistx_delete (self->ready, handle);
+        zhashx_delete (self->ready_handles, key);
+    }
+}
+
+//  True when job id is in the ready list
+static bool
+s_ready_has (cf_engine_t *self, uint64_t id)
+{
+    char key[24];
+    snprintf (key, sizeof key, "%" PRIu64, id);
+    return zhashx_lookup (self->ready_handles, key) != NULL;
+}
+
+//  Appends job (taken) to the ready list
+static void
+s_ready_add (cf_engine_t *self, Cf__Job *job)
+{
+    char key[24];
+    snprintf (key, sizeof key, "%" PRIu64, job->id);
+    zhashx_update (self->ready_handles, key, zlistx_add_end (self->ready, job));
+}
+
 //  Rebuilds the view from the jobs table in one pass: done jobs are deleted,
 //  so the table holds only open work, whatever the number of cases
 static void
 s_view_rebuild (cf_engine_t *self)
 {
     zlistx_purge (self->ready);
+    zhashx_purge (self->ready_handles);
     zhashx_purge (self->active);
     Cf__Job **jobs = NULL;
     size_t count = 0;
@@ -204,25 +238,13 @@ s_view_rebuild (cf_engine_t *self)
         free (key);
         if (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
             job->due_at == 0) {
-            zlistx_add_end (self->ready, job);
+            s_ready_add (self, job);
             jobs[index] = NULL;
         }
     }
     cf_store_jobs_free (&jobs, count);
     if (cf_store_last_seq (self->store, &self->last_seq) != 0)
         cf_log_error ("engine: cannot read the last sequence number");
-}
-
-//  Drops a job from the ready list (it was leased, finished or obsolete)
-static void
-s_ready_remove (cf_engine_t *self, uint64_t id)
-{
-    for (Cf__Job *job = zlistx_first (self->ready); job;
-         job = zlistx_next (self->ready))
-        if (job->id == id) {
-            zlistx_delete (self->ready, zlistx_cursor (self->ready));
-            return;
-        }
 }
 
 //  Forgets the active job of (case, stage) when it is this job
@@ -370,14 +392,10 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
 {
     char *key = s_active_key (record->id, stage);
     uint64_t current = (uintptr_t)zhashx_lookup (self->active, key);
-    if (current) {
-        //  A job not yet leased will see the latest case when it is
-        for (Cf__Job *job = zlistx_first (self->ready); job;
-             job = zlistx_next (self->ready))
-            if (job->id == current) {
-                free (key);
-                return 0;
-            }
+    //  A job not yet leased will see the latest case when it is
+    if (current && s_ready_has (self, current)) {
+        free (key);
+        return 0;
     }
     uint64_t id = 0;
     int rc = cf_store_next_id (self->store, self->batch, "next_job", &id);
@@ -420,7 +438,7 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
     }
     zhashx_update (self->active, key, (void *)(uintptr_t)id);
     free (key);
-    zlistx_add_end (self->ready, job);
+    s_ready_add (self, job);
     return 0;
 }
 
@@ -923,7 +941,7 @@ s_do_retry (cf_engine_t *self, const Cf__Principal *who, uint64_t id,
     }
     cf_log_notice ("job=%" PRIu64 " case=%s stage=%s retried by %s", job->id,
                    job->case_id, job->stage, who->name);
-    zlistx_add_end (self->ready, job);
+    s_ready_add (self, job);
     return 0;
 }
 
@@ -1413,7 +1431,7 @@ s_tick_job (cf_engine_t *self, uint64_t id)
         job->due_at <= self->now) {
         job->due_at = 0;
         if (s_job_put (self, job) == 0) {
-            zlistx_add_end (self->ready, job);
+            s_ready_add (self, job);
             job = NULL;
         }
     } else if (job->status == CF__JOB_STATUS__JOB_STATUS_LEASED &&
@@ -1731,6 +1749,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->outbox = zlistx_new ();
     zlistx_set_destructor (self->outbox, s_item_destroy);
     self->ready = zlistx_new ();
+    self->ready_handles = zhashx_new ();
     zlistx_set_destructor (self->ready, s_job_destroy);
     self->active = zhashx_new ();
     self->stuck = zhashx_new ();
@@ -1752,6 +1771,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->refusals);
         zlistx_destroy (&self->outbox);
         zlistx_destroy (&self->ready);
+        zhashx_destroy (&self->ready_handles);
         zhashx_destroy (&self->active);
         zhashx_destroy (&self->stuck);
         free (self);
