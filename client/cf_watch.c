@@ -154,8 +154,8 @@ s_ask (cf_watch_t *self, Cf__Request *request, Cf__Reply **reply_p)
 
 //  Fetches the events after self->last up to target (UINT64_MAX: up to
 //  the daemon's latest), passing over each. An applicant sees only its
-//  organization's events, so a short page means nothing more is visible
-//  up to the target.
+//  organization's events, so a page may be short or empty and still not
+//  the last: the daemon says so (more) and how far it looked (scanned).
 static int
 s_catch_up (cf_watch_t *self, uint64_t target)
 {
@@ -191,10 +191,15 @@ s_catch_up (cf_watch_t *self, uint64_t target)
             if (event->seq > self->last)
                 s_pass (self, cf_pb_dup (&event->base));
         }
+        bool more = list && list->more;
+        uint64_t scanned = list ? list->scanned : 0;
         cf_pb_free (&reply);
+        //  What the daemon looked at and had nothing more of is seen
+        if (more && scanned > self->last)
+            self->last = scanned < target ? scanned : target;
         //  Nothing more to see up to the target, or a daemon that does not
         //  move us on: either way the range is done
-        if (count < limit || self->last == before)
+        if (!more || self->last == before)
             self->last = target > self->last ? target : self->last;
     }
     return 0;

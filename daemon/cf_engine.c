@@ -31,6 +31,8 @@
 //  Most stored bytes of events in one page of history or events since:
 //  half a frame, so the reply's envelope always fits
 #define S_PAGE_BYTES_MAX (CF_WIRE_MAX_FRAME / 2)
+//  Most events an applicant's events since reads to fill one page
+#define S_SCAN_MAX 5000
 //  Longest reason a recorded refusal keeps, bytes
 #define S_REFUSAL_TEXT_MAX 1024
 //  A principal's refusals of one event on one case within this window
@@ -852,6 +854,61 @@ s_do_list (cf_engine_t *self, const Cf__Principal *who,
     return rc;
 }
 
+//  An applicant's page of events since: pages of the log are read and
+//  filtered until limit visible events, the size bound or S_SCAN_MAX events
+//  read; list->scanned says how far it looked, so a page with few or none
+//  of the applicant's events still moves the catch-up on
+static int
+s_applicant_events (cf_engine_t *self, const Cf__Principal *who, uint64_t after,
+                    size_t limit, Cf__EventList *list)
+{
+    //  Case id -> its organization, read once per case
+    zhashx_t *orgs = zhashx_new ();
+    zhashx_set_destructor (orgs, (zhashx_destructor_fn *)zstr_free);
+    size_t bytes = 0, scanned = 0;
+    bool more = true, full = false;
+    int rc = 0;
+    list->scanned = after;
+    while (rc == 0 && more && !full && scanned < S_SCAN_MAX) {
+        Cf__Event **events = NULL;
+        size_t count = 0;
+        rc = cf_store_events_page (self->store, list->scanned, S_EVENTS_MAX,
+                                   S_PAGE_BYTES_MAX, &events, &count, &more);
+        size_t index = 0;
+        for (; rc == 0 && index < count && !full; index++) {
+            Cf__Event *event = events[index];
+            char *org = zhashx_lookup (orgs, event->case_id);
+            Cf__Case *record = NULL;
+            if (!org &&
+                cf_store_get_case (self->store, event->case_id, &record) == 0) {
+                zhashx_insert (orgs, event->case_id, strdup (record->org));
+                org = zhashx_lookup (orgs, event->case_id);
+                cf_pb_free (&record);
+            }
+            if (org && strcmp (org, who->org) == 0) {
+                size_t size = protobuf_c_message_get_packed_size (&event->base);
+                if (list->n_events > 0 && bytes + size > S_PAGE_BYTES_MAX) {
+                    full = true;
+                    break;
+                }
+                bytes += size;
+                cf_pb_append (&list->n_events, (void ***)&list->events, event);
+                events[index] = NULL;
+                full = list->n_events == limit;
+            }
+            list->scanned = event->seq;
+            scanned++;
+        }
+        //  Events of this page not looked at are more to come
+        if (index < count)
+            more = true;
+        cf_store_events_free (&events, count);
+    }
+    list->more = more;
+    zhashx_destroy (&orgs);
+    return rc;
+}
+
 static int
 s_do_events (cf_engine_t *self, const Cf__Principal *who,
              const Cf__EventsSince *since, Cf__Reply *reply,
@@ -865,37 +922,17 @@ s_do_events (cf_engine_t *self, const Cf__Principal *who,
     reply->body_case = CF__REPLY__BODY_EVENTS;
     reply->events = list;
     list->last_seq = self->last_seq;
+    //  An applicant sees its own organization's events only
+    if (who->role == CF__ROLE__ROLE_APPLICANT)
+        return s_applicant_events (self, who, since->after, limit, list);
     bool more = false;
     int rc = cf_store_events_page (self->store, since->after, limit,
                                    S_PAGE_BYTES_MAX, &list->events,
                                    &list->n_events, &more);
     list->more = more;
-    if (rc || who->role != CF__ROLE__ROLE_APPLICANT)
-        return rc;
-    //  An applicant sees its own organization's events only
-    //  Case id -> its organization, read once per case
-    zhashx_t *orgs = zhashx_new ();
-    zhashx_set_destructor (orgs, (zhashx_destructor_fn *)zstr_free);
-    size_t kept = 0;
-    for (size_t index = 0; index < list->n_events; index++) {
-        Cf__Event *event = list->events[index];
-        char *org = zhashx_lookup (orgs, event->case_id);
-        if (!org) {
-            Cf__Case *record = NULL;
-            if (cf_store_get_case (self->store, event->case_id, &record) == 0) {
-                zhashx_insert (orgs, event->case_id, strdup (record->org));
-                org = zhashx_lookup (orgs, event->case_id);
-                cf_pb_free (&record);
-            }
-        }
-        if (org && strcmp (org, who->org) == 0)
-            list->events[kept++] = event;
-        else
-            cf_pb_free (&list->events[index]);
-    }
-    list->n_events = kept;
-    zhashx_destroy (&orgs);
-    return 0;
+    list->scanned =
+        list->n_events ? list->events[list->n_events - 1]->seq : since->after;
+    return rc;
 }
 
 static int

@@ -1002,6 +1002,43 @@ test_workers_are_held_to_their_own_leases (void **state)
     cf_pb_free (&reply);
 }
 
+//  events since pages over what the principal may see: an applicant asking
+//  from the start gets its own event behind another organization's many,
+//  and a page says how far it looked
+static void
+test_events_since_pages_over_what_an_applicant_sees (void **state)
+{
+    s_fixture_t *self = *state;
+    const char *id = s_new_case (self);
+    for (int count = 0; count < 40; count++) {
+        Cf__Reply *reply = s_submit (self, &s_applicant_b);
+        cf_pb_free (&reply);
+    }
+    //  Event 42: the owner's refused attempt, recorded on its case
+    Cf__Reply *reply =
+        s_fire (self, &s_applicant_a, id, "contract_signed", NULL);
+    cf_pb_free (&reply);
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__EventsSince since = CF__EVENTS_SINCE__INIT;
+    since.after = 1;
+    since.limit = 10;
+    request.body_case = CF__REQUEST__BODY_EVENTS;
+    request.events = &since;
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (reply->events->n_events, 1);
+    assert_int_equal (reply->events->events[0]->seq, 42);
+    assert_false (reply->events->more);
+    assert_int_equal (reply->events->scanned, 42);
+    cf_pb_free (&reply);
+    //  Staff see every event, a page of limit, and where it ended
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->events->n_events, 10);
+    assert_true (reply->events->more);
+    assert_int_equal (reply->events->scanned, 11);
+    cf_pb_free (&reply);
+}
+
 static void
 test_lists_page_and_applicants_see_their_own (void **state)
 {
@@ -1132,6 +1169,7 @@ main (void)
         TEST (test_history_is_paged),
         TEST (test_identity_issue_is_exactly_once),
         TEST (test_workers_are_held_to_their_own_leases),
+        TEST (test_events_since_pages_over_what_an_applicant_sees),
         TEST (test_another_organization_sees_nothing_and_is_recorded),
         TEST (test_refused_transitions_are_recorded_and_change_nothing),
         TEST (test_bad_frames_get_error_replies),
