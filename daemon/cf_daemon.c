@@ -329,6 +329,34 @@ s_reply_framing (cf_daemon_t *self, zframe_t *route)
         zmsg_destroy (&message);
 }
 
+//  A PUB socket cannot drop one subscriber, and a subscription keeps the
+//  session its handshake opened: after a revocation the feed is closed and
+//  bound again at the same endpoint, so every subscriber goes through
+//  zauth again. The others reconnect at once and catch up from the
+//  sequence numbers, as after any gap; the revoked key is refused.
+static void
+s_feed_reopen (cf_daemon_t *self)
+{
+    char *endpoint = zsock_last_endpoint (self->feed);
+    if (!endpoint)
+        cf_mem_fail ();
+    zsock_destroy (&self->feed);
+    cf_problems_t *problems = cf_problems_new ();
+    self->feed = s_server (self, ZMQ_PUB, endpoint, problems);
+    if (self->feed) {
+        zsock_set_sndhwm (self->feed, 100000);
+        cf_log_notice ("feed %s reopened after a revocation", endpoint);
+    } else {
+        char *why = cf_problems_join (problems);
+        cf_log_error ("feed %s not reopened: %s; certflowd stops", endpoint,
+                      why);
+        free (why);
+        s_stop = 1;
+    }
+    cf_problems_destroy (&problems);
+    free (endpoint);
+}
+
 static void
 s_take_clients (cf_daemon_t *self)
 {
@@ -337,8 +365,15 @@ s_take_clients (cf_daemon_t *self)
             return;
         zframe_t *route = NULL, *body = NULL;
         if (!s_receive (self->clients, &route, &body)) {
-            if (route && body)
+            //  Who sent it first: a key revoked or unknown hears nothing
+            Cf__Principal *sender = NULL;
+            if (route && body &&
+                cf_identity_principal (self->identity, body, &sender) == 0)
                 s_reply_framing (self, route);
+            else
+                cf_log_warn ("client message dropped: bad framing from an "
+                             "unknown or revoked key");
+            cf_pb_free (&sender);
             zframe_destroy (&route);
             zframe_destroy (&body);
             continue;
@@ -638,6 +673,8 @@ cf_daemon_run (cf_daemon_t *self)
             cf_log_error ("zauth did not reload %s", self->certs_dir);
         s_send_outbox (self, now);
         s_heartbeat (self, now);
+        if (cf_engine_identities_revoked (self->engine))
+            s_feed_reopen (self);
     }
     sd_notify (0, "STOPPING=1");
     cf_log_notice ("certflowd stopping: last event %" PRIu64,

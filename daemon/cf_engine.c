@@ -75,6 +75,7 @@ struct _cf_engine_t {
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
     bool identities_changed;    //  The round issued or revoked one
+    bool identities_revoked;    //  The round revoked one
     zlistx_t *issued;           //  Public keys the round issued (copies)
     size_t outbox_index;        //  Item the outbox cursor is on
 };
@@ -1082,6 +1083,7 @@ s_do_identity (cf_engine_t *self, const Cf__Principal *who,
             cf_log_notice ("identity %s revoked by %s",
                            request->identity_revoke->key, who->name);
             self->identities_changed = true;
+            self->identities_revoked = true;
         }
         return s_identity_answer (rc, problems);
     }
@@ -1609,6 +1611,7 @@ cf_engine_begin (cf_engine_t *self, int64_t now)
     zlistx_purge (self->outbox);
     self->poisoned = 0;
     self->identities_changed = false;
+    self->identities_revoked = false;
     self->now = now;
     self->batch = cf_batch_new ();
 }
@@ -1757,6 +1760,12 @@ bool
 cf_engine_identities_changed (cf_engine_t *self)
 {
     return self->identities_changed;
+}
+
+bool
+cf_engine_identities_revoked (cf_engine_t *self)
+{
+    return self->identities_revoked;
 }
 
 cf_engine_t *

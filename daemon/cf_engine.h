@@ -131,4 +131,8 @@ uint64_t cf_engine_last_seq (cf_engine_t *self);
 //  makes zauth re-read the certificate directory.
 bool cf_engine_identities_changed (cf_engine_t *self);
 
+//  Returns true when the round revoked an identity, so the loop also
+//  closes what may still be open with the revoked key.
+bool cf_engine_identities_revoked (cf_engine_t *self);
+
 #endif

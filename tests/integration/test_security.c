@@ -16,7 +16,10 @@
 
 #include <cmocka.h>
 
+#include "cf_identity.h"
+#include "cf_pb.h"
 #include "cf_proc.h"
+#include "cf_wire.h"
 
 #define S_ORG       "YUNXI"
 #define S_OTHER_ORG "HAIBIN"
@@ -282,10 +285,16 @@ test_revoked_identity_stops_working (void **state)
         access (cf_proc_path (proc, "data/certs/monitor-leaver.cert"), F_OK),
         -1);
 
-    //  The open connection is refused from the next message on
+    //  The open connection is refused from the next message on, a
+    //  misframed one too: the identity is checked before the framing
     request.id = "after-revoke";
     assert_int_equal (cf_proc_send (dealer, &request.base), 0);
     assert_null (cf_proc_reply (proc, dealer, S_SILENCE_MS, NULL));
+    zmsg_t *two = zmsg_new ();
+    zmsg_addstr (two, "one");
+    zmsg_addstr (two, "two");
+    assert_int_equal (zmsg_send (&two, dealer), 0);
+    assert_null (cf_proc_receive (dealer, S_SILENCE_MS));
     //  And a new one does not get through the handshake, which the
     //  client tells apart from a dead daemon
     const cf_proc_output_t *ping =
@@ -297,6 +306,93 @@ test_revoked_identity_stops_working (void **state)
         proc, 1, NULL, "--json", "identity", "revoke", key, NULL);
     assert_string_equal (cf_proc_json_string (again->json, "/status"),
                          "STATUS_NOT_FOUND");
+    s_assert_serving (proc);
+}
+
+//  A SUB socket on the feed with the CURVE identity cert, subscribed to
+//  everything; the caller destroys it
+static zsock_t *
+s_subscriber (cf_proc_t *proc, const char *cert)
+{
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    assert_non_null (sub);
+    zsock_set_linger (sub, 0);
+    assert_int_equal (
+        cf_identity_client (sub, cert, cf_proc_server_cert (proc), NULL), 0);
+    zsock_set_subscribe (sub, "");
+    assert_int_equal (zsock_connect (sub, "%s", cf_proc_feed_endpoint (proc)),
+                      0);
+    return sub;
+}
+
+//  Waits up to timeout_ms for a feed message; with event, one that carries
+//  an event (heartbeats are passed over). True when one came.
+static bool
+s_feed_message (zsock_t *sub, bool event, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    for (int64_t now = zclock_mono (); now < deadline; now = zclock_mono ()) {
+        zmsg_t *msg = cf_proc_receive (sub, (int)(deadline - now));
+        if (!msg)
+            return false;
+        zframe_t *body = zmsg_last (msg);
+        Cf__FeedMessage *feed = NULL;
+        bool is_event =
+            body &&
+            cf_wire_decode (&cf__feed_message__descriptor, zframe_data (body),
+                            zframe_size (body), (void **)&feed, NULL) == 0 &&
+            feed->body_case == CF__FEED_MESSAGE__BODY_EVENT;
+        cf_pb_free (&feed);
+        zmsg_destroy (&msg);
+        if (!event || is_event)
+            return true;
+    }
+    return false;
+}
+
+//  Reads and drops what is queued on sub
+static void
+s_drain (zsock_t *sub)
+{
+    zmsg_t *msg;
+    while ((msg = cf_proc_receive (sub, 0)))
+        zmsg_destroy (&msg);
+}
+
+//  Revocation closes what the key has open: a feed subscription opened
+//  before it hears nothing more, while other subscribers go on
+static void
+test_revocation_closes_open_feed_subscriptions (void **state)
+{
+    cf_proc_t *proc = *state;
+    const char *extra[] = {"--heartbeat-ms", "200", NULL};
+    cf_proc_daemon (proc, extra);
+    const char *leaver = cf_proc_principal (proc, "leaver", "monitor", NULL);
+    const char *stayer = cf_proc_principal (proc, "stayer", "monitor", NULL);
+    const char *applicant =
+        cf_proc_principal (proc, "yunxi", "applicant", S_ORG);
+    const cf_proc_output_t *who =
+        cf_proc_expect (proc, 0, leaver, "--json", "whoami", NULL);
+    char *key = strdup (cf_proc_json_string (who->json, "/principal/key"));
+    zsock_t *gone = s_subscriber (proc, leaver);
+    zsock_t *kept = s_subscriber (proc, stayer);
+    //  Both hear the feed before
+    assert_true (s_feed_message (gone, false, 5000));
+    assert_true (s_feed_message (kept, false, 5000));
+
+    cf_proc_expect (proc, 0, NULL, "identity", "revoke", key, NULL);
+    free (key);
+    //  Once the sessions are closed, what was queued is read; the kept
+    //  subscriber comes back through zauth, the revoked one cannot
+    zclock_sleep (500);
+    s_drain (gone);
+    s_drain (kept);
+    assert_true (s_feed_message (kept, false, 5000));
+    cf_proc_submit_example (proc, applicant);
+    assert_true (s_feed_message (kept, true, 5000));
+    assert_false (s_feed_message (gone, false, S_SILENCE_MS));
+    zsock_destroy (&gone);
+    zsock_destroy (&kept);
     s_assert_serving (proc);
 }
 
@@ -312,6 +408,9 @@ main (void)
                                          s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_revoked_identity_stops_working,
                                          s_setup, cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_revocation_closes_open_feed_subscriptions, s_setup,
+            cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
