@@ -173,17 +173,22 @@ class Feed:
 
     def catch_up(self, upto):
         while self.seen < upto:
+            before = self.seen
             since = self.pb.EventsSince(after=self.seen, limit=100)
             events = self.client.ok(events=since).events
-            if not events.events:
-                #  The rest are other organizations' events (an applicant
-                #  reads its own only): the gap is filled
-                self.seen = upto
-                return
             for event in events.events:
                 if event.seq > self.seen:
                     self.seen = event.seq
                     yield event
+            if not events.more:
+                #  Nothing more to read (an applicant reads its own
+                #  organization's events only): the gap is filled
+                self.seen = max(self.seen, upto)
+                return
+            #  The daemon looked this far for events we may see
+            self.seen = max(self.seen, min(events.scanned, upto))
+            if self.seen == before:
+                return
 
     def events(self, timeout_ms):
         """Yields events in seq order until timeout_ms passes with no
