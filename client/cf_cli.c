@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cf_cli_private.h"
 #include "cf_config.h"
@@ -62,6 +63,8 @@ struct _cf_cli_t {
     s_given_t given[S_OPTIONS_MAX];   //  Options given, in order
     size_t given_count;               //  How many
     cf_client_t *client;              //  Connected on first request
+    bool progress;                    //  err is a terminal: show progress
+    bool progress_shown;              //  A progress line is on it now
 };
 
 //  ------------------------------------------------------------------------
@@ -115,6 +118,33 @@ const char *
 cf_cli_setting (cf_cli_t *cli, const char *name)
 {
     return cf_config_get (cli->config, name);
+}
+
+//  ------------------------------------------------------------------------
+//  Progress
+
+void
+cf_cli_progress (cf_cli_t *cli, const char *format, ...)
+{
+    if (!cli->progress)
+        return;
+    fputs ("\rcertflow: ", cli->err);
+    va_list args;
+    va_start (args, format);
+    vfprintf (cli->err, format, args);
+    va_end (args);
+    //  Erase what a longer line before left
+    fputs ("\033[K", cli->err);
+    fflush (cli->err);
+    cli->progress_shown = true;
+}
+
+void
+cf_cli_progress_done (cf_cli_t *cli)
+{
+    if (cli->progress_shown)
+        fputs ("\r\033[K", cli->err);
+    cli->progress_shown = false;
 }
 
 //  ------------------------------------------------------------------------
@@ -619,6 +649,8 @@ cf_cli_run (int argc, char **argv, FILE *out, FILE *err)
 {
     assert (argc >= 1 && argv && out && err);
     cf_cli_t cli = {.out = out, .err = err};
+    //  Long commands show how far they are on a terminal, never in scripts
+    cli.progress = isatty (fileno (err)) == 1;
     cli.config = cf_config_new ("certflow", s_settings);
     int rc = s_run (&cli, argc, argv);
     cf_client_destroy (&cli.client);

@@ -290,7 +290,7 @@ s_list (cf_cli_t *cli)
     bool all = cf_cli_option (cli, "all", 0) != NULL;
     FILE *out = cf_cli_out (cli);
     Cf__Reply *first = NULL;  //  --json --all: every page's cases go here
-    size_t shown = 0;
+    size_t shown = 0, listed = 0;
     while (true) {
         Cf__Request *request = s_request_new (CF__REQUEST__BODY_LIST);
         request->list = cf_pb_dup (&list->base);
@@ -301,6 +301,7 @@ s_list (cf_cli_t *cli)
         Cf__Page *page =
             reply->body_case == CF__REPLY__BODY_PAGE ? reply->page : NULL;
         if (!cf_cli_json (cli) && page) {
+            cf_cli_progress_done (cli);
             for (size_t index = 0; index < page->n_cases; index++)
                 cf_show_case_line (out, page->cases[index]);
             shown += page->n_cases;
@@ -309,8 +310,12 @@ s_list (cf_cli_t *cli)
         //  would loop for ever
         bool more =
             all && page && *page->next && strcmp (page->next, list->after) != 0;
-        if (more)
+        listed += page ? page->n_cases : 0;
+        if (more) {
             cf_pb_set_string (&list->after, page->next);
+            cf_cli_progress (cli, "listed %zu case%s, asking for more ...",
+                             listed, listed == 1 ? "" : "s");
+        }
         if (cf_cli_json (cli) && !first)
             first = reply;
         else if (cf_cli_json (cli) && page && first->page) {
@@ -324,6 +329,7 @@ s_list (cf_cli_t *cli)
         if (!more)
             break;
     }
+    cf_cli_progress_done (cli);
     if (rc == 0 && first)
         cf_cli_print_json (cli, &first->base);
     else if (rc == 0 && shown == 0 && !cf_cli_json (cli))
@@ -366,10 +372,15 @@ s_history (cf_cli_t *cli)
                     list->events[count - 1]->seq > after;
         if (more)
             after = list->events[count - 1]->seq;
-        if (!cf_cli_json (cli))
+        if (!cf_cli_json (cli)) {
+            cf_cli_progress_done (cli);
             for (size_t index = 0; index < count; index++)
                 cf_show_event (cf_cli_out (cli), list->events[index], false);
+        }
         shown += count;
+        if (more)
+            cf_cli_progress (cli, "read %zu events, asking for more ...",
+                             shown);
         if (cf_cli_json (cli) && !first)
             first = reply;
         else if (cf_cli_json (cli) && list && first->events) {
@@ -385,6 +396,7 @@ s_history (cf_cli_t *cli)
         if (!more)
             break;
     }
+    cf_cli_progress_done (cli);
     if (rc == 0 && first) {
         if (first->events)
             first->events->more = false;

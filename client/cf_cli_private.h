@@ -116,6 +116,16 @@ int CF_MUST_CHECK cf_cli_request (cf_cli_t *cli, Cf__Request *request,
 int CF_MUST_CHECK cf_cli_request_any (cf_cli_t *cli, Cf__Request *request,
                                       Cf__Reply **reply_p);
 
+//  On a terminal (err is one), shows how far a long command is on one line
+//  of err, replacing the last such line ("certflow: listed 200 cases");
+//  elsewhere does nothing, so scripts see none of it.
+void cf_cli_progress (cf_cli_t *cli, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  Clears the progress line, if one is shown. Call before the command's
+//  last output and before it returns.
+void cf_cli_progress_done (cf_cli_t *cli);
+
 //  Reads the record of case_id (a status request) for a command that shows
 //  it beside what it was asked: returns the record (free with cf_pb_free)
 //  or NULL, saying nothing, when the daemon would not give it (not this

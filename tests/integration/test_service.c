@@ -1,7 +1,8 @@
 /*  =========================================================================
     test_service - certflowd as a service: logs in JSON with ISO 8601 times
-    and zones, readiness and reloads told to systemd's notify socket, and
-    SIGHUP re-reading the log level from the config file
+    and zones, readiness and reloads told to systemd's notify socket,
+    SIGHUP re-reading the log level from the config file; and the client's
+    progress on a terminal, silent in scripts
 
     The notify socket is a datagram socket of the test, named to the daemon
     in NOTIFY_SOCKET as systemd does for Type=notify units.
@@ -202,6 +203,54 @@ test_bad_log_settings_are_usage_errors (void **state)
         1);
 }
 
+//  Runs certflow as the admin with words under script(1), on a pseudo
+//  terminal (what a person at a terminal sees), and returns its output
+static char *
+s_on_terminal (cf_proc_t *proc, const char *words)
+{
+    char command[4096];
+    snprintf (command, sizeof command,
+              "%s/certflow --client-endpoint %s --cert %s --server-cert %s %s",
+              CF_BIN_DIR, cf_proc_client_endpoint (proc), cf_proc_admin (proc),
+              cf_proc_server_cert (proc), words);
+    const char *argv[] = {"/usr/bin/script", "-qec", command, "/dev/null",
+                          NULL};
+    cf_proc_child_t *child = cf_proc_spawn (proc, "terminal", false, argv);
+    assert_non_null (child);
+    assert_int_equal (cf_proc_wait_exit (child, 20000), 0);
+    return cf_proc_log (child);
+}
+
+static void
+test_long_listings_show_progress_on_a_terminal_only (void **state)
+{
+    s_site_t *site = *state;
+    cf_proc_t *proc = site->proc;
+    cf_proc_daemon (proc, NULL);
+    const char *applicant =
+        cf_proc_principal (proc, "li.na", "applicant", "HZYX");
+    for (int index = 0; index < 3; index++)
+        cf_proc_submit_example (proc, applicant);
+
+    //  At a terminal: how far it got while it asks for the next page, and
+    //  the line cleared before the cases print
+    char *shown = s_on_terminal (proc, "list --all --limit 1");
+    assert_non_null (strstr (shown, "\rcertflow: listed 1 case, asking for "
+                                    "more ...\033[K\r\033[K"));
+    assert_non_null (strstr (shown, "listed 2 cases"));
+    assert_non_null (strstr (shown, "CF-2026-000003"));
+    free (shown);
+
+    //  In a script (no terminal): the cases and nothing else
+    const cf_proc_output_t *quiet =
+        cf_proc_expect (proc, 0, NULL, "list", "--all", "--limit", "1", NULL);
+    assert_string_equal (quiet->err, "");
+    assert_non_null (strstr (quiet->out, "CF-2026-000003"));
+    quiet = cf_proc_expect (proc, 0, NULL, "--json", "list", "--all", "--limit",
+                            "1", NULL);
+    assert_string_equal (quiet->err, "");
+}
+
 int
 main (void)
 {
@@ -212,6 +261,9 @@ main (void)
                                          s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_log_settings_are_usage_errors,
                                          s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_long_listings_show_progress_on_a_terminal_only, s_setup,
+            s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
