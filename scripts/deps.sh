@@ -11,6 +11,7 @@ packages=(
     libcmocka-dev libjson-c-dev libsystemd-dev
     systemd man-db dpkg-dev
     python3-zmq python3-protobuf protobuf-compiler
+    clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 #  The whole test suite: installs what is missing, builds a normal and a
-#  sanitizer (ASan + UBSan) tree, and runs every test in both.
+#  sanitizer (ASan + UBSan) tree, and runs every test in both; then, with
+#  clang, builds the libFuzzer targets (build-fuzz) and runs each briefly
+#  with a fixed seed over its committed corpus (label fuzz).
 #  Usage: scripts/test.sh [ctest arguments, e.g. -L unit or -R fsm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +24,13 @@ for flavour in build build-asan; do
     echo "== $flavour: test"
     ctest --test-dir "$flavour" --output-on-failure -j "$jobs" "$@"
 done
+
+if command -v clang >/dev/null; then
+    echo "== build-fuzz: configure and build (clang, libFuzzer)"
+    CC=clang cmake -S . -B build-fuzz -DCERTFLOW_FUZZ=ON >/dev/null
+    cmake --build build-fuzz -j "$jobs" --target fuzz_all
+    echo "== build-fuzz: short fuzz runs"
+    ctest --test-dir build-fuzz --output-on-failure -L fuzz "$@"
+else
+    echo "== build-fuzz: skipped (no clang; scripts/deps.sh installs it)"
+fi

@@ -1408,6 +1408,20 @@ cf_proc_json_length (json_object *json, const char *pointer)
                : 0;
 }
 
+size_t
+cf_proc_count_event (json_object *history, const char *event)
+{
+    size_t count = cf_proc_json_length (history, "/events/events");
+    size_t found = 0;
+    for (size_t index = 0; index < count; index++)
+        if (strcmp (
+                cf_proc_json_nth (history, "/events/events/%zu/event", index),
+                event) == 0 &&
+            !*cf_proc_json_nth (history, "/events/events/%zu/refused", index))
+            found++;
+    return found;
+}
+
 json_object *
 cf_proc_json_load (cf_proc_t *self, const char *path)
 {

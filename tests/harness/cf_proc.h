@@ -331,6 +331,10 @@ double cf_proc_json_double (json_object *json, const char *pointer,
 //  Returns the length of the array at pointer, 0 when there is none.
 size_t cf_proc_json_length (json_object *json, const char *pointer);
 
+//  Returns how many events of a `--json history` output are named event
+//  and were not refused.
+size_t cf_proc_count_event (json_object *history, const char *event);
+
 //  Loads a JSON file into a document the harness owns (change it at will).
 //  Fails the test when it cannot be read.
 json_object *cf_proc_json_load (cf_proc_t *self, const char *path);

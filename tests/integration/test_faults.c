@@ -47,21 +47,6 @@ s_sleep_ms (int ms)
     nanosleep (&pause, NULL);
 }
 
-//  Returns how many events of the history have that name and no refusal
-static size_t
-s_count_event (json_object *history, const char *event)
-{
-    size_t count = cf_proc_json_length (history, "/events/events");
-    size_t found = 0;
-    for (size_t index = 0; index < count; index++)
-        if (strcmp (
-                cf_proc_json_nth (history, "/events/events/%zu/event", index),
-                event) == 0 &&
-            !*cf_proc_json_nth (history, "/events/events/%zu/refused", index))
-            found++;
-    return found;
-}
-
 static void
 test_worker_killed_mid_job_is_replaced (void **state)
 {
@@ -87,7 +72,7 @@ test_worker_killed_mid_job_is_replaced (void **state)
 
     const cf_proc_output_t *history =
         cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
-    assert_int_equal (s_count_event (history->json, "intake_passed"), 1);
+    assert_int_equal (cf_proc_count_event (history->json, "intake_passed"), 1);
     size_t count = cf_proc_json_length (history->json, "/events/events");
     for (size_t index = 0; index < count; index++) {
         assert_string_equal (cf_proc_json_nth (history->json,
@@ -294,7 +279,7 @@ s_drill_check (s_drill_t *drill, const char *case_id)
     size_t total = 0;
     for (size_t kind = 0; kind < sizeof s_expected / sizeof s_expected[0];
          kind++) {
-        size_t found = s_count_event (json, s_expected[kind].event);
+        size_t found = cf_proc_count_event (json, s_expected[kind].event);
         if (found != s_expected[kind].count)
             fail_msg ("case %s has %zu %s events, expected %zu", case_id, found,
                       s_expected[kind].event, s_expected[kind].count);
@@ -471,8 +456,8 @@ test_same_request_twice_changes_state_once (void **state)
     const cf_proc_output_t *history =
         cf_proc_expect (proc, 0, NULL, "--json", "history", case_id, NULL);
     assert_int_equal (cf_proc_json_length (history->json, "/events/events"), 2);
-    assert_int_equal (s_count_event (history->json, "submit"), 1);
-    assert_int_equal (s_count_event (history->json, "withdraw"), 1);
+    assert_int_equal (cf_proc_count_event (history->json, "submit"), 1);
+    assert_int_equal (cf_proc_count_event (history->json, "withdraw"), 1);
 }
 
 //  Starts a second certflowd on the site's data with its own endpoints and

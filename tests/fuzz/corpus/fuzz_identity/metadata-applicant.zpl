@@ -1,0 +1,3 @@
+    name = "yunxi"
+    role = "applicant"
+    org = "HZYX-APPLIANCES"

@@ -1,0 +1,2 @@
+    name = "AUD001"
+    role = "auditor"

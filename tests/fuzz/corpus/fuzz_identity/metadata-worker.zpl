@@ -1,0 +1,3 @@
+    name = "worker-1"
+    role = "worker"
+    org = ""
