@@ -246,9 +246,10 @@ s_certificate_check (cf_cli_t *cli)
     if (rc)
         return rc;
     const Cf__Certificate *cert = reply->certificate;
-    //  A stored "valid" may have run out since: judge it on today's date
+    //  A stored "valid" may have run out since: judge it on the daemon's
+    //  date (one clock)
     Cf__CertStatus status =
-        cf_certificate_status_on (cert, cf_date_from_ms (zclock_time ()));
+        cf_certificate_status_on (cert, cf_date_from_ms (reply->now));
     if (!s_printed_json (cli, reply)) {
         cf_scheme_t *scheme = NULL;
         if (cf_scheme_default (&scheme))

@@ -17,6 +17,7 @@
 #include <czmq.h>
 
 #include "cf_cli_private.h"
+#include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_input.h"
 #include "cf_json.h"
@@ -248,7 +249,7 @@ s_status (cf_cli_t *cli)
         cf_scheme_t *scheme = NULL;
         if (cf_scheme_default (&scheme))
             scheme = NULL;
-        cf_show_case (cf_cli_out (cli), reply->record, scheme, zclock_time ());
+        cf_show_case (cf_cli_out (cli), reply->record, scheme, reply->now);
         cf_scheme_destroy (&scheme);
     }
     cf_pb_free (&reply);
@@ -530,8 +531,20 @@ s_sign (cf_cli_t *cli)
 static int
 s_scores (cf_cli_t *cli)
 {
-    return s_fire_input (cli, cf_cli_arg (cli, 0), cf_cli_arg (cli, 1),
-                         S_INPUT_SHEET, CF_EVENT_SHEET_SUBMITTED);
+    const char *audit_date = cf_cli_option (cli, "audit-date", 0);
+    cf_day_t day;
+    if (audit_date && cf_date_parse (audit_date, &day) != 0)
+        return cf_cli_usage_error (
+            cli, "--audit-date '%s' is not a date YYYY-MM-DD", audit_date);
+    void *sheet;
+    int rc = s_load (cli, cf_cli_arg (cli, 1), S_INPUT_SHEET, &sheet);
+    if (rc)
+        return rc;
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_SHEET);
+    data->sheet = sheet;
+    if (audit_date)
+        cf_pb_set_string (&data->sheet->audit_date, audit_date);
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_SHEET_SUBMITTED, data);
 }
 
 static int
@@ -541,24 +554,95 @@ s_rectify (cf_cli_t *cli)
                          S_INPUT_FIXES, CF_EVENT_FIXES_SUBMITTED);
 }
 
+static Cf__Fix *
+s_verdict (Cf__FixList *list, const char *nonconformity, size_t length,
+           bool accepted, const char *note)
+{
+    Cf__Fix *fix = cf_pb_new (&cf__fix__descriptor);
+    fix->nonconformity = cf_mem_check (strndup (nonconformity, length));
+    fix->accepted = accepted;
+    cf_pb_set_string (&fix->note, note);
+    cf_pb_append (&list->n_fixes, (void ***)&list->fixes, fix);
+    return fix;
+}
+
+//  Verdicts for every open nonconformity of the case, rejected with reason
+static int
+s_reject_all (cf_cli_t *cli, const char *case_id, const char *reason,
+              Cf__FixList *list)
+{
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_STATUS);
+    request->status = s_case_ref (case_id);
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    const Cf__ScoreSheet *sheet = reply->body_case == CF__REPLY__BODY_RECORD
+                                      ? reply->record->sheet
+                                      : NULL;
+    for (size_t index = 0; sheet && index < sheet->n_nonconformities; index++)
+        if (!sheet->nonconformities[index]->closed) {
+            const char *id = sheet->nonconformities[index]->id;
+            s_verdict (list, id, strlen (id), false, reason);
+        }
+    cf_pb_free (&reply);
+    return 0;
+}
+
+//  The verdicts of --reject-fix NC:REASON and --accept-fix NC
+static int
+s_verdicts (cf_cli_t *cli, Cf__FixList *list)
+{
+    const char *text;
+    for (size_t index = 0; (text = cf_cli_option (cli, "accept-fix", index));
+         index++) {
+        if (!s_filled (text))
+            return cf_cli_usage_error (cli, "--accept-fix needs an id, NC-1");
+        s_verdict (list, text, strlen (text), true, "");
+    }
+    for (size_t index = 0; (text = cf_cli_option (cli, "reject-fix", index));
+         index++) {
+        const char *colon = strchr (text, ':');
+        if (!colon || colon == text || !s_filled (colon + 1))
+            return cf_cli_usage_error (
+                cli,
+                "--reject-fix '%s': write NC:REASON, e.g. --reject-fix "
+                "\"NC-1:the 2025 product line is still not covered\"",
+                text);
+        s_verdict (list, text, (size_t)(colon - text), false, colon + 1);
+    }
+    return 0;
+}
+
 static int
 s_verify (cf_cli_t *cli)
 {
+    const char *case_id = cf_cli_arg (cli, 0);
     const char *accept = cf_cli_option (cli, "accept", 0);
     const char *reject = cf_cli_option (cli, "reject", 0);
-    if ((accept != NULL) == (reject != NULL))
+    bool each = cf_cli_option (cli, "accept-fix", 0) ||
+                cf_cli_option (cli, "reject-fix", 0);
+    if ((accept != NULL) + (reject != NULL) + each != 1)
         return cf_cli_usage_error (
-            cli, "give either --accept FILE (the revised score sheet) or "
-                 "--reject REASON");
-    if (reject) {
-        if (!s_filled (reject))
-            return cf_cli_usage_error (
-                cli, "--reject needs a reason the applicant can act on");
-        return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_FIXES_REJECTED,
-                       s_data_reason (reject));
+            cli, "give one of --accept FILE (every fix accepted, with the "
+                 "rescored sheet), --reject REASON (every fix rejected), or "
+                 "a verdict per fix with --accept-fix NC and --reject-fix "
+                 "NC:REASON");
+    if (accept)
+        return s_fire_input (cli, case_id, accept, S_INPUT_SHEET,
+                             CF_EVENT_FIXES_ACCEPTED);
+    if (reject && !s_filled (reject))
+        return cf_cli_usage_error (
+            cli, "--reject needs a reason the applicant can act on");
+    Cf__EventData *data = s_data_new (CF__EVENT_DATA__BODY_FIXES);
+    data->fixes = cf_pb_new (&cf__fix_list__descriptor);
+    int rc = reject ? s_reject_all (cli, case_id, reject, data->fixes)
+                    : s_verdicts (cli, data->fixes);
+    if (rc) {
+        cf_pb_free (&data);
+        return rc;
     }
-    return s_fire_input (cli, cf_cli_arg (cli, 0), accept, S_INPUT_SHEET,
-                         CF_EVENT_FIXES_ACCEPTED);
+    return s_fire (cli, case_id, CF_EVENT_FIXES_REJECTED, data);
 }
 
 static int
@@ -699,8 +783,15 @@ static const cf_cli_option_t s_watch_options[] = {
 };
 
 static const cf_cli_option_t s_verify_options[] = {
-    {"accept", "FILE",   false, "accept the fixes with the revised score sheet"},
-    {"reject", "REASON", false, "reject the fixes: back to rectification"},
+    {"accept",     "FILE",      false, "accept every fix with the rescored sheet"},
+    {"reject",     "REASON",    false, "reject every open fix: back to rectification"},
+    {"accept-fix", "NC",        true,  "a verdict per fix: this one is accepted"},
+    {"reject-fix", "NC:REASON", true,  "a verdict per fix: this one is rejected"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_scores_options[] = {
+    {"audit-date", "DATE", false, "the last audit day (sets the sheet's audit_date)"},
     {NULL, NULL, false, NULL},
 };
 
@@ -743,15 +834,19 @@ static const cf_cli_command_t s_commands[] = {
      1, 1, NULL, s_sign},
     {"scores", "CASE FILE.json",
      "file the audit's score sheet (team leader; event sheet_submitted)",
-     "See examples/scores.json.", 2, 2, NULL, s_scores},
+     "See examples/scores.json. The audit date must be one of the planned\n"
+     "audit days, not after today; the sheet is filed once the audit began.",
+     2, 2, s_scores_options, s_scores},
     {"rectify", "CASE FILE.json",
      "send corrections for the nonconformities (event fixes_submitted)",
      "FILE.json: {\"fixes\": [{\"nonconformity\": \"NC-1\", "
      "\"correction\": \"what was done\"}]}",
      2, 2, NULL, s_rectify},
-    {"verify", "CASE --accept FILE.json | --reject REASON",
-     "accept the fixes with the revised sheet, or reject them (verifier)",
-     NULL, 1, 1, s_verify_options, s_verify},
+    {"verify", "CASE --accept FILE.json | --reject REASON | --accept-fix NC... --reject-fix NC:REASON...",
+     "accept the fixes with the rescored sheet, or reject them (verifier)",
+     "Every open nonconformity gets a verdict. A partly rejected round\n"
+     "closes the accepted ones; the rejected go back to rectification.",
+     1, 1, s_verify_options, s_verify},
     {"vote", "CASE grant|refuse --reason TEXT [--star-override]",
      "cast a committee member's vote (event vote)", NULL, 2, 2,
      s_vote_options, s_vote},

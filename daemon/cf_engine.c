@@ -71,6 +71,8 @@ struct _cf_engine_t {
     zhashx_t *ready_handles;    //  Job id -> its handle in ready
     zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
     zhashx_t *stuck;            //  Case ids whose deadline would not fire
+    zhashx_t *certified;        //  Round: USCC -> first certificate date
+                                //  recorded in this round
     uint64_t last_seq;          //  Latest committed event
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
@@ -481,6 +483,93 @@ s_job_done (cf_engine_t *self, const Cf__Job *job)
     return cf_batch_delete_job (self->batch, job->id);
 }
 
+//  The case has ended: its jobs (ready, leased or parked) are cancelled,
+//  all but current, the job whose result ended it (the caller finishes it)
+static int
+s_close_work (cf_engine_t *self, const Cf__Case *record, const Cf__Job *current)
+{
+    size_t count = 0;
+    const cf_fsm_row_t *rows = cf_fsm_rows (&count);
+    for (size_t index = 0; index < count; index++) {
+        if (!rows[index].job)
+            continue;
+        char *key = s_active_key (record->id, rows[index].job);
+        uint64_t id = (uintptr_t)zhashx_lookup (self->active, key);
+        free (key);
+        if (!id || (current && current->id == id))
+            continue;
+        Cf__Job job = CF__JOB__INIT;
+        job.id = id;
+        job.case_id = record->id;
+        job.stage = (char *)rows[index].job;
+        int rc = s_job_done (self, &job);
+        if (rc)
+            return rc;
+        cf_log_info ("job=%" PRIu64 " case=%s stage=%s cancelled: the case "
+                     "ended in %s",
+                     id, record->id, job.stage,
+                     cf_fsm_state_name ((cf_state_t)record->state));
+    }
+    return 0;
+}
+
+//  The meta key holding the date a company first held a certificate
+static char *
+s_first_key (const char *uscc)
+{
+    char *key = NULL;
+    if (asprintf (&key, "first_certificate/%s", uscc) < 0)
+        cf_mem_fail ();
+    for (char *cursor = key; *cursor; cursor++)
+        if (*cursor >= 'a' && *cursor <= 'z')
+            *cursor = (char)(*cursor - 'a' + 'A');
+    return key;
+}
+
+//  Sets *date_p to the date the company of record (by its unified social
+//  credit code) first held a certificate, across all its cases, or NULL.
+//  The caller frees it.
+static int
+s_first_certified (cf_engine_t *self, const Cf__Case *record, char **date_p)
+{
+    *date_p = NULL;
+    const char *uscc = record->application ? record->application->uscc : "";
+    if (s_blank (uscc))
+        return 0;
+    char *key = s_first_key (uscc);
+    const char *round = zhashx_lookup (self->certified, key);
+    int rc = 0;
+    if (round)
+        *date_p = cf_mem_check (strdup (round));
+    else {
+        rc = cf_store_get_meta (self->store, key, date_p);
+        if (rc == CF_ENOTFOUND)
+            rc = 0;
+    }
+    free (key);
+    return rc;
+}
+
+//  Puts a new certificate and, for the company's first, its date
+static int
+s_put_certificate (cf_engine_t *self, const Cf__Case *record,
+                   const Cf__Certificate *certificate)
+{
+    int rc = cf_batch_put_certificate (self->batch, certificate);
+    char *first = NULL;
+    if (rc == 0)
+        rc = s_first_certified (self, record, &first);
+    if (rc == 0 && !first && !s_blank (certificate->uscc)) {
+        char *key = s_first_key (certificate->uscc);
+        rc = cf_batch_set_meta (self->batch, key, certificate->issue_date);
+        zhashx_update (self->certified, key,
+                       cf_mem_check (strdup (certificate->issue_date)));
+        free (key);
+    }
+    free (first);
+    return rc;
+}
+
 //  ------------------------------------------------------------------------
 //  Firing events
 
@@ -565,20 +654,35 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
                             .principal = who,
                             .data = data,
                             .now = self->now};
+    //  The facts beyond the case that the guards check, from the store
+    Cf__Staff **staff = NULL;
+    char *first = NULL;
+    if (event == CF_EVENT_AUDIT_PLANNED || event == CF_EVENT_COMMITTEE_FORMED)
+        rc = cf_store_list_staff (self->store, &staff, &input.staff_count);
+    else if (event == CF_EVENT_MAJORITY_GRANT)
+        rc = s_first_certified (self, *record_p, &first);
+    input.staff = staff;
+    input.first_certified = first;
     cf_fsm_outcome_t outcome;
-    rc = cf_fsm_fire (record_p, event, &input, &outcome, problems);
+    if (rc == 0)
+        rc = cf_fsm_fire (record_p, event, &input, &outcome, problems);
+    cf_store_staff_free (&staff, input.staff_count);
+    free (first);
     if (rc) {
         cf_pb_free (&certificate);
         return rc;
     }
     //  The case changed: from here a failure must sink the whole round
     if (certificate)
-        rc = cf_batch_put_certificate (self->batch, certificate);
+        rc = s_put_certificate (self, *record_p, certificate);
     if (rc == 0)
         rc = s_record_event (self, *record_p, from, outcome.event, who, data,
                              NULL);
     if (rc == 0 && outcome.job)
         rc = s_enqueue (self, *record_p, outcome.job);
+    if (rc == 0 && cf_fsm_state_terminal (outcome.to) &&
+        !cf_fsm_state_terminal (outcome.from))
+        rc = s_close_work (self, *record_p, job);
     cf_pb_free (&certificate);
     if (rc)
         self->poisoned = rc;
@@ -1245,6 +1349,7 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
     cf_problems_t *problems = cf_problems_new ();
     Cf__Request *request = NULL;
     Cf__Reply *reply = cf_pb_new (&cf__reply__descriptor);
+    reply->now = self->now;
     int rc = cf_wire_decode (&cf__request__descriptor, data, size,
                              (void **)&request, problems);
     if (rc == 0 && s_blank (request->id)) {
@@ -1278,6 +1383,7 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
         //  Keep the request id; drop any half-built body
         Cf__Reply *failed = cf_pb_new (&cf__reply__descriptor);
         cf_pb_set_string (&failed->id, request->id);
+        failed->now = self->now;
         cf_pb_free (&reply);
         reply = failed;
         s_reply_error (reply, rc, problems);
@@ -1567,6 +1673,7 @@ cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
                 offer.staff = staff;
                 offer.n_staff = staff_count;
             }
+            offer.now = self->now;
             offer.scheme.data = (uint8_t *)self->scheme_text;
             offer.scheme.len = strlen (self->scheme_text);
             Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
@@ -1602,6 +1709,7 @@ s_round_drop (cf_engine_t *self)
     zhashx_purge (self->seen);
     zhashx_purge (self->reported);
     zlistx_purge (self->issued);
+    zhashx_purge (self->certified);
 }
 
 void
@@ -1799,6 +1907,8 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     zlistx_set_destructor (self->ready, s_job_destroy);
     self->active = zhashx_new ();
     self->stuck = zhashx_new ();
+    self->certified = zhashx_new ();
+    zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
     s_view_rebuild (self);
     return self;
 }
@@ -1820,6 +1930,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->ready_handles);
         zhashx_destroy (&self->active);
         zhashx_destroy (&self->stuck);
+        zhashx_destroy (&self->certified);
         free (self);
         *self_p = NULL;
     }

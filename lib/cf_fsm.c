@@ -19,6 +19,7 @@
 #include "cf_date.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_plan.h"
 #include "cf_score.h"
 
 //  Milliseconds in a day: scheme deadlines are counted in days
@@ -33,6 +34,7 @@ struct _cf_fsm_ctx_t {
     const Cf__EventData *data;       //  What came with the event, or NULL
     int64_t now;                     //  Instant of the transition
     cf_day_t today;                  //  Its date, China time
+    const cf_fsm_input_t *input;     //  Facts from the store
 };
 
 //  ------------------------------------------------------------------------
@@ -495,72 +497,10 @@ s_guard_contract_unsigned (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     return CF_EGUARD;
 }
 
-//  Checks the plan's dates: both real days, the first not after the last
-static int
-s_check_plan_dates (const cf_fsm_ctx_t *ctx, const Cf__AuditPlan *plan,
-                    cf_problems_t *problems)
-{
-    cf_day_t start = 0, end = 0;
-    int rc = 0;
-    if (cf_date_parse (plan->start_date, &start) != 0) {
-        cf_problems_add (problems, "plan.start_date",
-                         "%s: start_date '%s' is not a date YYYY-MM-DD",
-                         s_event (ctx), plan->start_date);
-        rc = CF_EGUARD;
-    }
-    if (cf_date_parse (plan->end_date, &end) != 0) {
-        cf_problems_add (problems, "plan.end_date",
-                         "%s: end_date '%s' is not a date YYYY-MM-DD",
-                         s_event (ctx), plan->end_date);
-        rc = CF_EGUARD;
-    }
-    if (rc == 0 && start > end) {
-        cf_problems_add (problems, "plan.dates",
-                         "%s: the audit starts on %s, after it ends on %s; "
-                         "swap or correct the dates",
-                         s_event (ctx), plan->start_date, plan->end_date);
-        rc = CF_EGUARD;
-    }
-    return rc;
-}
-
-//  Checks one auditor of the plan: named, once, not a document reviewer
-static int
-s_check_auditor (const cf_fsm_ctx_t *ctx, const Cf__AuditPlan *plan,
-                 size_t index, cf_problems_t *problems)
-{
-    const char *staff = plan->members[index];
-    if (s_blank (staff)) {
-        cf_problems_add (problems, "plan.member",
-                         "%s: team member %zu has no staff id", s_event (ctx),
-                         index + 1);
-        return CF_EGUARD;
-    }
-    if (s_same (staff, plan->leader) ||
-        s_listed (plan->members, index, staff)) {
-        cf_problems_add (problems, "plan.duplicate",
-                         "%s: staff %s is on the team twice; name each "
-                         "auditor once",
-                         s_event (ctx), staff);
-        return CF_EGUARD;
-    }
-    return 0;
-}
-
-static int
-s_check_not_reviewer (const cf_fsm_ctx_t *ctx, const char *staff,
-                      cf_problems_t *problems)
-{
-    const Cf__Case *record = ctx->record;
-    if (!s_listed (record->reviewers, record->n_reviewers, staff))
-        return 0;
-    cf_problems_add (problems, "plan.reviewer",
-                     "%s: staff %s reviewed the documents of this case and "
-                     "may not also audit it; choose another auditor",
-                     s_event (ctx), staff);
-    return CF_EGUARD;
-}
-
+//  Every plan, by a worker or an administrator, passes the same checks
+//  against the staff records (DOMAIN section 4): its shape, each person's
+//  role, competence, qualification on the audit days and freedom from
+//  conflicts, and no document reviewer on the team; and it lies ahead
 static int
 s_guard_plan (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
 {
@@ -573,26 +513,20 @@ s_guard_plan (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
         return CF_EGUARD;
     }
     int rc = 0;
-    if (s_blank (plan->leader)) {
-        cf_problems_add (problems, "plan.leader",
-                         "%s: the plan names no team leader", s_event (ctx));
+    if (cf_plan_check_team (ctx->scheme, ctx->record->application,
+                            ctx->input->staff, ctx->input->staff_count, plan,
+                            ctx->record, problems) != 0)
         rc = CF_EGUARD;
-    } else if (s_check_not_reviewer (ctx, plan->leader, problems))
-        rc = CF_EGUARD;
-    if (1 + plan->n_members < (size_t)ctx->scheme->team_min_size) {
-        cf_problems_add (problems, "plan.team_size",
-                         "%s: a team of %zu is below the scheme's minimum of "
-                         "%d (leader and members); add auditors",
-                         s_event (ctx), 1 + plan->n_members,
-                         ctx->scheme->team_min_size);
+    cf_day_t start;
+    char today[11];
+    if (cf_date_parse (plan->start_date, &start) == 0 && start < ctx->today) {
+        cf_problems_add (problems, "plan.past",
+                         "%s: the audit would start on %s, before today (%s); "
+                         "plan it from today on",
+                         s_event (ctx), plan->start_date,
+                         cf_date_format (ctx->today, today));
         rc = CF_EGUARD;
     }
-    for (size_t index = 0; index < plan->n_members; index++)
-        if (s_check_auditor (ctx, plan, index, problems) ||
-            s_check_not_reviewer (ctx, plan->members[index], problems))
-            rc = CF_EGUARD;
-    if (s_check_plan_dates (ctx, plan, problems))
-        rc = CF_EGUARD;
     return rc;
 }
 
@@ -608,6 +542,81 @@ s_guard_team_leader (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
                      s_event (ctx), s_who (ctx),
                      plan && plan->leader ? plan->leader : "no plan yet");
     return CF_EGUARD;
+}
+
+//  The audit happens before it is scored: the sheet is dated within the
+//  planned audit days, and is filed no earlier than the first of them and
+//  no earlier than its own date (the daemon's clock)
+static int
+s_guard_sheet_dated (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__ScoreSheet *sheet = s_data_sheet (ctx);
+    const Cf__AuditPlan *plan = ctx->record->plan;
+    cf_day_t start, end, audit;
+    if (!sheet || !plan || cf_date_parse (plan->start_date, &start) ||
+        cf_date_parse (plan->end_date, &end)) {
+        cf_problems_add (problems, "sheet.plan",
+                         "%s: the case has no readable audit plan to date the "
+                         "sheet against",
+                         s_event (ctx));
+        return CF_EGUARD;
+    }
+    char today[11];
+    cf_date_format (ctx->today, today);
+    if (ctx->today < start) {
+        cf_problems_add (problems, "sheet.early",
+                         "%s: the audit starts on %s and today is %s; file the "
+                         "score sheet once the audit has taken place",
+                         s_event (ctx), plan->start_date, today);
+        return CF_EGUARD;
+    }
+    if (cf_date_parse (sheet->audit_date, &audit)) {
+        cf_problems_add (problems, "sheet.audit_date",
+                         "%s: the sheet's audit_date '%s' is not a date "
+                         "YYYY-MM-DD; give the last day of the audit (planned "
+                         "%s to %s)",
+                         s_event (ctx), sheet->audit_date, plan->start_date,
+                         plan->end_date);
+        return CF_EGUARD;
+    }
+    if (audit < start || audit > end) {
+        cf_problems_add (problems, "sheet.audit_date",
+                         "%s: the sheet is dated %s, outside the planned audit "
+                         "days %s to %s",
+                         s_event (ctx), sheet->audit_date, plan->start_date,
+                         plan->end_date);
+        return CF_EGUARD;
+    }
+    if (audit > ctx->today) {
+        cf_problems_add (problems, "sheet.future",
+                         "%s: the sheet is dated %s, after today (%s); a sheet "
+                         "records an audit that has taken place",
+                         s_event (ctx), sheet->audit_date, today);
+        return CF_EGUARD;
+    }
+    return 0;
+}
+
+//  Findings are raised open: only the verifier closes a nonconformity, so
+//  every one (each special deduction's too) goes through rectification
+static int
+s_guard_findings_open (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__ScoreSheet *sheet = s_data_sheet (ctx);
+    int rc = 0;
+    for (size_t index = 0; sheet && index < sheet->n_nonconformities; index++) {
+        const Cf__Nonconformity *finding = sheet->nonconformities[index];
+        if (finding->closed || !s_blank (finding->correction) ||
+            !s_blank (finding->verification)) {
+            cf_problems_add (problems, "sheet.closed_nc",
+                             "%s: nonconformity %s is filed as already "
+                             "corrected; the team raises it open and the "
+                             "verifier closes it after rectification",
+                             s_event (ctx), finding->id);
+            rc = CF_EGUARD;
+        }
+    }
+    return rc;
 }
 
 //  Scores sheet under the case's scheme; problems list what does not fit
@@ -721,6 +730,36 @@ s_check_fix (const cf_fsm_ctx_t *ctx, const Cf__FixList *list, size_t index,
     return 0;
 }
 
+//  The fix of list for nonconformity id, or NULL
+static const Cf__Fix *
+s_fix_for (const Cf__FixList *list, const char *id)
+{
+    for (size_t index = 0; list && index < list->n_fixes; index++)
+        if (s_same (list->fixes[index]->nonconformity, id))
+            return list->fixes[index];
+    return NULL;
+}
+
+//  Refuses a list that leaves an open nonconformity of the sheet unanswered
+static int
+s_check_all_answered (const cf_fsm_ctx_t *ctx, const Cf__FixList *list,
+                      cf_problems_t *problems)
+{
+    const Cf__ScoreSheet *sheet = ctx->record->sheet;
+    int rc = 0;
+    for (size_t index = 0; sheet && index < sheet->n_nonconformities; index++) {
+        const Cf__Nonconformity *finding = sheet->nonconformities[index];
+        if (finding->closed || s_fix_for (list, finding->id))
+            continue;
+        cf_problems_add (problems, "fixes.unanswered",
+                         "%s: open nonconformity %s has no entry; every open "
+                         "nonconformity is answered",
+                         s_event (ctx), finding->id);
+        rc = CF_EGUARD;
+    }
+    return rc;
+}
+
 static int
 s_guard_fixes (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
 {
@@ -736,7 +775,7 @@ s_guard_fixes (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     for (size_t index = 0; index < list->n_fixes; index++)
         if (s_check_fix (ctx, list, index, problems))
             rc = CF_EGUARD;
-    return rc;
+    return s_check_all_answered (ctx, list, problems) ? CF_EGUARD : rc;
 }
 
 static int
@@ -753,19 +792,89 @@ s_guard_verifier (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     return CF_EGUARD;
 }
 
+//  The revised sheet closes every nonconformity the case has and drops
+//  none: each is accounted for by the verifier
 static int
 s_guard_revised_sheet (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
 {
     if (s_guard_sheet_valid (ctx, problems))
         return CF_EGUARD;
-    uint32_t open = cf_case_open_nonconformities (s_data_sheet (ctx));
-    if (open == 0)
-        return 0;
-    cf_problems_add (problems, "sheet.open_nc",
-                     "%s: the revised sheet still has %u open "
-                     "nonconformities; close them or reject the fixes",
-                     s_event (ctx), open);
-    return CF_EGUARD;
+    const Cf__ScoreSheet *revised = s_data_sheet (ctx);
+    const Cf__ScoreSheet *filed = ctx->record->sheet;
+    int rc = 0;
+    for (size_t index = 0; filed && index < filed->n_nonconformities; index++) {
+        const char *id = filed->nonconformities[index]->id;
+        if (!s_nonconformity (revised, id)) {
+            cf_problems_add (problems, "sheet.dropped_nc",
+                             "%s: the revised sheet leaves out nonconformity "
+                             "%s; keep every nonconformity and close it",
+                             s_event (ctx), id);
+            rc = CF_EGUARD;
+        }
+    }
+    uint32_t open = cf_case_open_nonconformities (revised);
+    if (open > 0) {
+        cf_problems_add (problems, "sheet.open_nc",
+                         "%s: the revised sheet still has %u open "
+                         "nonconformities; accept every fix or reject them",
+                         s_event (ctx), open);
+        rc = CF_EGUARD;
+    }
+    return rc;
+}
+
+//  The verifier's verdicts: one per open nonconformity, at least one fix
+//  rejected, each rejection with its reason
+static int
+s_guard_verdicts (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__FixList *list = s_data_fixes (ctx);
+    if (!list || list->n_fixes == 0) {
+        cf_problems_add (problems, "verdicts.missing",
+                         "%s: no verdicts came with the event; accept or "
+                         "reject the fix of each open nonconformity",
+                         s_event (ctx));
+        return CF_EGUARD;
+    }
+    int rc = 0;
+    size_t rejected = 0;
+    for (size_t index = 0; index < list->n_fixes; index++) {
+        const Cf__Fix *fix = list->fixes[index];
+        const Cf__Nonconformity *finding =
+            s_nonconformity (ctx->record->sheet, fix->nonconformity);
+        if (!finding || finding->closed) {
+            cf_problems_add (problems, "verdicts.unknown",
+                             "%s: '%s' is not an open nonconformity of this "
+                             "case",
+                             s_event (ctx), fix->nonconformity);
+            rc = CF_EGUARD;
+        } else if (s_fix_for (list, fix->nonconformity) != fix) {
+            cf_problems_add (problems, "verdicts.duplicate",
+                             "%s: nonconformity %s has two verdicts",
+                             s_event (ctx), fix->nonconformity);
+            rc = CF_EGUARD;
+        } else if (!fix->accepted) {
+            rejected++;
+            if (s_blank (fix->note)) {
+                cf_problems_add (problems, "verdicts.reason",
+                                 "%s: the fix of %s is rejected without a "
+                                 "reason; say what the applicant must still "
+                                 "correct",
+                                 s_event (ctx), fix->nonconformity);
+                rc = CF_EGUARD;
+            }
+        }
+    }
+    if (s_check_all_answered (ctx, list, problems))
+        rc = CF_EGUARD;
+    if (rc == 0 && rejected == 0) {
+        cf_problems_add (problems, "verdicts.all_accepted",
+                         "%s: every fix is accepted; accept them with the "
+                         "rescored sheet (fixes_accepted)",
+                         s_event (ctx));
+        rc = CF_EGUARD;
+    }
+    return rc;
 }
 
 static int
@@ -831,15 +940,12 @@ s_guard_committee_members (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
                              "%s: member %zu ('%s') is empty or named twice",
                              s_event (ctx), index + 1, member);
             rc = CF_EGUARD;
-        } else if (cf_case_involved (ctx->record, member)) {
-            cf_problems_add (problems, "committee.involved",
-                             "%s: staff %s %s; ISO/IEC 17065 7.6 requires an "
-                             "independent decision",
-                             s_event (ctx), member,
-                             s_involvement (ctx->record, member));
-            rc = CF_EGUARD;
         }
     }
+    if (cf_plan_check_committee (ctx->scheme, ctx->record, ctx->input->staff,
+                                 ctx->input->staff_count, data->members,
+                                 data->n_members, ctx->today, problems) != 0)
+        rc = CF_EGUARD;
     return rc;
 }
 
@@ -900,6 +1006,19 @@ s_guard_ballot (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
                     ballot->vote != CF__VOTE__VOTE_REFUSE)) {
         cf_problems_add (problems, "vote.value",
                          "%s: the ballot must say grant or refuse",
+                         s_event (ctx));
+        return CF_EGUARD;
+    }
+    if (ballot->vote == CF__VOTE__VOTE_REFUSE && ballot->star_override) {
+        cf_problems_add (problems, "vote.override_refuse",
+                         "%s: a refusal cannot ask for stars; the star "
+                         "override goes with a grant",
+                         s_event (ctx));
+        return CF_EGUARD;
+    }
+    if (ballot->vote == CF__VOTE__VOTE_REFUSE && s_blank (ballot->reason)) {
+        cf_problems_add (problems, "vote.refuse_reason",
+                         "%s: a refusal needs the member's written reason",
                          s_event (ctx));
         return CF_EGUARD;
     }
@@ -1108,11 +1227,14 @@ s_act_store_contract (cf_fsm_ctx_t *ctx)
     ctx->draft->contract = contract;
 }
 
+//  The applicant's signature is awaited from the moment the contract is
+//  issued: its deadline and its waiting clock start together
 static void
 s_act_await_signature (cf_fsm_ctx_t *ctx)
 {
     ctx->draft->deadline_at =
         ctx->now + (int64_t)ctx->scheme->signature_days * S_DAY_MS;
+    ctx->draft->waiting_since = ctx->now;
 }
 
 static void
@@ -1137,6 +1259,61 @@ s_act_store_sheet (cf_fsm_ctx_t *ctx)
 {
     cf_pb_free (&ctx->draft->sheet);
     ctx->draft->sheet = cf_pb_dup (&s_data_sheet (ctx)->base);
+}
+
+//  Writes the verifier's finding on the nonconformity id of the draft's
+//  sheet: "accepted" or "rejected", by whom, when, and the note
+static void
+s_record_verdict (cf_fsm_ctx_t *ctx, Cf__Nonconformity *finding, bool accepted,
+                  const char *note)
+{
+    char day[11], *text = NULL;
+    if (asprintf (&text, "%s by %s on %s%s%s",
+                  accepted ? "accepted" : "rejected", s_who (ctx),
+                  cf_date_format (ctx->today, day), s_blank (note) ? "" : ": ",
+                  s_blank (note) ? "" : note) < 0)
+        cf_mem_fail ();
+    cf_pb_set_string (&finding->verification, text);
+    free (text);
+    finding->closed = accepted;
+}
+
+//  The verifier accepted every fix with the rescored sheet: the sheet
+//  replaces the filed one, keeping the audit's date and each correction,
+//  and every nonconformity that was open records its acceptance
+static void
+s_act_store_revised (cf_fsm_ctx_t *ctx)
+{
+    Cf__ScoreSheet *filed = ctx->draft->sheet;
+    Cf__ScoreSheet *revised = cf_pb_dup (&s_data_sheet (ctx)->base);
+    if (s_blank (revised->audit_date))
+        cf_pb_set_string (&revised->audit_date, filed->audit_date);
+    for (size_t index = 0; index < filed->n_nonconformities; index++) {
+        const Cf__Nonconformity *was = filed->nonconformities[index];
+        Cf__Nonconformity *now = s_nonconformity (revised, was->id);
+        if (s_blank (now->correction))
+            cf_pb_set_string (&now->correction, was->correction);
+        if (!was->closed)
+            s_record_verdict (ctx, now, true, NULL);
+        else
+            cf_pb_set_string (&now->verification, was->verification);
+    }
+    cf_pb_free (&ctx->draft->sheet);
+    ctx->draft->sheet = revised;
+}
+
+//  Records the verdict on each fix: accepted ones close, rejected ones
+//  stay open for the next round
+static void
+s_act_record_verdicts (cf_fsm_ctx_t *ctx)
+{
+    const Cf__FixList *list = s_data_fixes (ctx);
+    for (size_t index = 0; index < list->n_fixes; index++) {
+        const Cf__Fix *fix = list->fixes[index];
+        s_record_verdict (
+            ctx, s_nonconformity (ctx->draft->sheet, fix->nonconformity),
+            fix->accepted, fix->note);
+    }
 }
 
 //  Scores the draft's sheet into *result, creating it if needed. A guard
@@ -1227,11 +1404,33 @@ s_act_cast_ballot (cf_fsm_ctx_t *ctx)
     ballot->vote = data->vote;
     cf_pb_set_string (&ballot->reason, data->reason);
     ballot->at = ctx->now;
+    ballot->star_override = data->star_override;
     cf_pb_append (&committee->n_ballots, (void ***)&committee->ballots, ballot);
-    if (data->star_override) {
-        committee->star_override = true;
-        cf_pb_set_string (&committee->star_override_reason, data->reason);
+}
+
+//  Appends "; MEMBER: reason" for each listed member's ballot that matches
+//  (vote, and the star override when override is set) to *text_p; returns
+//  how many matched
+static int
+s_ballot_reasons (const Cf__Committee *committee, Cf__Vote vote, bool override,
+                  char **text_p)
+{
+    int matched = 0;
+    for (size_t index = 0; index < committee->n_ballots; index++) {
+        const Cf__Ballot *ballot = committee->ballots[index];
+        if (ballot->vote != vote || (override && !ballot->star_override) ||
+            !s_listed (committee->members, committee->n_members,
+                       ballot->member))
+            continue;
+        char *longer = NULL;
+        if (asprintf (&longer, "%s%s%s: %s", *text_p, **text_p ? "; " : "",
+                      ballot->member, ballot->reason) < 0)
+            cf_mem_fail ();
+        free (*text_p);
+        *text_p = longer;
+        matched++;
     }
+    return matched;
 }
 
 static void
@@ -1243,10 +1442,24 @@ s_decide (cf_fsm_ctx_t *ctx, const char *decision)
                       cf_date_format (ctx->today, today));
 }
 
+//  The star override is the committee's: it holds only when a majority of
+//  the members granted with it, each with a reason. The company's first
+//  certificate date comes from the store, for the star rule at issuance.
 static void
 s_act_decide_grant (cf_fsm_ctx_t *ctx)
 {
     s_decide (ctx, "grant");
+    Cf__Committee *committee = ctx->draft->committee;
+    char *reasons = cf_mem_check (strdup (""));
+    int overriding =
+        s_ballot_reasons (committee, CF__VOTE__VOTE_GRANT, true, &reasons);
+    committee->star_override =
+        overriding >= ctx->scheme->committee_size / 2 + 1;
+    cf_pb_set_string (&committee->star_override_reason,
+                      committee->star_override ? reasons : "");
+    free (reasons);
+    const char *first = ctx->input->first_certified;
+    cf_pb_set_string (&ctx->draft->first_compliant_date, first ? first : "");
 }
 
 static void
@@ -1254,16 +1467,30 @@ s_act_decide_refuse (cf_fsm_ctx_t *ctx)
 {
     s_decide (ctx, "refuse");
     int grant, refuse;
-    char text[200];
-    if (s_tally (ctx, &grant, &refuse) == CF_TALLY_REFUSE)
-        snprintf (text, sizeof text,
-                  "the committee refused certification (%d grant, %d refuse)",
-                  grant, refuse);
-    else
-        snprintf (text, sizeof text,
-                  "the committee voted to grant, but the score does not "
-                  "allow certification");
+    char *text = NULL;
+    if (s_tally (ctx, &grant, &refuse) == CF_TALLY_REFUSE) {
+        char *reasons = cf_mem_check (strdup (""));
+        s_ballot_reasons (ctx->draft->committee, CF__VOTE__VOTE_REFUSE, false,
+                          &reasons);
+        if (asprintf (&text,
+                      "the committee refused certification (%d grant, %d "
+                      "refuse): %s",
+                      grant, refuse, reasons) < 0)
+            cf_mem_fail ();
+        free (reasons);
+    } else {
+        const Cf__ScoreResult *score = s_latest_score (ctx->record);
+        if (asprintf (&text,
+                      "the committee voted to grant, but the score (%.1f, "
+                      "grade %s, %u open nonconformities) does not allow "
+                      "certification",
+                      score ? score->score : 0.0,
+                      score && !s_blank (score->grade) ? score->grade : "none",
+                      score ? score->open_nonconformities : 0) < 0)
+            cf_mem_fail ();
+    }
     cf_pb_set_string (&ctx->draft->closing_reason, text);
+    free (text);
 }
 
 static void
@@ -1340,7 +1567,7 @@ static const cf_fsm_row_t s_rows[] = {
          IF (s_guard_plan),
          DO (s_act_store_plan)),
     ROW (ONSITE_AUDIT,         SHEET_SUBMITTED,    AUDITOR,           ONSITE_AUDIT,         "scoring",
-         IF (s_guard_team_leader, s_guard_sheet_valid),
+         IF (s_guard_team_leader, s_guard_sheet_dated, s_guard_sheet_valid, s_guard_findings_open),
          DO (s_act_store_sheet)),
     ROW (ONSITE_AUDIT,         SCORES_SUBMITTED,   WORKER,            COMMITTEE_REVIEW,     "committee",
          IF (s_guard_sheet_stored, s_guard_nothing_open),
@@ -1356,13 +1583,13 @@ static const cf_fsm_row_t s_rows[] = {
          DO (s_act_close_overdue)),
     ROW (VERIFICATION,         FIXES_ACCEPTED,     AUDITOR,           COMMITTEE_REVIEW,     "committee",
          IF (s_guard_verifier, s_guard_revised_sheet),
-         DO (s_act_store_sheet, s_act_rescore)),
+         DO (s_act_store_revised, s_act_rescore)),
     ROW (VERIFICATION,         FIXES_REJECTED,     AUDITOR,           RECTIFICATION,        NULL,
-         IF (s_guard_verifier, s_guard_rounds_left),
-         DO (s_act_extend_rectification)),
+         IF (s_guard_verifier, s_guard_verdicts, s_guard_rounds_left),
+         DO (s_act_record_verdicts, s_act_extend_rectification)),
     ROW (VERIFICATION,         FIXES_REJECTED,     AUDITOR,           TERMINATED,           NULL,
-         IF (s_guard_verifier),
-         DO (s_act_close_ceiling)),
+         IF (s_guard_verifier, s_guard_verdicts),
+         DO (s_act_record_verdicts, s_act_close_ceiling)),
     ROW (COMMITTEE_REVIEW,     COMMITTEE_FORMED,   WORKER,            COMMITTEE_REVIEW,     NULL,
          IF (s_guard_committee_unformed, s_guard_committee_members),
          DO (s_act_store_committee)),
@@ -1585,7 +1812,9 @@ s_keep_waiting_clock (Cf__Case *draft, cf_state_t from, cf_state_t next,
         if (draft->waiting_since > 0 && now > draft->waiting_since)
             draft->waiting_ms += now - draft->waiting_since;
         draft->waiting_since = 0;
-    } else if (!waited && waits)
+    } else if (!waited && waits && next != CF_STATE_CONTRACT_PENDING)
+        //  In contract_pending the wait starts with the contract's issue
+        //  (s_act_await_signature), not on entry
         draft->waiting_since = now;
 }
 
@@ -1618,7 +1847,8 @@ cf_fsm_fire (Cf__Case **record_p, cf_event_t event, const cf_fsm_input_t *input,
                         .principal = input->principal,
                         .data = input->data,
                         .now = input->now,
-                        .today = cf_date_from_ms (input->now)};
+                        .today = cf_date_from_ms (input->now),
+                        .input = input};
     cf_state_t from = (cf_state_t)ctx.record->state;
     int rc = s_check_transition (from, event, problems);
     if (rc == 0)

@@ -152,12 +152,21 @@ typedef struct {
     const char *job;  //  Stage to enqueue after firing, or NULL
 } cf_fsm_row_t;
 
-//  What fire needs besides the case
+//  What fire needs besides the case. The facts that live beyond the case
+//  (staff records, the company's earlier certificates) are looked up by the
+//  caller in the store, so that every rule is checked against the store
+//  whoever fires the event.
 typedef struct {
     const cf_scheme_t *scheme;       //  Governs the case
     const Cf__Principal *principal;  //  Who fires (transport-authenticated)
     const Cf__EventData *data;       //  What came with the event; may be NULL
     int64_t now;                     //  Transition instant, ms since epoch
+    Cf__Staff *const *staff;         //  Staff records: needed by audit_planned
+                                     //  and committee_formed (none: refused)
+    size_t staff_count;              //  How many
+    const char *first_certified;     //  Date the company (by USCC) first held
+                                     //  a certificate; NULL or "": never.
+                                     //  Read by majority_grant (star rule)
 } cf_fsm_input_t;
 
 //  What a successful fire did

@@ -667,6 +667,30 @@ s_add_involved_problem (cf_problems_t *problems, const char *code,
                      s_text (record->id), remedy);
 }
 
+//  Counts why person may not sit on the committee of record on day today:
+//  the committee role, active, qualified, free of conflicts with the
+//  company, competent for its sector (ISO/IEC 17065 7.6: the decision is
+//  taken by competent persons) and not involved in evaluating the case
+static int
+s_check_member (const cf_scheme_t *scheme, const Cf__Case *record,
+                const Cf__Staff *person, cf_day_t today,
+                cf_problems_t *problems)
+{
+    const Cf__Application *application = record->application;
+    const char *id = s_text (person->id);
+    int found =
+        s_check_person (scheme, application ? s_text (application->uscc) : "",
+                        person, "committee", "committee",
+                        application ? s_text (application->sector) : "", today,
+                        today, problems);
+    if (cf_case_involved (record, id)) {
+        s_add_involved_problem (problems, "committee.involved", record, id,
+                                "choose a member who was not");
+        found++;
+    }
+    return found;
+}
+
 int
 cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
                           Cf__Staff *const *staff, size_t count, cf_day_t today,
@@ -677,8 +701,6 @@ cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
     assert (staff || count == 0);
     *members_p = NULL;
     *count_p = 0;
-    const char *uscc =
-        record->application ? s_text (record->application->uscc) : "";
     size_t size =
         scheme->committee_size > 1 ? (size_t)scheme->committee_size : 1;
     size_t candidates;
@@ -688,29 +710,25 @@ cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
     cf_problems_t *excluded = cf_problems_new ();
     for (size_t index = 0; index < candidates && chosen < size; index++) {
         const Cf__Staff *person = items[index].staff;
-        const char *id = s_text (person->id);
-        int found = s_check_person (scheme, uscc, person, "committee",
-                                    "committee", NULL, today, today, excluded);
-        if (cf_case_involved (record, id)) {
-            s_add_involved_problem (excluded, "committee.involved", record, id,
-                                    "choose a member who was not");
-            found++;
-        }
-        if (!found)
-            members[chosen++] = cf_mem_check (strdup (id));
+        if (s_check_member (scheme, record, person, today, excluded) == 0)
+            members[chosen++] = cf_mem_check (strdup (s_text (person->id)));
     }
     free (items);
 
     if (chosen < size) {
         char day[11];
+        const char *sector =
+            record->application ? s_text (record->application->sector) : "";
         s_problems_move (problems, &excluded);
         cf_problems_add (problems, "committee.too_few",
                          "only %zu of %zu staff records may sit on the "
-                         "committee of case %s on %s; it needs %zu; add "
-                         "qualified committee members not involved in the "
-                         "case",
+                         "committee of case %s on %s; it needs %zu members "
+                         "competent for sector %s, qualified, free of "
+                         "conflicts and not involved in the case; add such "
+                         "committee members",
                          chosen, candidates, s_text (record->id),
-                         cf_date_format (today, day), size);
+                         cf_date_format (today, day), size,
+                         *sector ? sector : "(none given)");
         cf_plan_strings_free (&members, chosen);
         return CF_ENOSTAFF;
     }
@@ -718,6 +736,31 @@ cf_plan_select_committee (const cf_scheme_t *scheme, const Cf__Case *record,
     *members_p = members;
     *count_p = chosen;
     return 0;
+}
+
+int
+cf_plan_check_committee (const cf_scheme_t *scheme, const Cf__Case *record,
+                         Cf__Staff *const *staff, size_t count,
+                         char *const *members, size_t member_count,
+                         cf_day_t today, cf_problems_t *problems)
+{
+    assert (scheme && record);
+    assert (staff || count == 0);
+    assert (members || member_count == 0);
+    int found = 0;
+    for (size_t index = 0; index < member_count; index++) {
+        const char *id = s_text (members[index]);
+        const Cf__Staff *person = s_find_staff (staff, count, id);
+        if (!person) {
+            cf_problems_add (problems, "committee.unknown_staff",
+                             "no staff record has id %s; register the member "
+                             "first or correct the id",
+                             id);
+            found++;
+        } else
+            found += s_check_member (scheme, record, person, today, problems);
+    }
+    return found ? CF_ENOSTAFF : 0;
 }
 
 int

@@ -16,8 +16,9 @@
       for conflict_lookback_months after it ended (consulting in the last
       two years, by default).
     - A committee member holds the committee role, is active, qualified on
-      the day the committee is formed, free of conflicts and was not involved
-      in evaluating the case (cf_case_involved).
+      the day the committee is formed, competent for the case's sector, free
+      of conflicts and was not involved in evaluating the case
+      (cf_case_involved).
 
     Selection is deterministic: candidates are taken in order of staff id,
     so the same records always give the same team and committee.
@@ -150,9 +151,10 @@ int CF_MUST_CHECK cf_plan_check_team (const cf_scheme_t *scheme,
 
 //  Chooses scheme->committee_size decision committee members for record
 //  from the count records of staff, formed on day today: each holds the
-//  role "committee", is active, qualified on today, not involved in the
-//  evaluation of the case (cf_case_involved) and free of conflicts with the
-//  applicant (the auditors' rule, counted back from today). Candidates are
+//  role "committee", is active, qualified on today, competent for the
+//  case's sector (ISO/IEC 17065 7.6), not involved in the evaluation of the
+//  case (cf_case_involved) and free of conflicts with the applicant (the
+//  auditors' rule, counted back from today). Candidates are
 //  taken by staff id; a repeated id counts once. On success *members_p gets
 //  a new array of *count_p new strings (staff ids), laid out as a protobuf-c
 //  repeated string so it can move into a heap message; otherwise free it
@@ -165,6 +167,19 @@ int CF_MUST_CHECK cf_plan_select_committee (const cf_scheme_t *scheme,
                                             size_t count, cf_day_t today,
                                             char ***members_p, size_t *count_p,
                                             cf_problems_t *problems);
+
+//  Checks a committee proposed for record on day today: each of the
+//  member_count ids of members is found among the count records of staff
+//  and may sit on it by the rules of cf_plan_select_committee (role,
+//  active, qualified, free of conflicts, competent for the case's sector,
+//  not involved). Returns 0, or CF_ENOSTAFF with every reason listed
+//  (committee.unknown_staff and committee.*). problems may be NULL.
+int CF_MUST_CHECK cf_plan_check_committee (const cf_scheme_t *scheme,
+                                           const Cf__Case *record,
+                                           Cf__Staff *const *staff,
+                                           size_t count, char *const *members,
+                                           size_t member_count, cf_day_t today,
+                                           cf_problems_t *problems);
 
 //  Checks that staff_id may vote on the decision of record: it is on the
 //  case's committee and took no part in the evaluation (ISO/IEC 17065 7.6).

@@ -62,10 +62,19 @@ wait_for () {
 }
 field () { as admin --json status "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
 
+#  Starts certflowd, OFFSET ms ahead of the wall clock (a drill lets time
+#  pass this way: the daemon's clock is the only clock)
+daemon_pid=
+start_daemon () {
+    "$bin/certflowd" --data "$data" --heartbeat-ms 500 --clock-offset-ms "$1" \
+        >>"$data/certflowd.log" 2>&1 &
+    daemon_pid=$!
+    pids+=($daemon_pid)
+    for _ in $(seq 100); do as admin ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
 step "starting certflowd (data: $data)"
-"$bin/certflowd" --data "$data" --heartbeat-ms 500 >"$data/certflowd.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do as admin ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_daemon 0
 as admin ping
 
 step "issuing certificates and loading staff records"
@@ -112,8 +121,14 @@ wait_for "$case_id" '"state":"STATE_ONSITE_AUDIT"'
 leader=$(field "$case_id" leader)
 echo "  audit team planned; team leader $leader"
 
+audit_end=$(field "$case_id" end_date)
+step "two weeks pass: the audit takes place, its last day $audit_end"
+kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
+start_daemon $(( $(date -d "$audit_end 10:00 +0800" +%s) * 1000 - $(date +%s%3N) ))
+echo "  certflowd restarted with its clock at $audit_end 10:00 (UTC+8)"
+
 step "team leader $leader files the score sheet (examples/scores.json)"
-as "$leader" scores "$case_id" examples/scores.json >/dev/null
+as "$leader" scores "$case_id" examples/scores.json --audit-date "$audit_end" >/dev/null
 wait_for "$case_id" '"state":"STATE_RECTIFICATION"'
 as consultant status "$case_id"
 

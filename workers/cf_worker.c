@@ -9,7 +9,7 @@
 
     Time: deadlines are on czmq's monotonic clock (zclock_mono), so a
     wall-clock step never fakes a dead daemon; the day a stage runs on is
-    from the wall clock, in China time (cf_date_from_ms).
+    the daemon's, carried by each offer (one clock).
     =========================================================================
 */
 
@@ -500,6 +500,12 @@ s_work (cf_worker_t *self, const Cf__JobOffer *offer, Cf__JobResult *result,
                          "the text of the scheme that governs the case");
         return CF_EINVAL;
     }
+    if (offer->now <= 0) {
+        cf_problems_add (problems, "offer.now",
+                         "the offer carries no date; the daemon's clock is "
+                         "the only clock, so the daemon must send it");
+        return CF_EINVAL;
+    }
     cf_scheme_t *scheme = NULL;
     int rc = cf_scheme_parse ((const char *)offer->scheme.data,
                               offer->scheme.len, "offer", &scheme, problems);
@@ -511,7 +517,8 @@ s_work (cf_worker_t *self, const Cf__JobOffer *offer, Cf__JobResult *result,
         .staff = offer->staff,
         .staff_count = offer->n_staff,
         .scheme = scheme,
-        .today = cf_date_from_ms (zclock_time ()),
+        //  One clock: the daemon's, as it offered the job
+        .today = cf_date_from_ms (offer->now),
     };
     rc = cf_stage_run (&input, result, problems);
     cf_scheme_destroy (&scheme);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "certflow.pb-c.h"
+#include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_identity.h"
 #include "cf_json.h"
@@ -86,6 +87,8 @@ struct _cf_proc_t {
     zhashx_t *principals;     //  "role name" -> certificate path
     cf_proc_child_t *daemon;  //  The daemon started last
     size_t spawned;           //  Children started: numbers their files
+    const char *extra[16];    //  Its extra flags, clock offset aside
+    int64_t offset_ms;        //  Its --clock-offset-ms: time let pass
 };
 
 //  ------------------------------------------------------------------------
@@ -929,9 +932,27 @@ cf_proc_daemon (cf_proc_t *self, const char *const extra[])
     argv[count++] = self->worker_endpoint;
     argv[count++] = "--feed-endpoint";
     argv[count++] = self->feed_endpoint;
+    //  The flags are kept for a restart that lets time pass; the clock
+    //  offset is kept apart, as the time already let pass
+    size_t kept = 0;
     for (size_t index = 0; extra && extra[index]; index++) {
-        assert (count < S_ARGS_MAX - 2);
-        argv[count++] = extra[index];
+        if (strcmp (extra[index], "--clock-offset-ms") == 0 &&
+            extra[index + 1]) {
+            self->offset_ms = strtoll (extra[++index], NULL, 10);
+            continue;
+        }
+        assert (kept < sizeof self->extra / sizeof self->extra[0] - 1);
+        self->extra[kept++] = s_keep (self, strdup (extra[index]));
+    }
+    self->extra[kept] = NULL;
+    for (size_t index = 0; self->extra[index]; index++) {
+        assert (count < S_ARGS_MAX - 4);
+        argv[count++] = self->extra[index];
+    }
+    if (self->offset_ms > 0) {
+        argv[count++] = "--clock-offset-ms";
+        argv[count++] =
+            s_keep (self, s_format ("%lld", (long long)self->offset_ms));
     }
     argv[count++] = "run";
     argv[count] = NULL;
@@ -959,6 +980,24 @@ cf_proc_daemon (cf_proc_t *self, const char *const extra[])
         }
         s_sleep_ms (CF_PROC_POLL_MS);
     }
+}
+
+void
+cf_proc_advance_to (cf_proc_t *self, const char *date)
+{
+    cf_day_t day;
+    if (cf_date_parse (date, &day) != 0)
+        fail_msg ("cannot let time pass to '%s': not a date", date);
+    //  10:00 in China on that day, by the daemon's clock
+    int64_t needed = cf_date_to_ms (day) + 10 * 3600 * 1000LL - zclock_time ();
+    if (needed <= self->offset_ms)
+        return;
+    self->offset_ms = needed;
+    if (self->daemon && cf_proc_running (self->daemon))
+        cf_proc_stop (self->daemon);
+    const char *extra[16];
+    memcpy (extra, self->extra, sizeof extra);
+    cf_proc_daemon (self, extra);
 }
 
 cf_proc_child_t *
@@ -1225,7 +1264,7 @@ s_voted (json_object *json, const char *member)
 static const char *
 s_next (cf_proc_t *self, const char *applicant, const char *case_id,
         const cf_proc_output_t *status, const char **cert_p,
-        const char *args[8])
+        const char *args[10])
 {
     const char *state = cf_proc_state_of (status);
     json_object *json = status->json;
@@ -1244,10 +1283,15 @@ s_next (cf_proc_t *self, const char *applicant, const char *case_id,
     } else if (strcmp (state, "onsite_audit") == 0 &&
                !s_present (json, "/record/sheet")) {
         const char *leader = cf_proc_json_string (json, "/record/plan/leader");
+        const char *end = cf_proc_json_string (json, "/record/plan/end_date");
         *cert_p = cf_proc_principal (self, leader, "auditor", NULL);
+        //  The audit takes place before the sheet is filed
+        cf_proc_advance_to (self, end);
         args[count++] = "scores";
         args[count++] = case_id;
         args[count++] = cf_proc_source (self, "examples/scores.json");
+        args[count++] = "--audit-date";
+        args[count++] = s_keep (self, strdup (end));
         event = "sheet_submitted";
     } else if (strcmp (state, "rectification") == 0) {
         args[count++] = "rectify";
@@ -1293,7 +1337,7 @@ cf_proc_step_start (cf_proc_t *self, const char *applicant, const char *case_id,
                     const cf_proc_output_t *status, const char **event_p)
 {
     const char *cert = NULL;
-    const char *args[8];
+    const char *args[10];
     const char *event = s_next (self, applicant, case_id, status, &cert, args);
     if (event_p)
         *event_p = event;

@@ -184,6 +184,13 @@ int cf_proc_wait_log (const cf_proc_child_t *child, const char *needle,
 //  which is also the harness's current daemon.
 cf_proc_child_t *cf_proc_daemon (cf_proc_t *self, const char *const extra[]);
 
+//  Lets time pass: restarts the current daemon (with the flags it was
+//  started with) with a clock offset that makes it 10:00 China time on
+//  date (YYYY-MM-DD) or later. Does nothing when its clock is there
+//  already. Workers reconnect by themselves. Fails the test as
+//  cf_proc_daemon does.
+void cf_proc_advance_to (cf_proc_t *self, const char *date);
+
 //  Returns the current daemon, or NULL.
 cf_proc_child_t *cf_proc_current_daemon (cf_proc_t *self);
 

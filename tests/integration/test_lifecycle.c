@@ -53,6 +53,7 @@ typedef struct {
     const char *role;   //  Principal's role, as --json prints it
     const char *name;   //  Principal's name
     const char *to;     //  State after it
+    bool refused;       //  A refused attempt, recorded
 } s_step_t;
 
 static void
@@ -101,10 +102,24 @@ test_case_goes_from_application_to_certificate (void **state)
     assert_non_null (strstr (staff->out, "\"id\":\"" S_CONFLICTED "\""));
     assert_string_not_equal (leader, S_CONFLICTED);
 
-    //  The team leader files the sheet; one minor NC is open
+    //  The audit lies two weeks ahead: a sheet filed now is refused by the
+    //  daemon, whatever the sheet says
     const char *leader_cert = cf_proc_principal (proc, leader, "auditor", NULL);
+    const char *first_day =
+        cf_proc_json_string (status->json, "/record/plan/start_date");
+    const char *last_day =
+        cf_proc_json_string (status->json, "/record/plan/end_date");
+    const cf_proc_output_t *early =
+        cf_proc_expect (proc, 1, leader_cert, "scores", case_id,
+                        cf_proc_source (proc, "examples/scores.json"),
+                        "--audit-date", first_day, NULL);
+    assert_non_null (strstr (early->err, "sheet.early"));
+
+    //  After the audit the team leader files the sheet; one minor NC is open
+    cf_proc_advance_to (proc, last_day);
     cf_proc_expect (proc, 0, leader_cert, "scores", case_id,
-                    cf_proc_source (proc, "examples/scores.json"), NULL);
+                    cf_proc_source (proc, "examples/scores.json"),
+                    "--audit-date", last_day, NULL);
     status = cf_proc_wait_state (proc, applicant, case_id, "rectification",
                                  "/record/original/grade", CF_PROC_STATE_MS);
     json_object *record = status->json;
@@ -262,31 +277,39 @@ test_case_goes_from_application_to_certificate (void **state)
 
     //  The history shows every step, with who took it
     const s_step_t steps[] = {
-        {"submit", "ROLE_APPLICANT", "yunxi", "STATE_SUBMITTED"},
+        {"submit", "ROLE_APPLICANT", "yunxi", "STATE_SUBMITTED", false},
         {"intake_passed", "ROLE_WORKER", "worker-intake",
-         "STATE_DOCUMENT_REVIEW"},
+         "STATE_DOCUMENT_REVIEW", false},
         {"docs_accepted", "ROLE_WORKER", "worker-review",
-         "STATE_CONTRACT_PENDING"},
+         "STATE_CONTRACT_PENDING", false},
         {"contract_issued", "ROLE_WORKER", "worker-contract",
-         "STATE_CONTRACT_PENDING"},
-        {"contract_signed", "ROLE_APPLICANT", "yunxi", "STATE_AUDIT_PLANNING"},
+         "STATE_CONTRACT_PENDING", false},
+        {"contract_signed", "ROLE_APPLICANT", "yunxi", "STATE_AUDIT_PLANNING",
+         false},
         {"audit_planned", "ROLE_WORKER", "worker-planning",
-         "STATE_ONSITE_AUDIT"},
-        {"sheet_submitted", "ROLE_AUDITOR", leader, "STATE_ONSITE_AUDIT"},
+         "STATE_ONSITE_AUDIT", false},
+        {"sheet_submitted", "ROLE_AUDITOR", leader, "STATE_ONSITE_AUDIT", true},
+        {"sheet_submitted", "ROLE_AUDITOR", leader, "STATE_ONSITE_AUDIT",
+         false},
         {"scores_submitted", "ROLE_WORKER", "worker-scoring",
-         "STATE_RECTIFICATION"},
-        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION"},
-        {"fixes_rejected", "ROLE_AUDITOR", leader, "STATE_RECTIFICATION"},
-        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION"},
-        {"fixes_accepted", "ROLE_AUDITOR", leader, "STATE_COMMITTEE_REVIEW"},
+         "STATE_RECTIFICATION", false},
+        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION",
+         false},
+        {"fixes_rejected", "ROLE_AUDITOR", leader, "STATE_RECTIFICATION",
+         false},
+        {"fixes_submitted", "ROLE_APPLICANT", "yunxi", "STATE_VERIFICATION",
+         false},
+        {"fixes_accepted", "ROLE_AUDITOR", leader, "STATE_COMMITTEE_REVIEW",
+         false},
         {"committee_formed", "ROLE_WORKER", "worker-committee",
-         "STATE_COMMITTEE_REVIEW"},
-        {"vote", "ROLE_COMMITTEE", voters[0], "STATE_COMMITTEE_REVIEW"},
-        {"vote", "ROLE_COMMITTEE", voters[1], "STATE_COMMITTEE_REVIEW"},
-        {"vote", "ROLE_COMMITTEE", voters[2], "STATE_COMMITTEE_REVIEW"},
-        {"majority_grant", "ROLE_WORKER", "worker-committee", "STATE_ISSUANCE"},
+         "STATE_COMMITTEE_REVIEW", false},
+        {"vote", "ROLE_COMMITTEE", voters[0], "STATE_COMMITTEE_REVIEW", false},
+        {"vote", "ROLE_COMMITTEE", voters[1], "STATE_COMMITTEE_REVIEW", false},
+        {"vote", "ROLE_COMMITTEE", voters[2], "STATE_COMMITTEE_REVIEW", false},
+        {"majority_grant", "ROLE_WORKER", "worker-committee", "STATE_ISSUANCE",
+         false},
         {"certificate_issued", "ROLE_WORKER", "worker-issuance",
-         "STATE_CERTIFIED"},
+         "STATE_CERTIFIED", false},
     };
     size_t count = sizeof steps / sizeof steps[0];
     const cf_proc_output_t *history =
@@ -308,8 +331,8 @@ test_case_goes_from_application_to_certificate (void **state)
                              before);
         assert_string_equal (cf_proc_json_nth (events, "/%zu/to", index),
                              steps[index].to);
-        assert_string_equal (cf_proc_json_nth (events, "/%zu/refused", index),
-                             "");
+        const char *refused = cf_proc_json_nth (events, "/%zu/refused", index);
+        assert_int_equal (refused && *refused, steps[index].refused);
         assert_string_equal (cf_proc_json_nth (events, "/%zu/case_id", index),
                              case_id);
         before = steps[index].to;

@@ -222,6 +222,8 @@ s_fake_answer (const Cf__Request *request, uint64_t committed, zmsg_t *asked)
             reply->body_case = CF__REPLY__BODY_CERTIFICATE;
             reply->certificate =
                 s_fake_certificate (request->certificate->number);
+            //  The client judges validity on the daemon's date
+            reply->now = zclock_time ();
             break;
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
             reply->body_case = CF__REPLY__BODY_IDENTITY;
@@ -795,7 +797,8 @@ test_json_prints_a_reply_with_defaults_and_its_oneof (void **state)
     reply->seq = 0;
     char *text = cf_pbjson_text (&reply->base);
     assert_string_equal (text, "{\"id\":\"r-1\",\"status\":\"STATUS_OK\","
-                               "\"error\":\"\",\"message\":\"\",\"seq\":0}");
+                               "\"error\":\"\",\"message\":\"\",\"seq\":0,"
+                               "\"now\":0}");
     free (text);
 
     reply->body_case = CF__REPLY__BODY_EVENTS;
@@ -813,8 +816,8 @@ test_json_prints_a_reply_with_defaults_and_its_oneof (void **state)
     s_expect_in (text, "\"prev_hash\":\"\"");
     s_expect_in (text, "\"to\":99,");
     s_expect_in (text, "\"from\":\"STATE_UNSPECIFIED\"");
-    //  The oneof's seq is gone: the events list ends the reply
-    const char *end = "\"last_seq\":0,\"more\":false,\"scanned\":0}}";
+    //  The oneof's seq is gone: the events list is the reply's last body
+    const char *end = "\"last_seq\":0,\"more\":false,\"scanned\":0},\"now\":0}";
     assert_string_equal (text + strlen (text) - strlen (end), end);
     free (text);
     cf_pb_free (&reply);
@@ -1048,7 +1051,7 @@ test_cli_usage_errors_exit_2_with_the_fix (void **state)
     s_expect_usage (s_cli ("vote", "CF-1", "grant", NULL),
                     "a vote needs --reason TEXT");
     s_expect_usage (s_cli ("verify", "CF-1", NULL),
-                    "give either --accept FILE");
+                    "give one of --accept FILE");
     s_expect_usage (s_cli ("review", "CF-1", "deficient", NULL),
                     "deficient needs --finding ITEM:REASON");
     s_expect_usage (
@@ -1186,7 +1189,7 @@ test_cli_against_the_fake_daemon (void **state)
     run = s_cli_at (world, fake.endpoint, "--json", "ping", NULL);
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "\"status\":\"STATUS_OK\"");
-    s_expect_in (run.out, "\"seq\":4}\n");
+    s_expect_in (run.out, "\"seq\":4,\"now\":0}\n");
     s_run_free (&run);
 
     //  A refusal: exit 1, the error and the message on stderr
@@ -1382,7 +1385,7 @@ test_cli_list_all_follows_the_cursor_into_one_document (void **state)
     assert_int_equal (run.code, CF_CLI_OK);
     s_expect_in (run.out, "\"id\":\"CF-2026-000001\"");
     s_expect_in (run.out, "\"id\":\"CF-2026-000003\"");
-    s_expect_in (run.out, "],\"next\":\"\"}}\n");
+    s_expect_in (run.out, "],\"next\":\"\"},\"now\":0}\n");
     //  One document: one line
     assert_ptr_equal (strchr (run.out, '\n'), run.out + strlen (run.out) - 1);
     s_run_free (&run);

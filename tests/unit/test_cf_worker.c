@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "cf_date.h"
 #include "cf_identity.h"
 #include "cf_json.h"
 #include "cf_pb.h"
@@ -250,6 +251,7 @@ s_offer (fixture_t *fixture, zframe_t *routing, const char *stage,
     Cf__JobOffer offer = CF__JOB_OFFER__INIT;
     offer.job = &job;
     offer.record = &record;
+    offer.now = cf_date_to_ms (cf_date_from_ymd (2026, 3, 2)) + 3600000;
     offer.scheme.data = (uint8_t *)scheme;
     offer.scheme.len = strlen (scheme);
     Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
