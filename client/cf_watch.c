@@ -28,7 +28,6 @@ struct _cf_watch_t {
     int heartbeat_ms;     //  Daemon's heartbeat interval
     uint64_t last;        //  Last sequence passed over
     uint64_t owed;        //  Catch up to here before going on
-    Cf__Event *held;      //  Feed event past a gap, passed after catch-up
     zlistx_t *ready;      //  Events that match, in order, to be taken
     int64_t heard_at;     //  When the feed last said anything (mono ms)
     size_t heartbeats;    //  Heartbeats received
@@ -70,12 +69,9 @@ cf_watch_new (cf_client_t *client, const char *feed_endpoint,
     }
     zsock_set_linger (self->feed, 0);
     zsock_set_maxmsgsize (self->feed, CF_WIRE_MAX_DECODED);
-    //  Topics are "ev <state> <case>" and "hb": the state narrows the
-    //  subscription; a case can only be matched here, after receipt
-    char topic[128];
-    snprintf (topic, sizeof topic, "ev %s%s", self->state ? self->state : "",
-              self->state ? " " : "");
-    zsock_set_subscribe (self->feed, topic);
+    //  The feed is a doorbell ("seq" after commits, "hb" when idle): the
+    //  events come through the client API, and the filter applies to them
+    zsock_set_subscribe (self->feed, "seq");
     zsock_set_subscribe (self->feed, "hb");
     if (cf_identity_client (self->feed, cert_path, server_cert_path,
                             problems)) {
@@ -102,7 +98,6 @@ cf_watch_destroy (cf_watch_t **self_p)
         return;
     zsock_destroy (&self->feed);
     zlistx_destroy (&self->ready);
-    cf_pb_free (&self->held);
     cf_pb_free (&self->refusal);
     free (self->state);
     free (self->case_id);
@@ -254,44 +249,22 @@ s_receive (cf_watch_t *self)
     if (!feed)
         return;
     self->heard_at = zclock_mono ();
+    uint64_t latest = 0;
     if (feed->body_case == CF__FEED_MESSAGE__BODY_HEARTBEAT) {
         self->heartbeats++;
-        if (feed->heartbeat > self->last)
-            self->owed = feed->heartbeat;
-    } else if (feed->body_case == CF__FEED_MESSAGE__BODY_EVENT) {
-        //  Take the event out of the message before freeing it
-        Cf__Event *event = feed->event;
-        feed->event = NULL;
-        feed->body_case = CF__FEED_MESSAGE__BODY__NOT_SET;
-        if (event->seq <= self->last)
-            cf_pb_free (&event);  //  Already passed: a repeat
-        else if (event->seq > self->last + 1) {
-            self->owed = event->seq - 1;
-            self->held = event;
-        } else
-            s_pass (self, event);
-    }
+        latest = feed->heartbeat;
+    } else if (feed->body_case == CF__FEED_MESSAGE__BODY_COMMITTED)
+        latest = feed->committed;
+    if (latest > self->owed)
+        self->owed = latest;
     cf_pb_free (&feed);
 }
 
-//  Pays what is owed: the missing range, then the event that showed it.
+//  Pays what is owed: the events up to the latest the feed announced.
 static int
 s_settle (cf_watch_t *self)
 {
-    if (self->owed > self->last) {
-        int rc = s_catch_up (self, self->owed);
-        if (rc)
-            return rc;
-    }
-    if (self->held) {
-        Cf__Event *event = self->held;
-        self->held = NULL;
-        if (event->seq > self->last)
-            s_pass (self, event);
-        else
-            cf_pb_free (&event);
-    }
-    return 0;
+    return self->owed > self->last ? s_catch_up (self, self->owed) : 0;
 }
 
 int

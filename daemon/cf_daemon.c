@@ -513,27 +513,25 @@ s_send (zsock_t *socket, zframe_t *route, const uint8_t *data, size_t size)
     }
 }
 
+//  Rings the feed's doorbell: topic ("seq" or "hb") and the latest
+//  sequence number. Any principal may subscribe and PUB cannot choose its
+//  readers, so the feed tells no more than ping tells everyone; each
+//  subscriber reads the events it may see through the client API.
 static void
-s_publish (cf_daemon_t *self, const Cf__Event *event, int64_t now)
+s_publish (cf_daemon_t *self, const char *topic, int64_t now)
 {
-    //  Any principal may subscribe and PUB cannot choose readers, so the
-    //  feed says what moved, never what came with it: the data and the
-    //  refusal's reasons are read through the client API, which checks who
-    //  asks. A refusal shows its error code only ("CF_EGUARD: ..." ->
-    //  "CF_EGUARD").
-    char code[32] = "";
-    sscanf (event->refused, "%31[A-Z_?]", code);
-    Cf__Event told = *event;
-    told.data = NULL;
-    told.refused = code;
     Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
-    feed.body_case = CF__FEED_MESSAGE__BODY_EVENT;
-    feed.event = &told;
+    if (strcmp (topic, "hb") == 0) {
+        feed.body_case = CF__FEED_MESSAGE__BODY_HEARTBEAT;
+        feed.heartbeat = cf_engine_last_seq (self->engine);
+    } else {
+        feed.body_case = CF__FEED_MESSAGE__BODY_COMMITTED;
+        feed.committed = cf_engine_last_seq (self->engine);
+    }
     size_t size;
     uint8_t *data = cf_pb_pack (&feed.base, &size);
     zmsg_t *message = zmsg_new ();
-    zmsg_addstrf (message, "ev %s %s",
-                  cf_fsm_state_name ((cf_state_t)event->to), event->case_id);
+    zmsg_addstr (message, topic);
     zmsg_addmem (message, data, size);
     free (data);
     if (zmsg_send (&message, self->feed) != 0)
@@ -565,8 +563,9 @@ s_send_outbox (cf_daemon_t *self, int64_t now)
                      event->principal->name,
                      cf_fsm_role_name ((cf_role_t)event->principal->role),
                      *event->refused ? " refused=" : "", event->refused);
-        s_publish (self, event, now);
     }
+    if (cf_engine_event_count (self->engine) > 0)
+        s_publish (self, "seq", now);
 }
 
 static void
@@ -596,19 +595,8 @@ s_heartbeat (cf_daemon_t *self, int64_t now)
         zhashx_delete (self->registry, key);
     zlistx_destroy (&silent);
     free (data);
-    if (now - self->published_at >= self->config.heartbeat_ms) {
-        Cf__FeedMessage feed = CF__FEED_MESSAGE__INIT;
-        feed.body_case = CF__FEED_MESSAGE__BODY_HEARTBEAT;
-        feed.heartbeat = cf_engine_last_seq (self->engine);
-        data = cf_pb_pack (&feed.base, &size);
-        zmsg_t *message = zmsg_new ();
-        zmsg_addstr (message, "hb");
-        zmsg_addmem (message, data, size);
-        free (data);
-        if (zmsg_send (&message, self->feed) != 0)
-            zmsg_destroy (&message);
-        self->published_at = now;
-    }
+    if (now - self->published_at >= self->config.heartbeat_ms)
+        s_publish (self, "hb", now);
 }
 
 //  ------------------------------------------------------------------------

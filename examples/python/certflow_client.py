@@ -156,9 +156,10 @@ class Client:
 
 
 class Feed:
-    """The event feed: every committed event in sequence, without gaps.
-    A gap (a seq jumps, or a heartbeat names a seq not yet seen) is filled
-    with `events since` through the client API."""
+    """Every committed event this principal may see, in sequence, without
+    gaps. The feed is a doorbell: it says how far the log has grown ("seq"
+    after a commit, "hb" when idle) and the events are read with `events
+    since` through the client API, which shows each principal its own."""
 
     def __init__(self, pb, client, endpoint, after):
         self.pb = pb
@@ -167,7 +168,7 @@ class Feed:
         self.socket = client.context.socket(zmq.SUB)
         self.socket.linger = 0
         client.curve(self.socket)
-        self.socket.setsockopt(zmq.SUBSCRIBE, b"ev ")
+        self.socket.setsockopt(zmq.SUBSCRIBE, b"seq")
         self.socket.setsockopt(zmq.SUBSCRIBE, b"hb")
         self.socket.connect(endpoint)
 
@@ -198,16 +199,9 @@ class Feed:
             topic, body = self.socket.recv_multipart()
             message = self.pb.FeedMessage()
             message.ParseFromString(body)
-            if message.WhichOneof("body") == "heartbeat":
-                yield from self.catch_up(message.heartbeat)
-                continue
-            event = message.event
-            if event.seq <= self.seen:
-                continue
-            if event.seq > self.seen + 1:
-                yield from self.catch_up(event.seq - 1)
-            self.seen = event.seq
-            yield event
+            kind = message.WhichOneof("body")
+            if kind in ("heartbeat", "committed"):
+                yield from self.catch_up(getattr(message, kind))
 
 
 def main(argv):

@@ -1522,6 +1522,26 @@ cf_proc_worker_dealer (cf_proc_t *self, const char *cert)
     return s_dealer (self, cert, self->worker_endpoint);
 }
 
+zsock_t *
+cf_proc_subscriber (cf_proc_t *self, const char *cert)
+{
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    assert (sub);
+    zsock_set_linger (sub, 0);
+    zsock_set_subscribe (sub, "");
+    cf_problems_t *problems = cf_problems_new ();
+    int rc = cf_identity_client (sub, cert, self->server_cert, problems);
+    cf_problems_destroy (&problems);
+    if (rc == 0)
+        rc = zsock_connect (sub, "%s", self->feed_endpoint);
+    if (rc != 0) {
+        zsock_destroy (&sub);
+        fail_msg ("cannot subscribe with %s to %s", cert, self->feed_endpoint);
+    }
+    zlistx_add_end (self->sockets, sub);
+    return sub;
+}
+
 zmsg_t *
 cf_proc_receive (zsock_t *socket, int timeout_ms)
 {

@@ -366,6 +366,10 @@ zsock_t *cf_proc_worker_dealer (cf_proc_t *self, const char *cert);
 //  caller destroys it), or NULL on timeout.
 zmsg_t *cf_proc_receive (zsock_t *socket, int timeout_ms);
 
+//  A raw SUB socket with cert's CURVE keys, subscribed to every topic of
+//  the site's feed (owned by the harness).
+zsock_t *cf_proc_subscriber (cf_proc_t *self, const char *cert);
+
 //  Watches socket for the libzmq event named event ("DISCONNECTED", as
 //  zmonitor names them). The monitor is the harness's; it is destroyed
 //  before the socket.

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "cf_date.h"
 #include "cf_proc.h"
 
 //  The applicant company's code: its consultancy's identity carries it
@@ -368,12 +369,63 @@ test_case_goes_from_application_to_certificate (void **state)
     assert_non_null (strstr (verified->out, "verified"));
 }
 
+//  Drives a new case of the example company to certified and returns the
+//  grade on its certificate
+static const char *
+s_certified_grade (cf_proc_t *proc, const char *applicant)
+{
+    const char *case_id = cf_proc_submit_example (proc, applicant);
+    cf_proc_drive (proc, applicant, case_id, "certified", CF_PROC_STATE_MS);
+    const cf_proc_output_t *status =
+        cf_proc_wait_state (proc, applicant, case_id, "certified",
+                            "/record/certificate", CF_PROC_STATE_MS);
+    const char *number =
+        cf_proc_json_string (status->json, "/record/certificate");
+    const cf_proc_output_t *check = cf_proc_expect (
+        proc, 0, applicant, "--json", "certificate", "check", number, NULL);
+    return cf_proc_json_string (check->json, "/certificate/grade");
+}
+
+//  Stars come 12 months after the company (by its credit code) first held
+//  a certificate: the store keeps that date across its cases
+static void
+test_stars_wait_twelve_months_from_the_first_certificate (void **state)
+{
+    cf_proc_t *proc = *state;
+    const char *applicant = cf_proc_full_site (proc, S_ORG);
+    //  The example scores three-star; the company never held a certificate
+    assert_string_equal (s_certified_grade (proc, applicant), "compliant");
+    const cf_proc_output_t *page = cf_proc_expect (
+        proc, 0, applicant, "--json", "list", "--state", "certified", NULL);
+    const char *first_case =
+        cf_proc_json_string (page->json, "/page/cases/0/id");
+    const cf_proc_output_t *first = cf_proc_expect (
+        proc, 0, applicant, "--json", "status", first_case, NULL);
+    cf_day_t held;
+    assert_int_equal (
+        cf_date_parse (
+            cf_proc_json_string (first->json, "/record/decision_date"), &held),
+        0);
+    //  A case decided within 11 months of it: still compliant
+    char day[11];
+    cf_proc_advance_to (
+        proc, cf_date_format (cf_date_add_months (held, 11) - 20, day));
+    assert_string_equal (s_certified_grade (proc, applicant), "compliant");
+    //  A case decided after 12 months: three stars
+    cf_proc_advance_to (proc,
+                        cf_date_format (cf_date_add_months (held, 12), day));
+    assert_string_equal (s_certified_grade (proc, applicant), "three_star");
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (
             test_case_goes_from_application_to_certificate, s_setup,
+            cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_stars_wait_twelve_months_from_the_first_certificate, s_setup,
             cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);

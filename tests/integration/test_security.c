@@ -222,6 +222,69 @@ test_other_consultancy_sees_nothing (void **state)
     assert_int_equal (withdrawals, 1);
 }
 
+//  What the feed gives another consultancy is what the API gives it: the
+//  PUB socket carries no event, case or name, only how far the log grew;
+//  each watcher reads the events it may see through the API
+static void
+test_feed_shows_each_consultancy_only_its_own (void **state)
+{
+    cf_proc_t *proc = *state;
+    const char *owner = cf_proc_full_site (proc, S_ORG);
+    const char *other =
+        cf_proc_principal (proc, "haibin", "applicant", S_OTHER_ORG);
+    zsock_t *feed = cf_proc_subscriber (proc, other);
+    zmsg_t *message = cf_proc_receive (feed, 5000);  //  A first heartbeat
+    assert_non_null (message);
+    zmsg_destroy (&message);
+    const char *case_id = cf_proc_submit_example (proc, owner);
+    cf_proc_drive (proc, owner, case_id, "onsite_audit", CF_PROC_STATE_MS);
+
+    size_t rings = 0;
+    while ((message = cf_proc_receive (feed, 300))) {
+        assert_int_equal (zmsg_size (message), 2);
+        char *topic = zmsg_popstr (message);
+        zframe_t *body = zmsg_pop (message);
+        Cf__FeedMessage *told = NULL;
+        assert_int_equal (
+            cf_wire_decode (&cf__feed_message__descriptor, zframe_data (body),
+                            zframe_size (body), (void **)&told, NULL),
+            0);
+        if (strcmp (topic, "seq") == 0) {
+            assert_int_equal (told->body_case,
+                              CF__FEED_MESSAGE__BODY_COMMITTED);
+            rings++;
+        } else {
+            assert_string_equal (topic, "hb");
+            assert_int_equal (told->body_case,
+                              CF__FEED_MESSAGE__BODY_HEARTBEAT);
+        }
+        assert_null (memmem (zframe_data (body), zframe_size (body), case_id,
+                             strlen (case_id)));
+        cf_pb_free (&told);
+        zframe_destroy (&body);
+        free (topic);
+        zmsg_destroy (&message);
+    }
+    assert_true (rings > 0);
+
+    //  Its own case: its watcher shows its submit, none of the other's
+    const char *own = cf_proc_submit_example (proc, other);
+    const cf_proc_output_t *watched =
+        cf_proc_expect (proc, 0, other, "--json", "watch", "--since", "0",
+                        "--count", "1", NULL);
+    assert_int_equal (watched->line_count, 1);
+    assert_string_equal (cf_proc_json_string (watched->lines[0], "/case_id"),
+                         own);
+    //  The owner's watcher begins with its own case, from the first event
+    watched = cf_proc_expect (proc, 0, owner, "--json", "watch", "--since", "0",
+                              "--count", "2", NULL);
+    assert_int_equal (watched->line_count, 2);
+    assert_string_equal (cf_proc_json_string (watched->lines[0], "/case_id"),
+                         case_id);
+    assert_string_equal (cf_proc_json_string (watched->lines[1], "/event"),
+                         "intake_passed");
+}
+
 static void
 test_stranger_gets_nothing_at_all (void **state)
 {
@@ -404,6 +467,9 @@ main (void)
                                          s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_other_consultancy_sees_nothing,
                                          s_setup, cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_feed_shows_each_consultancy_only_its_own, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_stranger_gets_nothing_at_all,
                                          s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_revoked_identity_stops_working,

@@ -79,7 +79,9 @@ s_world_teardown (void **state)
 //  a case; anything else -> OK.
 //
 //  Commands on the pipe: "COMMIT n" (events 1..n exist), "PUB n" (commit
-//  and publish event n), "HB n" (publish a heartbeat), "REQUESTS" (answers
+//  up to n and ring the feed's doorbell), "HB n" (publish a heartbeat),
+//  "HIDE n" (events up to n belong to another organization: events pages
+//  leave them out and say how far they looked), "REQUESTS" (answers
 //  with [routing id][bytes] of every request received), "ASKED" (answers
 //  with "after limit" of every events request).
 
@@ -176,28 +178,33 @@ s_fake_certificate (const char *number)
 }
 
 static Cf__Reply *
-s_fake_answer (const Cf__Request *request, uint64_t committed, zmsg_t *asked)
+s_fake_answer (const Cf__Request *request, const uint64_t log[2], zmsg_t *asked)
 {
     Cf__Reply *reply = cf_pb_new (&cf__reply__descriptor);
     cf_pb_set_string (&reply->id, request->id);
     switch (request->body_case) {
         case CF__REQUEST__BODY_PING:
             reply->body_case = CF__REPLY__BODY_SEQ;
-            reply->seq = committed;
+            reply->seq = log[0];
             break;
         case CF__REQUEST__BODY_EVENTS: {
             zmsg_addstrf (asked, "%" PRIu64 " %u", request->events->after,
                           request->events->limit);
             reply->body_case = CF__REPLY__BODY_EVENTS;
             reply->events = cf_pb_new (&cf__event_list__descriptor);
-            reply->events->last_seq = committed;
-            for (uint64_t seq = request->events->after + 1;
-                 seq <= committed &&
-                 seq <= request->events->after + request->events->limit;
-                 seq++)
-                cf_pb_append (&reply->events->n_events,
-                              (void ***)&reply->events->events,
-                              s_fake_event (seq));
+            reply->events->last_seq = log[0];
+            uint64_t seq = request->events->after;
+            while (seq < log[0] &&
+                   reply->events->n_events < request->events->limit) {
+                if (++seq > log[1])
+                    cf_pb_append (&reply->events->n_events,
+                                  (void ***)&reply->events->events,
+                                  s_fake_event (seq));
+                if (seq - request->events->after >= 100)
+                    break;  //  The most a page looks through, here
+            }
+            reply->events->scanned = seq;
+            reply->events->more = seq < log[0];
             break;
         }
         case CF__REQUEST__BODY_FIRE:
@@ -254,7 +261,7 @@ s_fake_publish (zsock_t *pub, const char *topic, Cf__FeedMessage *feed)
 
 static void
 s_fake_command (zsock_t *pipe, zsock_t *pub, const char *command,
-                uint64_t *committed, zmsg_t *requests, zmsg_t *asked)
+                uint64_t log[2], zmsg_t *requests, zmsg_t *asked)
 {
     uint64_t value = 0;
     const char *space = strchr (command, ' ');
@@ -262,15 +269,14 @@ s_fake_command (zsock_t *pipe, zsock_t *pub, const char *command,
         value = strtoull (space + 1, NULL, 10);
     Cf__FeedMessage *feed = cf_pb_new (&cf__feed_message__descriptor);
     if (strncmp (command, "COMMIT", 6) == 0)
-        *committed = value;
+        log[0] = value;
+    else if (strncmp (command, "HIDE", 4) == 0)
+        log[1] = value;
     else if (strncmp (command, "PUB", 3) == 0) {
-        *committed = value > *committed ? value : *committed;
-        feed->body_case = CF__FEED_MESSAGE__BODY_EVENT;
-        feed->event = s_fake_event (value);
-        char topic[64];
-        snprintf (topic, sizeof topic, "ev committee_review %s",
-                  feed->event->case_id);
-        s_fake_publish (pub, topic, feed);
+        log[0] = value > log[0] ? value : log[0];
+        feed->body_case = CF__FEED_MESSAGE__BODY_COMMITTED;
+        feed->committed = log[0];
+        s_fake_publish (pub, "seq", feed);
     } else if (strncmp (command, "HB", 2) == 0) {
         feed->body_case = CF__FEED_MESSAGE__BODY_HEARTBEAT;
         feed->heartbeat = value;
@@ -287,7 +293,7 @@ s_fake_command (zsock_t *pipe, zsock_t *pub, const char *command,
 
 static void
 s_fake_request (zsock_t *router, const char *script, size_t *count,
-                uint64_t committed, zmsg_t *requests, zmsg_t *asked)
+                const uint64_t log[2], zmsg_t *requests, zmsg_t *asked)
 {
     zmsg_t *message = zmsg_recv (router);
     zframe_t *routing = zmsg_pop (message);
@@ -315,7 +321,7 @@ s_fake_request (zsock_t *router, const char *script, size_t *count,
         zmsg_addstr (garbage, "\xff\xff\xff\xff garbage");
         zmsg_send (&garbage, router);
     } else if (action != 'd') {
-        Cf__Reply *reply = s_fake_answer (request, committed, asked);
+        Cf__Reply *reply = s_fake_answer (request, log, asked);
         s_fake_send (router, routing, &reply->base);
         cf_pb_free (&reply);
     }
@@ -343,20 +349,18 @@ s_fake_actor (zsock_t *pipe, void *args)
 
     zmsg_t *requests = zmsg_new ();
     zmsg_t *asked = zmsg_new ();
-    uint64_t committed = 0;
+    uint64_t log[2] = {0, 0};  //  Events committed; events hidden
     size_t count = 0;
     zpoller_t *poller = zpoller_new (pipe, router, NULL);
     while (true) {
         void *which = zpoller_wait (poller, -1);
         if (which == router)
-            s_fake_request (router, fake->script, &count, committed, requests,
-                            asked);
+            s_fake_request (router, fake->script, &count, log, requests, asked);
         else if (which == pipe) {
             char *command = zstr_recv (pipe);
             bool done = !command || strcmp (command, "$TERM") == 0;
             if (!done)
-                s_fake_command (pipe, pub, command, &committed, requests,
-                                asked);
+                s_fake_command (pipe, pub, command, log, requests, asked);
             zstr_free (&command);
             if (done)
                 break;
@@ -648,12 +652,12 @@ test_watch_fetches_exactly_the_missing_range (void **state)
     assert_int_equal (cf_watch_start (on.watch, false, 2), 0);
     s_watch_connected (&on, 2);
 
-    //  The feed skips 3 and 4: they are fetched before 5 is passed on
+    //  The doorbell says 5: events 3 to 5 are fetched, in order
     zstr_send (on.fake.actor, "PUB 5");
     assert_int_equal (s_next_seq (on.watch), 3);
     assert_int_equal (s_next_seq (on.watch), 4);
     assert_int_equal (s_next_seq (on.watch), 5);
-    //  A repeat of 5 is dropped; 6 follows
+    //  A repeated ring asks for nothing; 6 follows
     zstr_send (on.fake.actor, "PUB 5");
     zstr_send (on.fake.actor, "PUB 6");
     assert_int_equal (s_next_seq (on.watch), 6);
@@ -661,18 +665,47 @@ test_watch_fetches_exactly_the_missing_range (void **state)
     assert_int_equal (cf_watch_next (on.watch, 50, &event), CF_ETIMEOUT);
     assert_int_equal (cf_watch_last_seq (on.watch), 6);
 
-    //  The start asked for what follows 2; the gap for exactly 3 and 4
+    //  The start asked for what follows 2; the rings for exactly 3 to 5
+    //  and then 6
     zmsg_t *asked = s_fake_get (&on.fake, "ASKED");
-    assert_int_equal (zmsg_size (asked), 2);
+    assert_int_equal (zmsg_size (asked), 3);
     char *start = zmsg_popstr (asked);
-    char *gap = zmsg_popstr (asked);
+    char *first = zmsg_popstr (asked);
+    char *second = zmsg_popstr (asked);
     assert_string_equal (start, "2 100");
-    assert_string_equal (gap, "2 2");
+    assert_string_equal (first, "2 3");
+    assert_string_equal (second, "5 1");
     zstr_free (&start);
-    zstr_free (&gap);
+    zstr_free (&first);
+    zstr_free (&second);
     zmsg_destroy (&asked);
     cf_watch_destroy (&on.watch);
     assert_null (on.watch);
+    s_watching_stop (&on);
+}
+
+//  Another organization's events come first: the pages leave them out and
+//  say how far they looked, and the watcher goes on from there (a short
+//  page is not the end)
+static void
+test_watch_pages_past_events_it_may_not_see (void **state)
+{
+    cf_watch_filter_t all = {NULL, NULL};
+    s_watching_t on;
+    s_watching_start (&on, *state, 2, &all, 1000);
+    assert_int_equal (cf_watch_start (on.watch, false, 2), 0);
+    s_watch_connected (&on, 2);
+    zstr_send (on.fake.actor, "HIDE 250");
+    zstr_send (on.fake.actor, "PUB 252");
+    assert_int_equal (s_next_seq (on.watch), 251);
+    assert_int_equal (s_next_seq (on.watch), 252);
+    zmsg_t *asked = s_fake_get (&on.fake, "ASKED");
+    char *last = NULL;
+    while (zmsg_size (asked))
+        zstr_free (&last), last = zmsg_popstr (asked);
+    assert_string_equal (last, "202 50");
+    zstr_free (&last);
+    zmsg_destroy (&asked);
     s_watching_stop (&on);
 }
 
@@ -1474,6 +1507,7 @@ main (void)
         cmocka_unit_test (test_reply_that_does_not_decode_is_an_error),
         cmocka_unit_test (test_missing_certificate_is_reported_at_once),
         cmocka_unit_test (test_watch_fetches_exactly_the_missing_range),
+        cmocka_unit_test (test_watch_pages_past_events_it_may_not_see),
         cmocka_unit_test (test_watch_heartbeat_reveals_missed_events),
         cmocka_unit_test (test_watch_filters_by_case_and_catches_up_from_since),
         cmocka_unit_test (test_watch_goes_silent_without_heartbeats),

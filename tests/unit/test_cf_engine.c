@@ -1154,6 +1154,85 @@ test_staff_records_are_checked_and_admin_only (void **state)
     cf_pb_free (&reply);
 }
 
+//  A case that ends closes its work: its ready, parked and leased jobs go
+//  with it, so no incident outlives the case
+static void
+test_a_case_that_ends_cancels_its_jobs (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__EventData reason = CF__EVENT_DATA__INIT;
+    reason.body_case = CF__EVENT_DATA__BODY_REASON;
+    reason.reason = "company restructuring";
+    Cf__Job **jobs = NULL;
+    size_t count = 0;
+
+    //  A ready intake job
+    char ready[64];
+    snprintf (ready, sizeof ready, "%s", s_new_case (self));
+    assert_int_equal (cf_engine_ready (self->engine), 1);
+    Cf__Reply *reply =
+        s_fire (self, &s_applicant_a, ready, "withdraw", &reason);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    assert_int_equal (cf_engine_ready (self->engine), 0);
+    assert_int_equal (cf_store_jobs (self->store,
+                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
+                                     &jobs, &count),
+                      0);
+    assert_int_equal (count, 0);
+    cf_store_jobs_free (&jobs, count);
+
+    //  A job that failed until it was parked: an incident
+    char parked[64];
+    snprintf (parked, sizeof parked, "%s", s_new_case (self));
+    for (int attempt = 0; attempt < 3; attempt++) {
+        Cf__JobOffer *offer = s_lease (self, "intake");
+        assert_non_null (offer);
+        assert_int_equal (s_result (self, offer, NULL, NULL, "cannot read"),
+                          CF__STATUS__STATUS_OK);
+        cf_pb_free (&offer);
+        self->now += 600 * 1000;
+        s_tick (self);
+    }
+    assert_int_equal (cf_store_jobs (self->store,
+                                     CF__JOB_STATUS__JOB_STATUS_PARKED, &jobs,
+                                     &count),
+                      0);
+    assert_int_equal (count, 1);
+    cf_store_jobs_free (&jobs, count);
+    reply = s_fire (self, &s_applicant_a, parked, "withdraw", &reason);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    assert_int_equal (cf_store_jobs (self->store,
+                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
+                                     &jobs, &count),
+                      0);
+    assert_int_equal (count, 0);
+    cf_store_jobs_free (&jobs, count);
+
+    //  A leased job: its late result is refused, nothing comes back
+    char leased[64];
+    snprintf (leased, sizeof leased, "%s", s_new_case (self));
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    reply = s_fire (self, &s_applicant_a, leased, "withdraw", &reason);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_REFUSED);
+    cf_pb_free (&offer);
+    assert_int_equal (s_state (self, leased), CF__STATE__STATE_WITHDRAWN);
+    assert_int_equal (cf_store_jobs (self->store,
+                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
+                                     &jobs, &count),
+                      0);
+    assert_int_equal (count, 0);
+    cf_store_jobs_free (&jobs, count);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -1179,6 +1258,7 @@ main (void)
         TEST (test_a_failed_commit_applies_nothing_and_says_so),
         TEST (test_lists_page_and_applicants_see_their_own),
         TEST (test_staff_records_are_checked_and_admin_only),
+        TEST (test_a_case_that_ends_cancels_its_jobs),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
