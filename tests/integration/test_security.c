@@ -388,8 +388,8 @@ s_subscriber (cf_proc_t *proc, const char *cert)
     return sub;
 }
 
-//  Waits up to timeout_ms for a feed message; with event, one that carries
-//  an event (heartbeats are passed over). True when one came.
+//  Waits up to timeout_ms for a feed message; with event, one that rings
+//  for committed events (heartbeats are passed over). True when one came.
 static bool
 s_feed_message (zsock_t *sub, bool event, int timeout_ms)
 {
@@ -404,7 +404,7 @@ s_feed_message (zsock_t *sub, bool event, int timeout_ms)
             body &&
             cf_wire_decode (&cf__feed_message__descriptor, zframe_data (body),
                             zframe_size (body), (void **)&feed, NULL) == 0 &&
-            feed->body_case == CF__FEED_MESSAGE__BODY_EVENT;
+            feed->body_case == CF__FEED_MESSAGE__BODY_COMMITTED;
         cf_pb_free (&feed);
         zmsg_destroy (&msg);
         if (!event || is_event)
