@@ -235,7 +235,11 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
                                       self->scheme_text, &engine_config);
         if (!self->engine) {
             cf_problems_add (problems, "daemon.engine",
-                             "cannot read the store's jobs");
+                             "cannot start the engine on the store: it cannot "
+                             "be read, or it holds scheme %s with other "
+                             "content (see the log; a changed scheme needs a "
+                             "new version)",
+                             self->scheme->version);
             rc = CF_ESTORE;
         }
     }

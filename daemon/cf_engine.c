@@ -43,6 +43,16 @@
 //  Due deadlines handled per round
 #define S_DUE_MAX 256
 
+//  Meta keys of the scheme versions the store holds: "scheme/VERSION"
+#define S_SCHEME_KEY "scheme/"
+
+//  A scheme version a case runs under
+typedef struct {
+    cf_scheme_t *scheme;  //  Parsed
+    char *text;           //  As recorded: what workers get
+    bool owned;           //  False for the daemon's own (borrowed)
+} s_scheme_t;
+
 //  One thing to send after the commit
 typedef struct {
     cf_outbox_kind_t kind;  //  Client reply or worker message
@@ -73,6 +83,8 @@ struct _cf_engine_t {
     zhashx_t *stuck;            //  Case ids whose deadline would not fire
     zhashx_t *certified;        //  Round: USCC -> first certificate date
                                 //  recorded in this round
+    zhashx_t *schemes;          //  Version -> s_scheme_t, read from the
+                                //  store the first time a case needs it
     uint64_t last_seq;          //  Latest committed event
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
@@ -184,6 +196,107 @@ s_outbox_add (cf_engine_t *self, cf_outbox_kind_t kind, zframe_t *route,
     item->depends = depends;
     item->offer = offer;
     zlistx_add_end (self->outbox, item);
+}
+
+//  ------------------------------------------------------------------------
+//  Scheme versions: each case runs under the one it recorded
+
+static void
+s_scheme_destroy (void **item_p)
+{
+    s_scheme_t *item = *item_p;
+    if (item) {
+        if (item->owned) {
+            cf_scheme_destroy (&item->scheme);
+            free (item->text);
+        }
+        free (item);
+        *item_p = NULL;
+    }
+}
+
+static char *
+s_scheme_key (const char *version)
+{
+    char *key = NULL;
+    if (asprintf (&key, S_SCHEME_KEY "%s", version) < 0)
+        cf_mem_fail ();
+    return key;
+}
+
+//  Records the daemon's scheme in the store under its version, once. A
+//  version recorded with other content is refused: the cases opened under
+//  it keep it, so a changed scheme needs a version of its own.
+static int
+s_scheme_record (cf_engine_t *self)
+{
+    char *key = s_scheme_key (self->scheme->version);
+    char *stored = NULL;
+    int rc = cf_store_get_meta (self->store, key, &stored);
+    if (rc == 0 && strcmp (stored, self->scheme_text) != 0) {
+        cf_log_error ("scheme %s is already recorded in the store with other "
+                      "content; give the changed scheme a new version (the "
+                      "cases opened under %s keep that one)",
+                      self->scheme->version, self->scheme->version);
+        rc = CF_ESCHEME;
+    } else if (rc == CF_ENOTFOUND) {
+        cf_batch_t *batch = cf_batch_new ();
+        rc = cf_batch_set_meta (batch, key, self->scheme_text);
+        if (rc == 0)
+            rc = cf_store_commit (self->store, batch, NULL, NULL);
+        cf_batch_destroy (&batch);
+        if (rc == 0)
+            cf_log_notice ("scheme %s recorded in the store; new cases run "
+                           "under it",
+                           self->scheme->version);
+        else
+            cf_log_error ("scheme %s not recorded: %s", self->scheme->version,
+                          cf_strerror (rc));
+    }
+    free (stored);
+    free (key);
+    return rc;
+}
+
+//  Sets *scheme_p to the scheme that governs record: the version it
+//  recorded, read from the store and parsed the first time. Returns 0, or
+//  CF_ESCHEME with a problem when the store does not hold that version or
+//  it does not parse.
+static int
+s_scheme_of (cf_engine_t *self, const Cf__Case *record,
+             const s_scheme_t **scheme_p, cf_problems_t *problems)
+{
+    const char *version = s_blank (record->scheme_version)
+                              ? self->scheme->version
+                              : record->scheme_version;
+    s_scheme_t *item = zhashx_lookup (self->schemes, version);
+    if (item) {
+        *scheme_p = item;
+        return 0;
+    }
+    char *key = s_scheme_key (version);
+    char *text = NULL;
+    cf_scheme_t *scheme = NULL;
+    int rc = cf_store_get_meta (self->store, key, &text);
+    free (key);
+    if (rc == 0)
+        rc = cf_scheme_parse (text, strlen (text), version, &scheme, problems);
+    if (rc) {
+        cf_problems_add (problems, "case.scheme",
+                         "case %s runs under scheme %s, which this store does "
+                         "not hold readably; start certflowd once with that "
+                         "scheme file to record it",
+                         record->id, version);
+        cf_log_error ("case=%s: scheme %s not held: %s", record->id, version,
+                      cf_strerror (rc));
+        free (text);
+        return CF_ESCHEME;
+    }
+    item = cf_mem_check (calloc (1, sizeof (s_scheme_t)));
+    *item = (s_scheme_t){scheme, text, true};
+    zhashx_insert (self->schemes, version, item);
+    *scheme_p = item;
+    return 0;
 }
 
 //  ------------------------------------------------------------------------
@@ -417,6 +530,12 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
     job->created_at = self->now;
     if (strcmp (stage, "issuance") == 0) {
         //  The number is reserved now, so it is unique and never reused
+        const s_scheme_t *governs = NULL;
+        rc = s_scheme_of (self, record, &governs, NULL);
+        if (rc) {
+            free (key);
+            return rc;
+        }
         int year, month, mday;
         cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
         char counter[32], number[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
@@ -424,8 +543,9 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
         uint64_t sequence = 0;
         rc = cf_store_next_id (self->store, self->batch, counter, &sequence);
         if (rc == 0)
-            rc = cf_scheme_certificate_number (
-                self->scheme, year, (uint32_t)sequence, number, sizeof number);
+            rc = cf_scheme_certificate_number (governs->scheme, year,
+                                               (uint32_t)sequence, number,
+                                               sizeof number);
         if (rc) {
             cf_log_error ("case=%s: no certificate number: %s", record->id,
                           cf_strerror (rc));
@@ -577,9 +697,9 @@ s_put_certificate (cf_engine_t *self, const Cf__Case *record,
 //  transition: the reserved number and the grade the star rule allows.
 //  Builds the certificate record into *certificate_p.
 static int
-s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
-               const Cf__EventData *data, Cf__Certificate **certificate_p,
-               cf_problems_t *problems)
+s_check_issue (const cf_scheme_t *scheme, const Cf__Case *record,
+               const Cf__Job *job, const Cf__EventData *data,
+               Cf__Certificate **certificate_p, cf_problems_t *problems)
 {
     const Cf__CertificateData *issued =
         data && data->body_case == CF__EVENT_DATA__BODY_CERTIFICATE
@@ -601,7 +721,7 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
     const Cf__ScoreResult *latest =
         record->rescored ? record->rescored : record->original;
     const cf_grade_t *scored =
-        latest ? cf_scheme_grade_named (self->scheme, latest->grade) : NULL;
+        latest ? cf_scheme_grade_named (scheme, latest->grade) : NULL;
     cf_day_t decision = 0, issue = 0;
     if (cf_date_parse (record->decision_date, &decision) != 0 ||
         cf_date_parse (issued->issue_date, &issue) != 0) {
@@ -615,7 +735,7 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
     const Cf__Committee *committee = record->committee;
     const cf_grade_t *granted = NULL;
     int rc = cf_score_grant_grade (
-        self->scheme, scored, record->first_compliant_date, decision,
+        scheme, scored, record->first_compliant_date, decision,
         committee && committee->star_override,
         committee ? committee->star_override_reason : NULL, &granted, problems);
     if (rc)
@@ -628,7 +748,7 @@ s_check_issue (cf_engine_t *self, const Cf__Case *record, const Cf__Job *job,
                          granted->name);
         return CF_EGUARD;
     }
-    return cf_certificate_build (self->scheme, record, issued->number, issue,
+    return cf_certificate_build (scheme, record, issued->number, issue,
                                  granted->name, certificate_p, problems);
 }
 
@@ -641,16 +761,21 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
         const Cf__Principal *who, const Cf__EventData *data, const Cf__Job *job,
         cf_problems_t *problems)
 {
+    //  The case runs under the scheme it recorded, not the daemon's own
+    const s_scheme_t *governs = NULL;
+    int rc = s_scheme_of (self, *record_p, &governs, problems);
+    if (rc)
+        return rc;
     Cf__Certificate *certificate = NULL;
-    int rc = 0;
     if (event == CF_EVENT_CERTIFICATE_ISSUED &&
         (*record_p)->state == CF__STATE__STATE_ISSUANCE) {
-        rc = s_check_issue (self, *record_p, job, data, &certificate, problems);
+        rc = s_check_issue (governs->scheme, *record_p, job, data, &certificate,
+                            problems);
         if (rc)
             return rc;
     }
     Cf__State from = (*record_p)->state;
-    cf_fsm_input_t input = {.scheme = self->scheme,
+    cf_fsm_input_t input = {.scheme = governs->scheme,
                             .principal = who,
                             .data = data,
                             .now = self->now};
@@ -1650,6 +1775,23 @@ cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
             job = zlistx_first (self->ready);
             continue;
         }
+        //  The worker gets the scheme the case runs under; a case whose
+        //  scheme the store does not hold cannot be worked: an incident
+        const s_scheme_t *governs = NULL;
+        if (s_scheme_of (self, record, &governs, NULL) != 0) {
+            s_case_keep (self, record);
+            Cf__Job *parked = cf_pb_dup (&job->base);
+            parked->attempts = self->config.max_attempts;
+            s_ready_remove (self, job->id);
+            int rc = s_job_failed (self, parked,
+                                   "the store does not hold the case's scheme "
+                                   "version; start certflowd once with it");
+            cf_pb_free (&parked);
+            if (rc)
+                return rc;
+            job = zlistx_first (self->ready);
+            continue;
+        }
         //  Unguessable: a worker cannot report a lease it was not given
         uint64_t lease = 0;
         while (lease == 0)
@@ -1674,8 +1816,8 @@ cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
                 offer.n_staff = staff_count;
             }
             offer.now = self->now;
-            offer.scheme.data = (uint8_t *)self->scheme_text;
-            offer.scheme.len = strlen (self->scheme_text);
+            offer.scheme.data = (uint8_t *)governs->text;
+            offer.scheme.len = strlen (governs->text);
             Cf__DaemonMessage message = CF__DAEMON_MESSAGE__INIT;
             message.body_case = CF__DAEMON_MESSAGE__BODY_OFFER;
             message.offer = &offer;
@@ -1909,6 +2051,15 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->stuck = zhashx_new ();
     self->certified = zhashx_new ();
     zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
+    self->schemes = zhashx_new ();
+    zhashx_set_destructor (self->schemes, s_scheme_destroy);
+    s_scheme_t *own = cf_mem_check (calloc (1, sizeof (s_scheme_t)));
+    *own = (s_scheme_t){(cf_scheme_t *)scheme, (char *)scheme_text, false};
+    zhashx_insert (self->schemes, scheme->version, own);
+    if (s_scheme_record (self) != 0) {
+        cf_engine_destroy (&self);
+        return NULL;
+    }
     s_view_rebuild (self);
     return self;
 }
@@ -1931,6 +2082,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->active);
         zhashx_destroy (&self->stuck);
         zhashx_destroy (&self->certified);
+        zhashx_destroy (&self->schemes);
         free (self);
         *self_p = NULL;
     }

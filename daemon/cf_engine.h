@@ -54,9 +54,13 @@ typedef enum {
 typedef struct _cf_engine_t cf_engine_t;
 
 //  Creates an engine over store with the scheme (borrowed for its life;
-//  scheme_text is the scheme file text sent to workers). Rebuilds the
-//  in-memory view (ready jobs, active jobs per case) from the store's
-//  indexes. Returns NULL when the store cannot be read (logged).
+//  scheme_text is the scheme file text). The scheme governs new cases; it
+//  is recorded in the store under its version, so that every case keeps
+//  running under the version it recorded (read back from the store and
+//  sent to the workers with each job) after the daemon moves to a newer
+//  scheme. Rebuilds the in-memory view (ready jobs, active jobs per case)
+//  from the store's indexes. Returns NULL (logged) when the store cannot
+//  be read or already holds the scheme's version with other content.
 cf_engine_t *cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
                             const char *scheme_text,
                             const cf_engine_config_t *config);

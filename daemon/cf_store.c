@@ -1616,6 +1616,59 @@ s_read_walk (cf_store_t *self, s_db_t db, const s_key_t *start,
     return rc;
 }
 
+//  Collects meta keys into a growing array of strings
+typedef struct {
+    char **keys;   //  The keys so far
+    size_t count;  //  How many
+} s_keys_t;
+
+static int
+s_collect_key (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+               const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn, (void)value;
+    s_keys_t *keys = argument;
+    keys->keys = cf_mem_check (
+        realloc (keys->keys, (keys->count + 1) * sizeof (char *)));
+    keys->keys[keys->count++] = s_strndup (key->mv_data, key->mv_size);
+    return 0;
+}
+
+int
+cf_store_meta_keys (cf_store_t *self, const char *prefix, char ***keys_p,
+                    size_t *count)
+{
+    assert (self && prefix && keys_p && count);
+    *keys_p = NULL;
+    *count = 0;
+    if (s_check_id (prefix))
+        return CF_EINVAL;
+    s_key_t start;
+    s_key_id (&start, prefix);
+    s_keys_t keys = {NULL, 0};
+    int rc = s_read_walk (self, S_DB_META, &start, prefix, strlen (prefix),
+                          s_collect_key, &keys);
+    if (rc) {
+        cf_store_keys_free (&keys.keys, keys.count);
+        return rc;
+    }
+    *keys_p = keys.keys;
+    *count = keys.count;
+    return 0;
+}
+
+void
+cf_store_keys_free (char ***keys_p, size_t count)
+{
+    assert (keys_p);
+    if (*keys_p) {
+        for (size_t index = 0; index < count; index++)
+            free ((*keys_p)[index]);
+        free (*keys_p);
+        *keys_p = NULL;
+    }
+}
+
 //  Collects unpacked records, up to a limit (0: no limit), optionally
 //  filtered
 typedef struct {

@@ -270,6 +270,16 @@ CF_MUST_CHECK int cf_store_get_certificate (cf_store_t *self,
 CF_MUST_CHECK int cf_store_get_meta (cf_store_t *self, const char *key,
                                      char **value_p);
 
+//  Lists the meta keys that begin with prefix, in key order, into a new
+//  array of *count new strings; free it with cf_store_keys_free. Returns
+//  0, CF_EINVAL (prefix empty or too long).
+CF_MUST_CHECK int cf_store_meta_keys (cf_store_t *self, const char *prefix,
+                                      char ***keys_p, size_t *count);
+
+//  Frees count strings of *keys_p and the array, and nulls *keys_p.
+//  NULL-safe.
+void cf_store_keys_free (char ***keys_p, size_t count);
+
 //  Looks up the stored reply for request_id from client key.
 //  request_hash is the SHA-256 of the request body now received. On 0,
 //  *reply_p is a malloc'd copy of the reply the caller frees (never NULL,

@@ -4,6 +4,7 @@
     certflowd [options] [run]      serve until SIGTERM or SIGINT
     certflowd [options] init       create keys and the first admin certificate
     certflowd [options] verify     check the store's chain and indexes
+    certflowd [options] schemes    list the scheme versions the store holds
     =========================================================================
 */
 
@@ -42,13 +43,15 @@ static const cf_setting_t s_settings[] = {
 };
 
 static const char *s_synopsis =
-    "[run | init | verify]\n"
+    "[run | init | verify | schemes]\n"
     "  run     serve clients and workers until SIGTERM or SIGINT (default);\n"
     "          SIGHUP re-reads the certificate directory and the log level\n"
     "  init [--if-missing]\n"
     "          create the daemon keys and DATA/admin.cert; --if-missing:\n"
     "          succeed without a change when DATA has its keys already\n"
-    "  verify  check the event chain and every index of the store";
+    "  verify  check the event chain and every index of the store\n"
+    "  schemes list the scheme versions the store holds (each case runs\n"
+    "          under the one it recorded)";
 
 static int
 s_fail (cf_problems_t *problems, int code)
@@ -99,6 +102,39 @@ s_verify (const char *data, cf_problems_t *problems)
         return s_fail (problems, 1);
     printf ("store %s verified: %llu events chained, indexes agree\n", path,
             (unsigned long long)last);
+    return 0;
+}
+
+//  Lists the scheme versions recorded in the store, one a line
+static int
+s_schemes (const char *data)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/store", data);
+    cf_store_t *store = NULL;
+    int rc = cf_store_open (path, 0, &store);
+    if (rc) {
+        fprintf (stderr, "certflowd: cannot open %s: %s\n", path,
+                 cf_strerror (rc));
+        return 1;
+    }
+    char **keys = NULL;
+    size_t count = 0;
+    rc = cf_store_meta_keys (store, "scheme/", &keys, &count);
+    cf_store_destroy (&store);
+    if (rc) {
+        fprintf (stderr, "certflowd: cannot list the schemes of %s: %s\n", path,
+                 cf_strerror (rc));
+        return 1;
+    }
+    for (size_t index = 0; index < count; index++)
+        printf ("%s\n", keys[index] + strlen ("scheme/"));
+    if (count == 0)
+        fprintf (stderr,
+                 "certflowd: %s holds no scheme yet; certflowd run "
+                 "records its scheme\n",
+                 path);
+    cf_store_keys_free (&keys, count);
     return 0;
 }
 
@@ -174,6 +210,8 @@ main (int argc, char **argv)
         rc = s_init (data, rest + 1 < argc, problems);
     else if (strcmp (command, "verify") == 0)
         rc = s_verify (data, problems);
+    else if (strcmp (command, "schemes") == 0)
+        rc = s_schemes (data);
     else if (strcmp (command, "run") == 0) {
         cf_daemon_config_t settings = {
             .data_dir = data,

@@ -367,6 +367,13 @@ test_case_goes_from_application_to_certificate (void **state)
     const cf_proc_output_t *verified = cf_proc_verify (proc);
     assert_int_equal (verified->status, 0);
     assert_non_null (strstr (verified->out, "verified"));
+    //  The store holds the scheme the case ran under
+    const char *argv[] = {CF_BIN_DIR "/certflowd", "--data",
+                          cf_proc_data (proc), "schemes", NULL};
+    const cf_proc_output_t *schemes = cf_proc_collect (
+        proc, cf_proc_spawn (proc, "schemes", false, argv), CF_PROC_STATE_MS);
+    assert_int_equal (schemes->status, 0);
+    assert_string_equal (schemes->out, "CF-SC-27922-2026.1\n");
 }
 
 //  Drives a new case of the example company to certified and returns the

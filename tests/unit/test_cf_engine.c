@@ -48,6 +48,18 @@ static Cf__Principal s_admin = {
     PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-ADMIN",
     .name = "admin", .org = "", .role = CF__ROLE__ROLE_ADMIN};
 
+//  Opens an engine over the fixture's store with scheme and its text
+static cf_engine_t *
+s_engine_with (s_fixture_t *self, const cf_scheme_t *scheme, const char *text)
+{
+    cf_engine_config_t config = {.lease_ms = 30000,
+                                 .max_attempts = 3,
+                                 .backoff_ms = 1000,
+                                 .certs_dir = self->dir,
+                                 .page_max = 100};
+    return cf_engine_new (self->store, scheme, text, &config);
+}
+
 static void
 s_engine_open (s_fixture_t *self, uint32_t max_attempts)
 {
@@ -1154,6 +1166,17 @@ test_staff_records_are_checked_and_admin_only (void **state)
     cf_pb_free (&reply);
 }
 
+//  How many stored jobs have status (UNSPECIFIED: any)
+static size_t
+s_jobs (s_fixture_t *self, Cf__JobStatus status)
+{
+    Cf__Job **jobs = NULL;
+    size_t count = 0;
+    assert_int_equal (cf_store_jobs (self->store, status, &jobs, &count), 0);
+    cf_store_jobs_free (&jobs, count);
+    return count;
+}
+
 //  A case that ends closes its work: its ready, parked and leased jobs go
 //  with it, so no incident outlives the case
 static void
@@ -1163,8 +1186,6 @@ test_a_case_that_ends_cancels_its_jobs (void **state)
     Cf__EventData reason = CF__EVENT_DATA__INIT;
     reason.body_case = CF__EVENT_DATA__BODY_REASON;
     reason.reason = "company restructuring";
-    Cf__Job **jobs = NULL;
-    size_t count = 0;
 
     //  A ready intake job
     char ready[64];
@@ -1175,12 +1196,7 @@ test_a_case_that_ends_cancels_its_jobs (void **state)
     assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
     cf_pb_free (&reply);
     assert_int_equal (cf_engine_ready (self->engine), 0);
-    assert_int_equal (cf_store_jobs (self->store,
-                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
-                                     &jobs, &count),
-                      0);
-    assert_int_equal (count, 0);
-    cf_store_jobs_free (&jobs, count);
+    assert_int_equal (s_jobs (self, CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED), 0);
 
     //  A job that failed until it was parked: an incident
     char parked[64];
@@ -1194,21 +1210,11 @@ test_a_case_that_ends_cancels_its_jobs (void **state)
         self->now += 600 * 1000;
         s_tick (self);
     }
-    assert_int_equal (cf_store_jobs (self->store,
-                                     CF__JOB_STATUS__JOB_STATUS_PARKED, &jobs,
-                                     &count),
-                      0);
-    assert_int_equal (count, 1);
-    cf_store_jobs_free (&jobs, count);
+    assert_int_equal (s_jobs (self, CF__JOB_STATUS__JOB_STATUS_PARKED), 1);
     reply = s_fire (self, &s_applicant_a, parked, "withdraw", &reason);
     assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
     cf_pb_free (&reply);
-    assert_int_equal (cf_store_jobs (self->store,
-                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
-                                     &jobs, &count),
-                      0);
-    assert_int_equal (count, 0);
-    cf_store_jobs_free (&jobs, count);
+    assert_int_equal (s_jobs (self, CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED), 0);
 
     //  A leased job: its late result is refused, nothing comes back
     char leased[64];
@@ -1222,15 +1228,116 @@ test_a_case_that_ends_cancels_its_jobs (void **state)
                       CF__STATUS__STATUS_REFUSED);
     cf_pb_free (&offer);
     assert_int_equal (s_state (self, leased), CF__STATE__STATE_WITHDRAWN);
-    assert_int_equal (cf_store_jobs (self->store,
-                                     CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
-                                     &jobs, &count),
-                      0);
-    assert_int_equal (count, 0);
-    cf_store_jobs_free (&jobs, count);
+    assert_int_equal (s_jobs (self, CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED), 0);
     cf_problems_t *problems = cf_problems_new ();
     assert_int_equal (cf_store_verify (self->store, problems), 0);
     cf_problems_destroy (&problems);
+}
+
+//  text with the first from replaced by to (new string)
+static char *
+s_replace (const char *text, const char *from, const char *to)
+{
+    const char *at = strstr (text, from);
+    assert_non_null (at);
+    char *result = NULL;
+    assert_true (asprintf (&result, "%.*s%s%s", (int)(at - text), text, to,
+                           at + strlen (from)) > 0);
+    return result;
+}
+
+//  Fires intake_incomplete for the offered job: a supplement is due
+static void
+s_incomplete (s_fixture_t *self, Cf__JobOffer *offer)
+{
+    Cf__Finding finding = CF__FINDING__INIT;
+    finding.item = "M07";
+    finding.reason = "organization chart missing";
+    Cf__Finding *findings[] = {&finding};
+    Cf__FindingList list = CF__FINDING_LIST__INIT;
+    list.findings = findings;
+    list.n_findings = 1;
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_FINDINGS;
+    data.findings = &list;
+    assert_int_equal (s_result (self, offer, "intake_incomplete", &data, NULL),
+                      CF__STATUS__STATUS_OK);
+}
+
+static int64_t
+s_deadline (s_fixture_t *self, const char *case_id)
+{
+    Cf__Case *record = NULL;
+    assert_int_equal (cf_store_get_case (self->store, case_id, &record), 0);
+    int64_t due = record->deadline_at;
+    cf_pb_free (&record);
+    return due;
+}
+
+//  A case runs under the scheme it recorded: the daemon restarted with the
+//  scheme's next version applies it to new cases only
+static void
+test_each_case_runs_under_its_own_scheme (void **state)
+{
+    s_fixture_t *self = *state;
+    char older[64], newer[64];
+    snprintf (older, sizeof older, "%s", s_new_case (self));
+    //  Version 2027.1 gives 10 days for supplements instead of 30
+    char *renamed =
+        s_replace (cf_scheme_default_text (), "\"CF-SC-27922-2026.1\"",
+                   "\"CF-SC-27922-2027.1\"");
+    char *text = s_replace (renamed, "\"supplement_days\": 30",
+                            "\"supplement_days\": 10");
+    free (renamed);
+    cf_scheme_t *scheme = NULL;
+    assert_int_equal (
+        cf_scheme_parse (text, strlen (text), "2027", &scheme, NULL), 0);
+    cf_engine_destroy (&self->engine);
+    self->engine = s_engine_with (self, scheme, text);
+    assert_non_null (self->engine);
+    snprintf (newer, sizeof newer, "%s", s_new_case (self));
+
+    //  Each job carries its case's scheme, and each case's rules are its own
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_string_equal (offer->record->id, older);
+    assert_non_null (memmem (offer->scheme.data, offer->scheme.len,
+                             "CF-SC-27922-2026.1", 18));
+    s_incomplete (self, offer);
+    cf_pb_free (&offer);
+    offer = s_lease (self, "intake");
+    assert_string_equal (offer->record->id, newer);
+    assert_string_equal (offer->record->scheme_version, "CF-SC-27922-2027.1");
+    assert_non_null (memmem (offer->scheme.data, offer->scheme.len,
+                             "CF-SC-27922-2027.1", 18));
+    s_incomplete (self, offer);
+    cf_pb_free (&offer);
+    assert_int_equal (s_deadline (self, older), self->now + 30 * S_DAY_MS);
+    assert_int_equal (s_deadline (self, newer), self->now + 10 * S_DAY_MS);
+
+    //  The store holds both versions, in order
+    char **keys = NULL;
+    size_t count = 0;
+    assert_int_equal (
+        cf_store_meta_keys (self->store, "scheme/", &keys, &count), 0);
+    assert_int_equal (count, 2);
+    assert_string_equal (keys[0], "scheme/CF-SC-27922-2026.1");
+    assert_string_equal (keys[1], "scheme/CF-SC-27922-2027.1");
+    cf_store_keys_free (&keys, count);
+
+    //  A version already recorded cannot change its content
+    cf_engine_destroy (&self->engine);
+    cf_scheme_destroy (&scheme);
+    char *changed =
+        s_replace (cf_scheme_default_text (), "\"supplement_days\": 30",
+                   "\"supplement_days\": 20");
+    assert_int_equal (
+        cf_scheme_parse (changed, strlen (changed), "changed", &scheme, NULL),
+        0);
+    assert_null (s_engine_with (self, scheme, changed));
+    cf_scheme_destroy (&scheme);
+    free (changed);
+    free (text);
+    s_engine_open (self, 3);
 }
 
 int
@@ -1259,6 +1366,7 @@ main (void)
         TEST (test_lists_page_and_applicants_see_their_own),
         TEST (test_staff_records_are_checked_and_admin_only),
         TEST (test_a_case_that_ends_cancels_its_jobs),
+        TEST (test_each_case_runs_under_its_own_scheme),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
