@@ -9,7 +9,7 @@ packages=(
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev lmdb-utils
     libcmocka-dev libjson-c-dev libsystemd-dev
-    systemd man-db dpkg-dev
+    systemd man-db dpkg-dev procps
     python3-zmq python3-protobuf protobuf-compiler
     clang libclang-rt-14-dev
 )
