@@ -405,11 +405,19 @@ s_history (cf_cli_t *cli)
     } else if (rc == 0 && !cf_cli_json (cli)) {
         if (shown == 0)
             fputs ("no events\n", cf_cli_out (cli));
-        //  A grade the star rule lowered says why, under the events
+        //  Under the events, the scores they led to, and why the grade is
+        //  lower than the score reaches when the star rule lowered it
         Cf__Case *record = cf_cli_case_record (cli, cf_cli_arg (cli, 0));
         cf_scheme_t *scheme = NULL;
         char rule[400];
-        if (record && cf_scheme_default (&scheme) == 0 &&
+        if (record && cf_scheme_default (&scheme) != 0)
+            scheme = NULL;
+        if (record && record->original && *record->original->grade)
+            cf_show_score (cf_cli_out (cli), "score", record->original, scheme);
+        if (record && record->rescored && *record->rescored->grade)
+            cf_show_score (cf_cli_out (cli), "rescored", record->rescored,
+                           scheme);
+        if (record &&
             cf_show_case_star_rule (scheme, record, rule, sizeof rule))
             fprintf (cf_cli_out (cli), "grade: %s\n", rule);
         cf_scheme_destroy (&scheme);

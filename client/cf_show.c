@@ -187,9 +187,9 @@ cf_show_case_star_rule (const cf_scheme_t *scheme, const Cf__Case *record,
                               buffer, size);
 }
 
-static void
-s_show_score (FILE *out, const char *label, const Cf__ScoreResult *result,
-              const cf_scheme_t *scheme)
+void
+cf_show_score (FILE *out, const char *label, const Cf__ScoreResult *result,
+               const cf_scheme_t *scheme)
 {
     const cf_grade_t *grade =
         scheme ? cf_scheme_grade_named (scheme, result->grade) : NULL;
@@ -298,9 +298,9 @@ cf_show_case (FILE *out, const Cf__Case *record, const cf_scheme_t *scheme,
     if (record->plan && *record->plan->leader)
         s_show_plan (out, record->plan);
     if (record->original && *record->original->grade)
-        s_show_score (out, "score", record->original, scheme);
+        cf_show_score (out, "score", record->original, scheme);
     if (record->rescored && *record->rescored->grade)
-        s_show_score (out, "rescored", record->rescored, scheme);
+        cf_show_score (out, "rescored", record->rescored, scheme);
     if (record->rectification_rounds)
         s_line (out, "%-13s %u round%s since %s%s%s", "rectification",
                 record->rectification_rounds,

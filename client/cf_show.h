@@ -54,6 +54,12 @@ void cf_show_job (FILE *out, const Cf__Job *job);
 //  qualification, conflicts, inactive.
 void cf_show_staff (FILE *out, const Cf__Staff *staff);
 
+//  Prints one score line: "label  86.9 三星级 three-star (earned 86.90 of
+//  100.00 applicable, bonus +0, 0 deductions, 0 open nonconformities)",
+//  the grade's label from scheme (may be NULL: its name).
+void cf_show_score (FILE *out, const char *label, const Cf__ScoreResult *result,
+                    const cf_scheme_t *scheme);
+
 //  Returns how a person reads a grade: the scheme's label ("达标级
 //  compliant") when scheme knows name, else name itself.
 const char *cf_show_grade (const cf_scheme_t *scheme, const char *name);

@@ -356,7 +356,13 @@ test_case_goes_from_application_to_certificate (void **state)
         assert_true (named);
         line = end + 1;
     }
-    //  Then why the grade is what it is
+    //  Then the scores, and why the grade is what it is
+    assert_int_equal (strncmp (line, "score         85.3 ", 19), 0);
+    line = strchr (line, '\n') + 1;
+    assert_int_equal (strncmp (line, "rescored      86.9 三星级 three-star",
+                               strlen ("rescored      86.9 三星级 three-star")),
+                      0);
+    line = strchr (line, '\n') + 1;
     assert_int_equal (strncmp (line, rule, strlen (rule)), 0);
     line = strchr (line, '\n');
     assert_non_null (line);
