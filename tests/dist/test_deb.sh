@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 #  The .deb: built with cpack from a tree configured for /usr (only the
 #  programs and man pages are built), it holds the programs, units, config
-#  (a conffile), user and maintainer scripts, depends on what it links, and
-#  unpacked into a temporary root its programs start, answer, reload and
-#  stop.
+#  (a conffile), user and maintainer scripts, depends on what it links; its
+#  postinst makes the user and enables certflowd and its postrm purges the
+#  unit's state (run against stubs of the system's tools); and unpacked into
+#  a temporary root its programs start, answer, reload and stop.
 #  Usage: test_deb.sh SOURCE_DIR BUILD_DIR
 source "$(dirname "$0")/lib.sh"
 source_dir=$1
@@ -30,6 +31,31 @@ done
 for script in postinst prerm postrm; do
     dpkg-deb --ctrl-tarfile "$deb" | tar -xO "./$script" | sh -n \
         || cf_dist_fail "$script is not valid sh"
+done
+
+#  The maintainer scripts' logic, with the system's tools replaced by stubs
+#  that record how they were called (this machine is not changed)
+stubs="$cf_dist_tmp/stubs"
+mkdir -p "$stubs"
+for tool in getent systemd-sysusers adduser deb-systemd-helper \
+        deb-systemd-invoke systemctl; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n[ "%s" != getent ]\n' \
+        "$tool" "$cf_dist_tmp" "$tool" >"$stubs/$tool"
+    chmod +x "$stubs/$tool"
+done
+for script in postinst prerm postrm; do
+    dpkg-deb --ctrl-tarfile "$deb" | tar -xO "./$script" >"$cf_dist_tmp/$script"
+done
+PATH="$stubs:$PATH" sh "$cf_dist_tmp/postinst" configure \
+    || cf_dist_fail "postinst configure failed"
+PATH="$stubs:$PATH" sh "$cf_dist_tmp/prerm" remove || cf_dist_fail "prerm failed"
+PATH="$stubs:$PATH" sh "$cf_dist_tmp/postrm" purge || cf_dist_fail "postrm failed"
+for call in "getent passwd certflow" \
+        "systemd-sysusers /usr/lib/sysusers.d/certflow.conf" \
+        "deb-systemd-helper enable certflowd.service" \
+        "deb-systemd-helper purge certflowd.service"; do
+    grep -qxF "$call" "$cf_dist_tmp/calls" \
+        || cf_dist_fail "the maintainer scripts did not run: $call ($(cat "$cf_dist_tmp/calls"))"
 done
 
 root="$cf_dist_tmp/root"

@@ -184,6 +184,22 @@ test_notify_and_sighup_reload (void **state)
 }
 
 static void
+test_worker_tells_systemd_it_is_ready (void **state)
+{
+    s_site_t *site = *state;
+    cf_proc_t *proc = site->proc;
+    cf_proc_daemon (proc, NULL);
+    assert_non_null (strstr (s_expect_notify (site, "READY=1"), "STATUS="));
+    cf_proc_child_t *worker =
+        cf_proc_worker (proc, "worker-intake", "intake", 0);
+    //  The worker's own, once its certificates loaded
+    const char *ready = s_expect_notify (site, "READY=1");
+    assert_null (strstr (ready, "STATUS=serving"));
+    assert_int_equal (cf_proc_stop (worker), 0);
+    s_expect_notify (site, "STOPPING=1");
+}
+
+static void
 test_bad_log_settings_are_usage_errors (void **state)
 {
     s_site_t *site = *state;
@@ -259,6 +275,8 @@ main (void)
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_notify_and_sighup_reload, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_worker_tells_systemd_it_is_ready,
+                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_bad_log_settings_are_usage_errors,
                                          s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (
