@@ -553,7 +553,9 @@ s_guard_sheet_dated (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     const Cf__ScoreSheet *sheet = s_data_sheet (ctx);
     const Cf__AuditPlan *plan = ctx->record->plan;
     cf_day_t start, end, audit;
-    if (!sheet || !plan || cf_date_parse (plan->start_date, &start) ||
+    if (!sheet)
+        return 0;  //  s_guard_sheet_valid says it is missing
+    if (!plan || cf_date_parse (plan->start_date, &start) ||
         cf_date_parse (plan->end_date, &end)) {
         cf_problems_add (problems, "sheet.plan",
                          "%s: the case has no readable audit plan to date the "

@@ -1243,7 +1243,7 @@ test_guard_sheet_from_team_leader_and_valid (void **state)
     s_refused (self, CF_EVENT_SHEET_SUBMITTED, AUDITOR, "A-02",
                s_sheet (self, 100, 0, 0), CF_EGUARD, "sheet.leader");
     s_refused (self, CF_EVENT_SHEET_SUBMITTED, AUDITOR, "A-01", NULL, CF_EGUARD,
-               "sheet.plan");
+               "sheet.missing");
     Cf__EventData *data = s_sheet (self, 100, 0, 0);
     data->sheet->items[0]->earned = 99;  //  Far above A1's points
     s_refused (self, CF_EVENT_SHEET_SUBMITTED, AUDITOR, "A-01", data, CF_EGUARD,
