@@ -18,6 +18,7 @@
 
 #include <czmq.h>
 
+#include "cf_certfsm.h"
 #include "cf_certificate.h"
 #include "cf_cli_private.h"
 #include "cf_date.h"
@@ -165,8 +166,8 @@ s_dot (cf_cli_t *cli)
 //  Asks for certificate number, written as people write it: case and
 //  spaces do not matter ("cfc 2026 sc00001" is CFC2026SC00001); 0 with the
 //  reply holding it.
-static int
-s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
+static char *
+s_normal_number (const char *number)
 {
     char *normal = cf_mem_check (strdup (number));
     size_t kept = 0;
@@ -176,6 +177,13 @@ s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
                 (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
                                                         : *cursor);
     normal[kept] = '\0';
+    return normal;
+}
+
+static int
+s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
+{
+    char *normal = s_normal_number (number);
     Cf__Request *request = s_request_new (CF__REQUEST__BODY_CERTIFICATE);
     request->certificate = cf_pb_new (&cf__certificate_ref__descriptor);
     cf_pb_set_string (&request->certificate->number, normal);
@@ -267,6 +275,89 @@ s_certificate_check (cf_cli_t *cli)
     cf_pb_free (&reply);
     return status == CF__CERT_STATUS__CERT_STATUS_VALID ? CF_CLI_OK
                                                         : CF_CLI_REFUSED;
+}
+
+//  A decision on a certificate: event with the options' reason and terms
+static int
+s_certificate_decide (cf_cli_t *cli, cf_cert_event_t event)
+{
+    const char *reason = cf_cli_option (cli, "reason", 0);
+    if (!reason || !*reason)
+        return cf_cli_usage_error (
+            cli, "%s needs --reason TEXT, recorded with the decision",
+            cf_certfsm_event_name (event));
+    Cf__CertificateFire *fire = cf_pb_new (&cf__certificate_fire__descriptor);
+    char *normal = s_normal_number (cf_cli_arg (cli, 0));
+    cf_pb_set_string (&fire->number, normal);
+    free (normal);
+    cf_pb_set_string (&fire->event, cf_certfsm_event_name (event));
+    fire->change = cf_pb_new (&cf__certificate_change__descriptor);
+    cf_pb_set_string (&fire->change->reason, reason);
+    if (event == CF_CERT_EVENT_SUSPENDED) {
+        const char *trigger = cf_cli_option (cli, "trigger", 0);
+        const char *date = cf_cli_option (cli, "trigger-date", 0);
+        const char *months = cf_cli_option (cli, "months", 0);
+        uint64_t value = 0;
+        int rc = 0;
+        if (!trigger || !date)
+            rc = cf_cli_usage_error (
+                cli, "suspend needs --trigger T (missed_surveillance, "
+                     "surveillance_finding, holder_request, misuse, "
+                     "unpaid_fees) and --trigger-date YYYY-MM-DD");
+        else if (months)
+            rc = cf_cli_number (cli, "--months", months, 1,
+                                CF_CERTFSM_SUSPENSION_MONTHS_MAX, &value);
+        if (rc) {
+            cf_pb_free (&fire);
+            return rc;
+        }
+        cf_pb_set_string (&fire->change->trigger, trigger);
+        cf_pb_set_string (&fire->change->trigger_date, date);
+        fire->change->months = (uint32_t)value;
+    }
+    Cf__Request *request = s_request_new (CF__REQUEST__BODY_CERTIFICATE_FIRE);
+    request->certificate_fire = fire;
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (!s_printed_json (cli, reply) &&
+        reply->body_case == CF__REPLY__BODY_CERTIFICATE) {
+        const Cf__Certificate *cert = reply->certificate;
+        fprintf (cf_cli_out (cli), "%s: %s on %s", cert->number,
+                 cf_show_cert_status (cert->status), cert->status_date);
+        if (cert->suspension)
+            fprintf (cf_cli_out (cli), " until %s (%s, confirmed %s)",
+                     cert->suspension->until, cert->suspension->trigger,
+                     cert->suspension->trigger_date);
+        fprintf (cf_cli_out (cli), ": %s\n", cert->status_reason);
+    }
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
+static int
+s_certificate_suspend (cf_cli_t *cli)
+{
+    return s_certificate_decide (cli, CF_CERT_EVENT_SUSPENDED);
+}
+
+static int
+s_certificate_restore (cf_cli_t *cli)
+{
+    return s_certificate_decide (cli, CF_CERT_EVENT_RESTORED);
+}
+
+static int
+s_certificate_withdraw (cf_cli_t *cli)
+{
+    return s_certificate_decide (cli, CF_CERT_EVENT_WITHDRAWN);
+}
+
+static int
+s_certificate_cancel (cf_cli_t *cli)
+{
+    return s_certificate_decide (cli, CF_CERT_EVENT_CANCELLED);
 }
 
 //  ------------------------------------------------------------------------
@@ -450,6 +541,19 @@ static const cf_cli_option_t s_show_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_suspend_options[] = {
+    {"trigger",      "T",    false, "missed_surveillance, surveillance_finding, holder_request, misuse or unpaid_fees"},
+    {"trigger-date", "DATE", false, "when the trigger was confirmed (within 5 days)"},
+    {"months",       "N",    false, "how long it runs (default 3, at most 6)"},
+    {"reason",       "TEXT", false, "the decision's reason (required)"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_decision_options[] = {
+    {"reason", "TEXT", false, "the decision's reason; for restore, the evidence (required)"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_option_t s_issue_options[] = {
     {"org", "ORG",  false, "organization of an applicant (required for one)"},
     {"out", "FILE", false, "new file for the secret certificate (required)"},
@@ -468,6 +572,20 @@ static const cf_cli_command_t s_commands[] = {
     {"certificate show", "NUMBER [--scheme FILE]",
      "print a certificate as a document", NULL, 1, 1, s_show_options,
      s_certificate_show},
+    {"certificate suspend", "NUMBER --trigger T --trigger-date DATE [--months N] --reason TEXT",
+     "suspend a valid certificate (admin, committee)",
+     "Withdrawn by itself when the period runs out without a restoration.",
+     1, 1, s_suspend_options, s_certificate_suspend},
+    {"certificate restore", "NUMBER --reason EVIDENCE",
+     "restore a suspended certificate once the cause is cleared (admin, committee)",
+     NULL, 1, 1, s_decision_options, s_certificate_restore},
+    {"certificate withdraw", "NUMBER --reason TEXT",
+     "withdraw (撤销) a certificate (admin, committee)", NULL, 1, 1,
+     s_decision_options, s_certificate_withdraw},
+    {"certificate cancel", "NUMBER --reason TEXT",
+     "cancel (注销) a certificate: the holder's request, or its business ended "
+     "(holder, admin)",
+     NULL, 1, 1, s_decision_options, s_certificate_cancel},
     {"certificate check", "NUMBER",
      "is the certificate valid? grade and expiry; exit 1 if not valid",
      NULL, 1, 1, NULL, s_certificate_check},

@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "cf_certfsm.h"
 #include "cf_certificate.h"
 #include "cf_date.h"
 #include "cf_fsm.h"
@@ -83,6 +84,7 @@ struct _cf_engine_t {
     zhashx_t *stuck;            //  Case ids whose deadline would not fire
     zhashx_t *certified;        //  Round: USCC -> first certificate date
                                 //  recorded in this round
+    zhashx_t *certificates;     //  Round copies: number -> Cf__Certificate *
     zhashx_t *schemes;          //  Version -> s_scheme_t, read from the
                                 //  store the first time a case needs it
     uint64_t last_seq;          //  Latest committed event
@@ -407,30 +409,36 @@ s_case_keep (cf_engine_t *self, Cf__Case *record)
 //  Appends an event for record (already in its new state) to the batch and
 //  puts the record; from is the state before, refused the refusal or NULL
 static int
-s_record_event (cf_engine_t *self, Cf__Case *record, Cf__State from,
-                const char *event, const Cf__Principal *who,
-                const Cf__EventData *data, const char *refused)
+s_append_event (cf_engine_t *self, Cf__Case *record, Cf__Event *entry)
 {
     uint64_t seq = 0;
     int rc = cf_store_next_seq (self->store, self->batch, &seq);
     if (rc)
         return rc;
-    Cf__Event entry = CF__EVENT__INIT;
-    entry.case_id = record->id;
-    entry.from = from;
-    entry.event = (char *)event;
-    entry.to = record->state;
-    entry.principal = (Cf__Principal *)who;
-    entry.at = self->now;
-    entry.data = (Cf__EventData *)data;
-    entry.refused = (char *)(refused ? refused : "");
-    rc = cf_batch_append_event (self->batch, &entry);
+    entry->case_id = record->id;
+    entry->to = record->state;
+    entry->at = self->now;
+    rc = cf_batch_append_event (self->batch, entry);
     if (rc)
         return rc;
     //  The store keeps these too; set them so replies built now are right
     record->last_seq = seq;
     record->events++;
     return cf_batch_put_case (self->batch, record);
+}
+
+static int
+s_record_event (cf_engine_t *self, Cf__Case *record, Cf__State from,
+                const char *event, const Cf__Principal *who,
+                const Cf__EventData *data, const char *refused)
+{
+    Cf__Event entry = CF__EVENT__INIT;
+    entry.from = from;
+    entry.event = (char *)event;
+    entry.principal = (Cf__Principal *)who;
+    entry.data = (Cf__EventData *)data;
+    entry.refused = (char *)(refused ? refused : "");
+    return s_append_event (self, record, &entry);
 }
 
 //  Notes that a refusal under key was recorded now; forgets the ones out of
@@ -797,9 +805,12 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
         cf_pb_free (&certificate);
         return rc;
     }
-    //  The case changed: from here a failure must sink the whole round
-    if (certificate)
+    //  The case changed: from here a failure must sink the whole round.
+    //  A certified case's deadline is its certificate's own timer.
+    if (certificate) {
+        (*record_p)->deadline_at = cf_certfsm_due (certificate);
         rc = s_put_certificate (self, *record_p, certificate);
+    }
     if (rc == 0)
         rc = s_record_event (self, *record_p, from, outcome.event, who, data,
                              NULL);
@@ -812,6 +823,174 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
     if (rc)
         self->poisoned = rc;
     return rc;
+}
+
+//  ------------------------------------------------------------------------
+//  Certificates after issuance
+
+//  Takes the round copy of a certificate (caller owns it until
+//  s_certificate_keep), or a fresh copy from the store
+static int
+s_certificate_take (cf_engine_t *self, const char *number,
+                    Cf__Certificate **certificate_p)
+{
+    Cf__Certificate *certificate = zhashx_lookup (self->certificates, number);
+    if (certificate) {
+        zhashx_delete (self->certificates, number);
+        *certificate_p = certificate;
+        return 0;
+    }
+    return cf_store_get_certificate (self->store, number, certificate_p);
+}
+
+static void
+s_certificate_keep (cf_engine_t *self, Cf__Certificate *certificate)
+{
+    Cf__Certificate *old =
+        zhashx_lookup (self->certificates, certificate->number);
+    if (old && old != certificate) {
+        zhashx_delete (self->certificates, certificate->number);
+        cf_pb_free (&old);
+    }
+    zhashx_update (self->certificates, certificate->number, certificate);
+}
+
+//  Frees the round's copies of certificates
+static void
+s_certificates_drop (cf_engine_t *self)
+{
+    for (Cf__Certificate *certificate = zhashx_first (self->certificates);
+         certificate; certificate = zhashx_next (self->certificates))
+        cf_pb_free (&certificate);
+    zhashx_purge (self->certificates);
+}
+
+//  Fires event on certificate number for who. The certificate and its case
+//  change together: the case's deadline follows the certificate's timer,
+//  and the event is logged on the case with both statuses. An applicant of
+//  another organization hears "not found", and the attempt is recorded.
+//  *certificate_p, when not NULL, gets a copy of the new certificate.
+static int
+s_certificate_fire (cf_engine_t *self, const char *number,
+                    cf_cert_event_t event, const Cf__Principal *who,
+                    const Cf__CertificateChange *change,
+                    Cf__Certificate **certificate_p, cf_problems_t *problems)
+{
+    Cf__Certificate *certificate = NULL;
+    int rc = s_certificate_take (self, number, &certificate);
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (number, CF_UTF8_QUOTE_MAX));
+    if (rc)
+        return rc;
+    Cf__Case *record = NULL;
+    rc = s_case_take (self, certificate->case_id, &record);
+    if (rc) {
+        cf_pb_free (&certificate);
+        return rc;
+    }
+    const char *name = cf_certfsm_event_name (event);
+    Cf__CertStatus from = certificate->status, to = from;
+    cf_certfsm_input_t input = {who, record->org, change, self->now};
+    cf_problems_t *why = cf_problems_new ();
+    rc = cf_certfsm_fire (&certificate, event, &input, &to, why);
+    if (rc == 0) {
+        record->deadline_at = cf_certfsm_due (certificate);
+        Cf__EventData data = CF__EVENT_DATA__INIT;
+        data.body_case = CF__EVENT_DATA__BODY_CHANGE;
+        data.change = (Cf__CertificateChange *)change;
+        Cf__Event entry = CF__EVENT__INIT;
+        entry.from = record->state;
+        entry.event = (char *)name;
+        entry.principal = (Cf__Principal *)who;
+        entry.data = change ? &data : NULL;
+        entry.refused = "";
+        entry.certificate = certificate->number;
+        entry.certificate_from = from;
+        entry.certificate_to = to;
+        rc = s_append_event (self, record, &entry);
+        certificate->status_seq = record->last_seq;
+        if (rc == 0)
+            rc = cf_batch_update_certificate (self->batch, certificate);
+        if (rc)
+            self->poisoned = rc;
+        else if (certificate_p)
+            *certificate_p = cf_pb_dup (&certificate->base);
+        cf_log_notice ("certificate=%s %s: %s -> %s by %s", number, name,
+                       cf_certfsm_status_name (from),
+                       cf_certfsm_status_name (to), who->name);
+    }
+    bool stranger = rc == CF_EFORBIDDEN && cf_problems_has (why, "certfsm.org");
+    s_case_keep (self, record);
+    s_certificate_keep (self, certificate);
+    if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION)
+        s_record_refusal (self, certificate->case_id, name, who, rc, why);
+    if (stranger) {
+        cf_problems_destroy (&why);
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (number, CF_UTF8_QUOTE_MAX));
+        return CF_ENOTFOUND;
+    }
+    for (size_t index = 0; index < cf_problems_size (why); index++)
+        cf_problems_add (problems, cf_problems_code (why, index), "%s",
+                         cf_problems_message (why, index));
+    cf_problems_destroy (&why);
+    return rc;
+}
+
+static int
+s_do_certificate_fire (cf_engine_t *self, const Cf__Principal *who,
+                       const Cf__CertificateFire *fire, Cf__Reply *reply,
+                       cf_problems_t *problems)
+{
+    cf_cert_event_t event;
+    if (cf_certfsm_event_from_name (fire->event, &event) != 0 ||
+        event == CF_CERT_EVENT_EXPIRED || event == CF_CERT_EVENT_LAPSED) {
+        cf_problems_add (problems, "certificate.event",
+                         "'%.*s' is not a decision on a certificate; the "
+                         "decisions are certificate_suspended, "
+                         "certificate_restored, certificate_withdrawn and "
+                         "certificate_cancelled",
+                         CF_UTF8_CUT (fire->event, CF_UTF8_QUOTE_MAX));
+        return CF_EINVAL;
+    }
+    Cf__Certificate *certificate = NULL;
+    int rc = s_certificate_fire (self, fire->number, event, who, fire->change,
+                                 &certificate, problems);
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_CERTIFICATE;
+    reply->certificate = certificate;
+    return 0;
+}
+
+//  A certified case's deadline: its certificate expires or its suspension
+//  runs out
+static void
+s_tick_certificate (cf_engine_t *self, const char *case_id, const char *number)
+{
+    Cf__Certificate *certificate = NULL;
+    if (s_certificate_take (self, number, &certificate) != 0) {
+        cf_log_error ("case=%s: certificate %s not found for its timer",
+                      case_id, number);
+        zhashx_insert (self->stuck, case_id, (void *)1);
+        return;
+    }
+    int event = cf_certfsm_due_event (certificate, self->now);
+    s_certificate_keep (self, certificate);
+    if (event < 0)
+        return;
+    cf_problems_t *problems = cf_problems_new ();
+    if (s_certificate_fire (self, number, (cf_cert_event_t)event, &s_system,
+                            NULL, NULL, problems) != 0) {
+        char *why = cf_problems_join (problems);
+        cf_log_error ("certificate=%s: timer did not fire: %s", number, why);
+        free (why);
+        zhashx_insert (self->stuck, case_id, (void *)1);
+    }
+    cf_problems_destroy (&problems);
 }
 
 //  ------------------------------------------------------------------------
@@ -1346,6 +1525,7 @@ s_mutates (const Cf__Request *request)
     switch (request->body_case) {
         case CF__REQUEST__BODY_SUBMIT:
         case CF__REQUEST__BODY_FIRE:
+        case CF__REQUEST__BODY_CERTIFICATE_FIRE:
         case CF__REQUEST__BODY_RETRY:
         case CF__REQUEST__BODY_STAFF_PUT:
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
@@ -1390,6 +1570,9 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_CERTIFICATE:
             return s_do_certificate (self, request->certificate->number, reply,
                                      problems);
+        case CF__REQUEST__BODY_CERTIFICATE_FIRE:
+            return s_do_certificate_fire (self, who, request->certificate_fire,
+                                          reply, problems);
         case CF__REQUEST__BODY_STAFF_PUT:
             return s_do_staff_put (self, who, request->staff_put->staff,
                                    problems);
@@ -1673,6 +1856,13 @@ s_tick_case (cf_engine_t *self, const char *case_id)
         s_case_keep (self, record);
         return;
     }
+    if (record->state == CF__STATE__STATE_CERTIFIED) {
+        char *number = cf_mem_check (strdup (record->certificate));
+        s_case_keep (self, record);
+        s_tick_certificate (self, case_id, number);
+        free (number);
+        return;
+    }
     cf_problems_t *problems = cf_problems_new ();
     Cf__EventData data = CF__EVENT_DATA__INIT;
     data.body_case = CF__EVENT_DATA__BODY_REASON;
@@ -1852,6 +2042,7 @@ s_round_drop (cf_engine_t *self)
     zhashx_purge (self->reported);
     zlistx_purge (self->issued);
     zhashx_purge (self->certified);
+    s_certificates_drop (self);
 }
 
 void
@@ -2051,6 +2242,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->stuck = zhashx_new ();
     self->certified = zhashx_new ();
     zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
+    self->certificates = zhashx_new ();
     self->schemes = zhashx_new ();
     zhashx_set_destructor (self->schemes, s_scheme_destroy);
     s_scheme_t *own = cf_mem_check (calloc (1, sizeof (s_scheme_t)));
@@ -2083,6 +2275,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->stuck);
         zhashx_destroy (&self->certified);
         zhashx_destroy (&self->schemes);
+        zhashx_destroy (&self->certificates);
         free (self);
         *self_p = NULL;
     }

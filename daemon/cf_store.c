@@ -2632,26 +2632,36 @@ s_verify_reply (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         cf_pb_free (&reply);
         return 0;
     }
-    //  A reply that shows a case names the event its request made
+    //  A reply that shows a case names the event its request made, and one
+    //  that shows a certificate the event of its latest change
     int rc = 0;
+    const char *case_id = NULL;
+    uint64_t seq = 0;
     if (reply->status == CF__STATUS__STATUS_OK &&
-        reply->body_case == CF__REPLY__BODY_RECORD && reply->record->last_seq) {
-        uint64_t seq = reply->record->last_seq;
+        reply->body_case == CF__REPLY__BODY_RECORD) {
+        case_id = reply->record->id;
+        seq = reply->record->last_seq;
+    } else if (reply->status == CF__STATUS__STATUS_OK &&
+               reply->body_case == CF__REPLY__BODY_CERTIFICATE) {
+        case_id = reply->certificate->case_id;
+        seq = reply->certificate->status_seq;
+    }
+    if (seq) {
         s_key_t event_key;
         s_key_seq (&event_key, seq);
         Cf__Event *event = NULL;
         rc = s_get_message (self, txn, S_DB_EVENTS, &event_key,
                             &cf__event__descriptor, &event);
-        bool same =
-            rc == 0 && strcmp (event->case_id, reply->record->id) == 0 &&
-            event->principal && strlen (event->principal->key) == client_size &&
-            memcmp (event->principal->key, client, client_size) == 0;
+        bool same = rc == 0 && strcmp (event->case_id, case_id) == 0 &&
+                    event->principal &&
+                    strlen (event->principal->key) == client_size &&
+                    memcmp (event->principal->key, client, client_size) == 0;
         if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT || (rc == 0 && !same))
             s_problem (check, "replies.event",
                        "the reply to request %.*s names event %" PRIu64
                        ", which is not that client's event of case %s",
                        (int)(id_size < 64 ? id_size : 64), nul + 1, seq,
-                       reply->record->id);
+                       case_id);
         if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT)
             rc = 0;
         if (same)

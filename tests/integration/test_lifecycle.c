@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -367,6 +368,52 @@ test_case_goes_from_application_to_certificate (void **state)
     line = strchr (line, '\n');
     assert_non_null (line);
     assert_string_equal (line + 1, "");
+
+    //  The certificate's own life: suspended on a confirmed trigger (the
+    //  register says so), refused to another consultancy, restored with the
+    //  evidence, then expired by its timer at the end of its expiry day
+    char today[11];
+    cf_date_format (cf_date_from_ms (cf_proc_json_int (check->json, "/now", 0)),
+                    today);
+    const cf_proc_output_t *suspended = cf_proc_expect (
+        proc, 0, NULL, "--json", "certificate", "suspend", number, "--trigger",
+        "misuse", "--trigger-date", today, "--reason",
+        "certification mark on an uncertified product line", NULL);
+    assert_string_equal (
+        cf_proc_json_string (suspended->json, "/certificate/status"),
+        "CERT_STATUS_SUSPENDED");
+    check = cf_proc_expect (proc, 1, applicant, "certificate", "check", number,
+                            NULL);
+    assert_non_null (strstr (check->out, "suspended"));
+    const char *rival =
+        cf_proc_principal (proc, "rival", "applicant", "RIVAL-CONSULTING");
+    const cf_proc_output_t *refused =
+        cf_proc_expect (proc, 1, rival, "--json", "certificate", "cancel",
+                        number, "--reason", "we say so", NULL);
+    assert_string_equal (cf_proc_json_string (refused->json, "/status"),
+                         "STATUS_NOT_FOUND");
+    cf_proc_expect (proc, 0, NULL, "certificate", "restore", number, "--reason",
+                    "marking withdrawn from the product line", NULL);
+    cf_proc_expect (proc, 0, applicant, "certificate", "check", number, NULL);
+    cf_day_t expiry_day;
+    assert_int_equal (cf_date_parse (expiry, &expiry_day), 0);
+    char after[11];
+    cf_proc_advance_to (proc, cf_date_format (expiry_day + 1, after));
+    bool expired = false;
+    for (int attempt = 0; attempt < 100 && !expired; attempt++) {
+        history = cf_proc_expect (proc, 0, NULL, "history", case_id, NULL);
+        expired = strstr (history->out, "certificate_expired") != NULL;
+        if (!expired)
+            usleep (50 * 1000);
+    }
+    assert_true (expired);
+    check = cf_proc_expect (proc, 1, NULL, "--json", "certificate", "check",
+                            number, NULL);
+    assert_string_equal (
+        cf_proc_json_string (check->json, "/certificate/status"),
+        "CERT_STATUS_EXPIRED");
+    assert_string_equal (
+        cf_proc_json_string (check->json, "/certificate/status_date"), expiry);
 
     //  A clean stop, then the store's chain and indexes check out
     assert_int_equal (cf_proc_stop (cf_proc_current_daemon (proc)), 0);

@@ -1,0 +1,299 @@
+/*  Unit tests for cf_certfsm: the table against every (status, event,
+    role) as DOMAIN section 5 gives it, written out here by hand; each guard
+    both ways; the timers; a refused decision leaves the certificate
+    byte-identical.  */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cf_certfsm.h"
+#include "cf_date.h"
+#include "cf_fsm.h"
+#include "cf_pb.h"
+
+#define S_HOUR (3600LL * 1000)
+#define S_ORG  "YUNXI"
+
+#define VALID       CF__CERT_STATUS__CERT_STATUS_VALID
+#define SUSPENDED   CF__CERT_STATUS__CERT_STATUS_SUSPENDED
+#define WITHDRAWN   CF__CERT_STATUS__CERT_STATUS_WITHDRAWN
+#define CANCELLED   CF__CERT_STATUS__CERT_STATUS_CANCELLED
+#define EXPIRED     CF__CERT_STATUS__CERT_STATUS_EXPIRED
+#define SUPERSEDED  CF__CERT_STATUS__CERT_STATUS_SUPERSEDED
+#define S_BIT(role) CF_ROLE_BIT (CF_ROLE_##role)
+
+//  Who may decide what, from DOMAIN section 5 and the module's header
+static const struct {
+    Cf__CertStatus status;  //  In this status
+    cf_cert_event_t event;  //  This event
+    uint32_t roles;         //  Exactly these roles
+} s_expected[] = {
+    {VALID, CF_CERT_EVENT_SUSPENDED, S_BIT (ADMIN) | S_BIT (COMMITTEE)},
+    {SUSPENDED, CF_CERT_EVENT_RESTORED, S_BIT (ADMIN) | S_BIT (COMMITTEE)},
+    {SUSPENDED, CF_CERT_EVENT_LAPSED, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_WITHDRAWN, S_BIT (ADMIN) | S_BIT (COMMITTEE)},
+    {SUSPENDED, CF_CERT_EVENT_WITHDRAWN, S_BIT (ADMIN) | S_BIT (COMMITTEE)},
+    {VALID, CF_CERT_EVENT_CANCELLED, S_BIT (APPLICANT) | S_BIT (ADMIN)},
+    {SUSPENDED, CF_CERT_EVENT_CANCELLED, S_BIT (APPLICANT) | S_BIT (ADMIN)},
+    {VALID, CF_CERT_EVENT_EXPIRED, S_BIT (SYSTEM)},
+};
+
+static uint32_t
+s_expected_roles (Cf__CertStatus status, cf_cert_event_t event)
+{
+    for (size_t index = 0; index < sizeof s_expected / sizeof *s_expected;
+         index++)
+        if (s_expected[index].status == status &&
+            s_expected[index].event == event)
+            return s_expected[index].roles;
+    return 0;
+}
+
+//  A valid certificate issued 2026-03-20, expiring 2029-03-20
+static Cf__Certificate *
+s_certificate (void)
+{
+    Cf__Certificate *cert = cf_pb_new (&cf__certificate__descriptor);
+    cf_pb_set_string (&cert->number, "CFC2026SC00001");
+    cf_pb_set_string (&cert->case_id, "CF-2026-000001");
+    cf_pb_set_string (&cert->issue_date, "2026-03-20");
+    cf_pb_set_string (&cert->expiry_date, "2029-03-20");
+    cert->status = VALID;
+    return cert;
+}
+
+static int64_t
+s_at (int year, int month, int day)
+{
+    return cf_date_to_ms (cf_date_from_ymd (year, month, day)) + 10 * S_HOUR;
+}
+
+static int
+s_fire (Cf__Certificate **cert_p, cf_cert_event_t event, Cf__Role role,
+        const char *org, const Cf__CertificateChange *change, int64_t now,
+        cf_problems_t *problems)
+{
+    Cf__Principal who = CF__PRINCIPAL__INIT;
+    who.name = "someone";
+    who.role = role;
+    who.org = (char *)(org ? org : "");
+    cf_certfsm_input_t input = {&who, S_ORG, change, now};
+    cf_problems_reset (problems);
+    return cf_certfsm_fire (cert_p, event, &input, NULL, problems);
+}
+
+static void
+test_every_status_event_role_against_the_domain (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "as decided";
+    change.trigger = "misuse";
+    change.trigger_date = "2027-01-04";
+    for (int status = VALID; status <= SUPERSEDED; status++)
+        for (int event = 0; event < CF_CERT_EVENT_COUNT; event++) {
+            uint32_t roles = s_expected_roles ((Cf__CertStatus)status,
+                                               (cf_cert_event_t)event);
+            assert_int_equal (cf_certfsm_roles_for ((Cf__CertStatus)status,
+                                                    (cf_cert_event_t)event),
+                              roles);
+            for (int role = 1; role <= CF_ROLE_MAX; role++) {
+                Cf__Certificate *cert = s_certificate ();
+                cert->status = (Cf__CertStatus)status;
+                int rc = s_fire (&cert, (cf_cert_event_t)event, (Cf__Role)role,
+                                 S_ORG, &change, s_at (2027, 1, 5), problems);
+                if (!roles)
+                    assert_int_equal (rc, CF_ENOTRANSITION);
+                else if (!(roles & CF_ROLE_BIT (role)))
+                    assert_int_equal (rc, CF_EFORBIDDEN);
+                else
+                    assert_true (rc == 0 || rc == CF_EGUARD);
+                cf_pb_free (&cert);
+            }
+        }
+    for (int status = VALID; status <= SUPERSEDED; status++)
+        if (cf_certfsm_status_final ((Cf__CertStatus)status))
+            for (int event = 0; event < CF_CERT_EVENT_COUNT; event++)
+                assert_int_equal (cf_certfsm_roles_for ((Cf__CertStatus)status,
+                                                        (cf_cert_event_t)event),
+                                  0);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_suspension_is_triggered_timed_and_restored (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_certificate ();
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "";
+    change.trigger = "misuse";
+    change.trigger_date = "2027-01-04";
+    int64_t now = s_at (2027, 1, 6);
+    size_t size;
+    uint8_t *before = cf_pb_pack (&cert->base, &size);
+    //  Each guard: reason, trigger, its date, the 5 days, the months
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change, now,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.reason"));
+    change.reason = "logo used on an uncertified product line";
+    change.trigger = "rumour";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_COMMITTEE, NULL, &change, now,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.trigger"));
+    change.trigger = "misuse";
+    change.trigger_date = "2027-01-09";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change, now,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.trigger_date"));
+    change.trigger_date = "2026-12-30";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change, now,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.decision_late"));
+    change.trigger_date = "2027-01-04";
+    change.months = 7;
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change, now,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.months"));
+    size_t after_size;
+    uint8_t *after = cf_pb_pack (&cert->base, &after_size);
+    assert_int_equal (after_size, size);
+    assert_memory_equal (after, before, size);
+    free (before);
+    free (after);
+
+    //  The default period is 3 months from today
+    change.months = 0;
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change, now,
+                              problems),
+                      0);
+    assert_int_equal (cert->status, SUSPENDED);
+    assert_string_equal (cert->suspension->from, "2027-01-06");
+    assert_string_equal (cert->suspension->until, "2027-04-06");
+    assert_string_equal (cert->suspension->trigger_date, "2027-01-04");
+    assert_string_equal (cert->status_date, "2027-01-06");
+    assert_string_equal (cert->status_reason, change.reason);
+    //  Its timer: the end of the last day, China time
+    assert_int_equal (cf_certfsm_due (cert),
+                      cf_date_to_ms (cf_date_from_ymd (2027, 4, 7)) - 1);
+    assert_int_equal (cf_certfsm_due_event (cert, s_at (2027, 4, 6)), -1);
+    assert_int_equal (cf_certfsm_due_event (
+                          cert, cf_date_to_ms (cf_date_from_ymd (2027, 4, 7))),
+                      CF_CERT_EVENT_LAPSED);
+    //  Restored with the evidence
+    Cf__CertificateChange evidence = CF__CERTIFICATE_CHANGE__INIT;
+    evidence.reason = "product line withdrawn from sale; marking corrected";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_RESTORED,
+                              CF__ROLE__ROLE_COMMITTEE, NULL, &evidence,
+                              s_at (2027, 2, 1), problems),
+                      0);
+    assert_int_equal (cert->status, VALID);
+    assert_null (cert->suspension);
+    assert_string_equal (cert->status_reason, evidence.reason);
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_timers_expire_and_withdraw (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_certificate ();
+    //  Valid through its expiry day, expired after it
+    int64_t last = cf_date_to_ms (cf_date_from_ymd (2029, 3, 21)) - 1;
+    assert_int_equal (cf_certfsm_due (cert), last);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_EXPIRED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, last - 1,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.not_due"));
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_EXPIRED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, last,
+                              problems),
+                      0);
+    assert_int_equal (cert->status, EXPIRED);
+    assert_string_equal (cert->status_date, "2029-03-20");
+    assert_int_equal (cf_certfsm_due (cert), 0);
+    cf_pb_free (&cert);
+
+    //  A suspension that runs out uncleared withdraws the certificate
+    cert = s_certificate ();
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "the 2027 surveillance was not held";
+    change.trigger = "missed_surveillance";
+    change.trigger_date = "2027-03-21";
+    change.months = 1;
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change,
+                              s_at (2027, 3, 22), problems),
+                      0);
+    int64_t due = cf_certfsm_due (cert);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_LAPSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, due, problems),
+                      0);
+    assert_int_equal (cert->status, WITHDRAWN);
+    assert_non_null (strstr (cert->status_reason, "missed_surveillance"));
+    assert_string_equal (cert->status_date, "2027-04-22");
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_only_the_holder_cancels (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_certificate ();
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "the company closes its appliance business";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_CANCELLED,
+                              CF__ROLE__ROLE_APPLICANT, "RIVAL", &change,
+                              s_at (2027, 6, 1), problems),
+                      CF_EFORBIDDEN);
+    assert_true (cf_problems_has (problems, "certfsm.org"));
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_CANCELLED,
+                              CF__ROLE__ROLE_APPLICANT, S_ORG, &change,
+                              s_at (2027, 6, 1), problems),
+                      0);
+    assert_int_equal (cert->status, CANCELLED);
+    //  Nothing leaves a final status
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_RESTORED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change,
+                              s_at (2027, 6, 2), problems),
+                      CF_ENOTRANSITION);
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_every_status_event_role_against_the_domain),
+        cmocka_unit_test (test_suspension_is_triggered_timed_and_restored),
+        cmocka_unit_test (test_timers_expire_and_withdraw),
+        cmocka_unit_test (test_only_the_holder_cancels),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
