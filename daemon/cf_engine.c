@@ -894,7 +894,17 @@ s_certificate_fire (cf_engine_t *self, const char *number,
     Cf__CertStatus from = certificate->status, to = from;
     cf_certfsm_input_t input = {who, record->org, change, self->now};
     cf_problems_t *why = cf_problems_new ();
-    rc = cf_certfsm_fire (&certificate, event, &input, &to, why);
+    //  Another organization's applicant learns nothing of the certificate
+    bool stranger = who->role == CF__ROLE__ROLE_APPLICANT &&
+                    strcmp (who->org, record->org) != 0;
+    if (stranger) {
+        cf_problems_add (why, "auth.org",
+                         "organization %s acted on a certificate of another "
+                         "organization",
+                         who->org);
+        rc = CF_EFORBIDDEN;
+    } else
+        rc = cf_certfsm_fire (&certificate, event, &input, &to, why);
     if (rc == 0) {
         record->deadline_at = cf_certfsm_due (certificate);
         Cf__EventData data = CF__EVENT_DATA__INIT;
@@ -921,7 +931,6 @@ s_certificate_fire (cf_engine_t *self, const char *number,
                        cf_certfsm_status_name (from),
                        cf_certfsm_status_name (to), who->name);
     }
-    bool stranger = rc == CF_EFORBIDDEN && cf_problems_has (why, "certfsm.org");
     s_case_keep (self, record);
     s_certificate_keep (self, certificate);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION)

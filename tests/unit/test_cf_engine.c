@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cf_certfsm.h"
 #include "cf_date.h"
 #include "cf_engine.h"
 #include "cf_fsm.h"
@@ -1340,6 +1341,101 @@ test_each_case_runs_under_its_own_scheme (void **state)
     s_engine_open (self, 3);
 }
 
+//  Fires a certificate decision as who; returns the reply (caller frees)
+static Cf__Reply *
+s_decide (s_fixture_t *self, const Cf__Principal *who, const char *number,
+          const char *event, Cf__CertificateChange *change)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__CertificateFire fire = CF__CERTIFICATE_FIRE__INIT;
+    fire.number = (char *)number;
+    fire.event = (char *)event;
+    fire.change = change;
+    request.body_case = CF__REQUEST__BODY_CERTIFICATE_FIRE;
+    request.certificate_fire = &fire;
+    return s_request (self, who, &request);
+}
+
+//  A certificate after issuance: suspended by decision, refused to another
+//  organization, withdrawn by its own timer when the suspension runs out
+static void
+test_a_certificate_lives_its_own_life (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    cf_pb_set_string (&record->id, "CF-2026-000077");
+    cf_pb_set_string (&record->org, s_applicant_a.org);
+    cf_pb_set_string (&record->scheme_version, self->scheme->version);
+    cf_pb_set_string (&record->certificate, "CFC2026SC00077");
+    record->state = CF__STATE__STATE_CERTIFIED;
+    Cf__Certificate *cert = cf_pb_new (&cf__certificate__descriptor);
+    cf_pb_set_string (&cert->number, "CFC2026SC00077");
+    cf_pb_set_string (&cert->case_id, record->id);
+    cf_pb_set_string (&cert->issue_date, "2026-11-01");
+    cf_pb_set_string (&cert->expiry_date, "2029-11-01");
+    cert->status = CF__CERT_STATUS__CERT_STATUS_VALID;
+    record->deadline_at = cf_certfsm_due (cert);
+    Cf__Event issued = CF__EVENT__INIT;
+    issued.case_id = record->id;
+    issued.from = CF__STATE__STATE_ISSUANCE;
+    issued.to = CF__STATE__STATE_CERTIFIED;
+    issued.event = "certificate_issued";
+    issued.principal = &s_worker;
+    issued.at = self->now;
+    cf_batch_t *batch = cf_batch_new ();
+    assert_int_equal (cf_batch_put_case (batch, record), 0);
+    assert_int_equal (cf_batch_put_certificate (batch, cert), 0);
+    assert_int_equal (cf_batch_append_event (batch, &issued), 0);
+    assert_int_equal (cf_store_commit (self->store, batch, NULL, NULL), 0);
+    cf_batch_destroy (&batch);
+    cf_pb_free (&cert);
+
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "after-sales hotline closed for a month";
+    change.trigger = "surveillance_finding";
+    change.trigger_date = "2026-11-22";
+    change.months = 1;
+    Cf__Reply *reply = s_decide (self, &s_applicant_b, "CFC2026SC00077",
+                                 "certificate_suspended", &change);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+    reply = s_decide (self, &s_admin, "CFC2026SC00077", "certificate_suspended",
+                      &change);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (reply->certificate->suspension->until, "2026-12-23");
+    cf_pb_free (&reply);
+    //  The timers cannot be fired by hand
+    reply = s_decide (self, &s_admin, "CFC2026SC00077", "suspension_lapsed",
+                      &change);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    cf_pb_free (&reply);
+
+    //  The last day of the suspension passes uncleared
+    self->now += 31 * S_DAY_MS;
+    s_tick (self);
+    Cf__Certificate *stored = NULL;
+    assert_int_equal (
+        cf_store_get_certificate (self->store, "CFC2026SC00077", &stored), 0);
+    assert_int_equal (stored->status, CF__CERT_STATUS__CERT_STATUS_WITHDRAWN);
+    assert_string_equal (stored->status_date, "2026-12-23");
+    cf_pb_free (&stored);
+    Cf__Case *after = NULL;
+    assert_int_equal (cf_store_get_case (self->store, "CF-2026-000077", &after),
+                      0);
+    assert_int_equal (after->deadline_at, 0);
+    cf_pb_free (&after);
+    //  Nothing leaves withdrawn
+    change.reason = "we close the business";
+    reply = s_decide (self, &s_applicant_a, "CFC2026SC00077",
+                      "certificate_cancelled", &change);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    cf_pb_free (&reply);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+    cf_pb_free (&record);
+}
+
 int
 main (void)
 {
@@ -1367,6 +1463,7 @@ main (void)
         TEST (test_staff_records_are_checked_and_admin_only),
         TEST (test_a_case_that_ends_cancels_its_jobs),
         TEST (test_each_case_runs_under_its_own_scheme),
+        TEST (test_a_certificate_lives_its_own_life),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
