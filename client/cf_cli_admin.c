@@ -151,7 +151,10 @@ s_retry (cf_cli_t *cli)
 static int
 s_dot (cf_cli_t *cli)
 {
-    cf_fsm_dot (cf_cli_out (cli));
+    if (cf_cli_option (cli, "certificate", 0))
+        cf_certfsm_dot (cf_cli_out (cli));
+    else
+        cf_fsm_dot (cf_cli_out (cli));
     //  On a terminal the text alone helps no one: say how to draw it
     if (isatty (fileno (cf_cli_out (cli))))
         fputs ("certflow: this is Graphviz dot; draw it with: certflow dot | "
@@ -541,6 +544,11 @@ static const cf_cli_option_t s_show_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_dot_options[] = {
+    {"certificate", NULL, false, "the certificate's machine after issuance"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_option_t s_suspend_options[] = {
     {"trigger",      "T",    false, "missed_surveillance, surveillance_finding, holder_request, misuse or unpaid_fees"},
     {"trigger-date", "DATE", false, "when the trigger was confirmed (within 5 days)"},
@@ -600,11 +608,13 @@ static const cf_cli_command_t s_commands[] = {
      2, 2, s_issue_options, s_identity_issue},
     {"identity revoke", "KEY", "revoke a certificate by public key (admin)",
      NULL, 1, 1, NULL, s_identity_revoke},
-    {"dot", "", "print the state machine as Graphviz dot (no daemon needed)",
+    {"dot", "[--certificate]",
+     "print the case's (or the certificate's) state machine as Graphviz dot "
+     "(no daemon needed)",
      "Render it with Graphviz (apt install graphviz):\n"
      "  certflow dot | dot -Tsvg > lifecycle.svg\n"
-     "  certflow dot | dot -Tpng > lifecycle.png",
-     0, 0, NULL, s_dot},
+     "  certflow dot --certificate | dot -Tsvg > certificate.svg",
+     0, 0, s_dot_options, s_dot},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 // clang-format on

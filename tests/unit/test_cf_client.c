@@ -1184,6 +1184,13 @@ test_cli_help_and_dot_need_no_daemon (void **state)
     run = s_cli ("dot", "--help", NULL);
     s_expect_in (run.out, "certflow dot | dot -Tsvg > lifecycle.svg");
     s_run_free (&run);
+    run = s_cli ("dot", "--certificate", NULL);
+    assert_int_equal (run.code, CF_CLI_OK);
+    assert_memory_equal (run.out, "digraph certificate", 19);
+    s_expect_in (run.out,
+                 "\"suspended\" -> \"withdrawn\" [label=\"suspension_lapsed "
+                 "[system]\"]");
+    s_run_free (&run);
 }
 
 static void
