@@ -9,14 +9,14 @@
 #
 #  A long run keeps what it finds in build-fuzz/fuzz-corpus/TARGET (kept
 #  between runs) and writes a crashing input to build-fuzz/fuzz-crashes/
-#  TARGET/; replay one with build-fuzz/tests/fuzz/TARGET FILE. The machine
-#  is shared: run one at a time, under nice. scripts/test.sh runs every
-#  target briefly with a fixed seed.
+#  TARGET/; replay one with build-fuzz/tests/fuzz/TARGET FILE. A long run
+#  keeps a core busy: on a shared machine run one at a time, under nice.
+#  scripts/test.sh runs every target briefly with a fixed seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage () {
-    sed -n '4,15p' "$0" | sed 's/^#  \{0,1\}//'
+    sed -n '4,14p' "$0" | sed 's/^#$//; s/^#  //'
 }
 
 targets () {

@@ -82,6 +82,65 @@ cf_stage_run (const cf_stage_input_t *input, Cf__JobResult *result,
 }
 
 void
+cf_stage_set_error (Cf__JobResult *result, int rc,
+                    const cf_problems_t *problems)
+{
+    cf_pb_set_string (&result->event, "");
+    cf_pb_free (&result->data);
+    cf_pb_set_string (&result->document, "");
+    char *why = problems ? cf_problems_join (problems) : NULL;
+    char *error = NULL;
+    //  cf_strerror's text starts with the code's name already
+    if (why && *why ? asprintf (&error, "%s: %s", cf_errname (rc), why) < 0
+                    : asprintf (&error, "%s", cf_strerror (rc)) < 0)
+        cf_mem_fail ();
+    cf_pb_set_string (&result->error, error);
+    free (error);
+    free (why);
+}
+
+int
+cf_stage_offer (const Cf__JobOffer *offer, Cf__JobResult *result,
+                cf_problems_t *problems)
+{
+    assert (offer && result);
+    if (!offer->job) {
+        cf_problems_add (problems, "offer.job",
+                         "the offer carries no job; the daemon must send the "
+                         "job with its lease");
+        return CF_EINVAL;
+    }
+    if (offer->scheme.len == 0) {
+        cf_problems_add (problems, "offer.scheme",
+                         "the offer carries no scheme; the daemon must send "
+                         "the text of the scheme that governs the case");
+        return CF_EINVAL;
+    }
+    if (offer->now <= 0) {
+        cf_problems_add (problems, "offer.now",
+                         "the offer carries no date; the daemon's clock is "
+                         "the only clock, so the daemon must send it");
+        return CF_EINVAL;
+    }
+    cf_scheme_t *scheme = NULL;
+    int rc = cf_scheme_parse ((const char *)offer->scheme.data,
+                              offer->scheme.len, "offer", &scheme, problems);
+    if (rc)
+        return rc;
+    cf_stage_input_t input = {
+        .job = offer->job,
+        .record = offer->record,
+        .staff = offer->staff,
+        .staff_count = offer->n_staff,
+        .scheme = scheme,
+        .today = cf_date_from_ms (offer->now),
+    };
+    rc = cf_stage_run (&input, result, problems);
+    cf_scheme_destroy (&scheme);
+    return rc;
+}
+
+void
 cf_stage_set_event (Cf__JobResult *result, cf_event_t event)
 {
     assert (result);

@@ -72,6 +72,18 @@ const cf_stage_t *cf_stage_find (const char *name);
 int CF_MUST_CHECK cf_stage_run (const cf_stage_input_t *input,
                                 Cf__JobResult *result, cf_problems_t *problems);
 
+//  Does a job offer as it came from the daemon: loads the text of the
+//  scheme it carries and runs the stage its job names (cf_stage_run) on its
+//  case snapshot and staff records, on the day of the daemon's instant the
+//  offer carries (one clock: the daemon's). Returns what cf_stage_run
+//  returns, CF_EINVAL when the offer carries no job, no scheme or no
+//  instant (problem offer.job, offer.scheme or offer.now), or what
+//  cf_scheme_parse returns for its scheme text. result and problems as for
+//  cf_stage_fn.
+int CF_MUST_CHECK cf_stage_offer (const Cf__JobOffer *offer,
+                                  Cf__JobResult *result,
+                                  cf_problems_t *problems);
+
 //  ------------------------------------------------------------------------
 //  The stages (protocol "Worker API"); each returns 0 with result->event
 //  set, or an error with the problems said.
@@ -172,6 +184,13 @@ int CF_MUST_CHECK cf_stage_issuance (const cf_stage_input_t *input,
 //  Sets result->event to the name of event with no data (freeing any data there
 //  was).
 void cf_stage_set_event (Cf__JobResult *result, cf_event_t event);
+
+//  Makes result the report of a stage that failed with rc (a CF_E* code):
+//  no event, data or document (the daemon retries the job), and error
+//  "CF_NAME: " and the problems joined, or cf_strerror (rc) when there are
+//  none. problems may be NULL.
+void cf_stage_set_error (Cf__JobResult *result, int rc,
+                         const cf_problems_t *problems);
 
 //  Sets result->event to the name of event and result->data to a new empty
 //  EventData (replacing what was there), and returns the data for the caller to

@@ -494,35 +494,7 @@ s_work (cf_worker_t *self, const Cf__JobOffer *offer, Cf__JobResult *result,
                          self->name, CF_UTF8_CUT (job->stage, 64));
         return CF_EINVAL;
     }
-    if (offer->scheme.len == 0) {
-        cf_problems_add (problems, "offer.scheme",
-                         "the offer carries no scheme; the daemon must send "
-                         "the text of the scheme that governs the case");
-        return CF_EINVAL;
-    }
-    if (offer->now <= 0) {
-        cf_problems_add (problems, "offer.now",
-                         "the offer carries no date; the daemon's clock is "
-                         "the only clock, so the daemon must send it");
-        return CF_EINVAL;
-    }
-    cf_scheme_t *scheme = NULL;
-    int rc = cf_scheme_parse ((const char *)offer->scheme.data,
-                              offer->scheme.len, "offer", &scheme, problems);
-    if (rc)
-        return rc;
-    cf_stage_input_t input = {
-        .job = job,
-        .record = offer->record,
-        .staff = offer->staff,
-        .staff_count = offer->n_staff,
-        .scheme = scheme,
-        //  One clock: the daemon's, as it offered the job
-        .today = cf_date_from_ms (offer->now),
-    };
-    rc = cf_stage_run (&input, result, problems);
-    cf_scheme_destroy (&scheme);
-    return rc;
+    return cf_stage_offer (offer, result, problems);
 }
 
 static void
@@ -539,20 +511,8 @@ s_handle_offer (cf_worker_t *self, const Cf__JobOffer *offer)
     result->lease = job->lease;
     cf_problems_t *problems = cf_problems_new ();
     int rc = s_work (self, offer, result, problems);
-    if (rc) {
-        //  An error carries no event: the daemon retries the job
-        cf_pb_set_string (&result->event, "");
-        cf_pb_free (&result->data);
-        cf_pb_set_string (&result->document, "");
-        char *why = cf_problems_join (problems);
-        char *error = NULL;
-        if (asprintf (&error, "%s: %s", cf_errname (rc),
-                      *why ? why : cf_strerror (rc)) < 0)
-            cf_mem_fail ();
-        cf_pb_set_string (&result->error, error);
-        free (error);
-        free (why);
-    }
+    if (rc)
+        cf_stage_set_error (result, rc, problems);
     if (self->hold_ms > 0) {
         //  A drill: the job stays leased and unreported for a while, so a
         //  test can kill the worker in the middle of it

@@ -31,7 +31,6 @@
 #include "cf_store.h"
 #include "cf_wire.h"
 #include "fuzz_engine.h"
-#include "fuzz_stage.h"
 
 //  Cases and certificate numbers the script can refer to
 #define S_SEEN_MAX 16
@@ -604,14 +603,14 @@ s_lease (s_run_t *self, char *stage)
     return offer;
 }
 
-//  Does the offered job as certflow-worker does, today from the clock
+//  Does the offered job as certflow-worker does
 static void
-s_work (s_run_t *self, const Cf__JobOffer *offer, Cf__JobResult *result)
+s_work (const Cf__JobOffer *offer, Cf__JobResult *result)
 {
     cf_problems_t *problems = cf_problems_new ();
-    int rc =
-        fuzz_stage_work (offer, cf_date_from_ms (self->now), result, problems);
-    FUZZ_CHECK (rc == 0, problems);
+    int rc = cf_stage_offer (offer, result, problems);
+    if (rc)
+        cf_stage_set_error (result, rc, problems);
     cf_problems_destroy (&problems);
 }
 
@@ -627,7 +626,7 @@ s_work_op (s_run_t *self, fuzz_reader_t *reader)
     Cf__JobResult *result = cf_pb_new (&cf__job_result__descriptor);
     result->job = offer->job->id;
     result->lease = offer->job->lease;
-    s_work (self, offer, result);
+    s_work (offer, result);
     if (flags & FUZZ_WORK_EVENT)
         cf_pb_set_string (
             &result->event,

@@ -2,17 +2,17 @@
     fuzz_offer - a job offer as certflow-worker takes it, through the real
     stage code
 
-    The input is a DaemonMessage frame. An offer is done as the worker's
-    s_work does it: the scheme text it carries is loaded, the stage it
-    names runs on the case snapshot and staff records it carries, today
-    being the example's day. Whatever the stage makes must be a result the
-    daemon can decode: the worker's reply packs and passes cf_wire_decode.
+    The input is a DaemonMessage frame. An offer is done as the worker does
+    it (cf_stage_offer, and cf_stage_set_error when that fails): the scheme
+    text it carries is loaded, the stage it names runs on the case snapshot
+    and staff records it carries, on the day the offer says. Whatever the
+   stage makes must be a result the daemon can decode: the worker's reply packs
+   and passes cf_wire_decode.
     =========================================================================
 */
 
-#include "fuzz_stage.h"
+#include "fuzz_util.h"
 
-#include "cf_date.h"
 #include "cf_pb.h"
 #include "cf_scheme.h"
 #include "cf_stages.h"
@@ -21,18 +21,16 @@
 static void
 s_offer (const Cf__JobOffer *offer)
 {
-    if (!offer->job || offer->scheme.len == 0)
+    //  The worker drops an offer without a job; it reports anything else
+    if (!offer->job)
         return;
     cf_problems_t *problems = cf_problems_new ();
     Cf__JobResult *result = cf_pb_new (&cf__job_result__descriptor);
     result->job = offer->job->id;
     result->lease = offer->job->lease;
-    if (fuzz_stage_work (offer, cf_date_from_ymd (2026, 11, 23), result,
-                         problems) != 0) {
-        cf_pb_free (&result);
-        cf_problems_destroy (&problems);
-        return;
-    }
+    int rc = cf_stage_offer (offer, result, problems);
+    if (rc)
+        cf_stage_set_error (result, rc, problems);
     Cf__WorkerMessage message = CF__WORKER_MESSAGE__INIT;
     message.body_case = CF__WORKER_MESSAGE__BODY_RESULT;
     message.result = result;
@@ -40,8 +38,8 @@ s_offer (const Cf__JobOffer *offer)
     uint8_t *data = cf_pb_pack (&message.base, &size);
     void *decoded = NULL;
     cf_problems_reset (problems);
-    int rc = cf_wire_decode (&cf__worker_message__descriptor, data, size,
-                             &decoded, problems);
+    rc = cf_wire_decode (&cf__worker_message__descriptor, data, size, &decoded,
+                         problems);
     FUZZ_CHECK (rc == 0, problems);
     cf_pb_free (&decoded);
     free (data);

@@ -1452,6 +1452,18 @@ cf_proc_json_length (json_object *json, const char *pointer)
                : 0;
 }
 
+unsigned
+cf_proc_seed (const char *label)
+{
+    const char *given = getenv ("CERTFLOW_TEST_SEED");
+    unsigned seed = given && *given
+                        ? (unsigned)strtoul (given, NULL, 10)
+                        : (unsigned)time (NULL) ^ (unsigned)getpid ();
+    printf ("[%s] seed %u (CERTFLOW_TEST_SEED=%u replays it)\n", label, seed,
+            seed);
+    return seed;
+}
+
 size_t
 cf_proc_count_event (json_object *history, const char *event)
 {

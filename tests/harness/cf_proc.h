@@ -258,6 +258,11 @@ cf_proc_child_t *cf_proc_certflow_start (cf_proc_t *self, const char *cert, ...)
 const cf_proc_output_t *
 cf_proc_collect (cf_proc_t *self, cf_proc_child_t *child, int timeout_ms);
 
+//  Returns the seed of a randomized test, CERTFLOW_TEST_SEED when it is
+//  set, else one from the clock and the pid; prints it with label so a
+//  failing run can be replayed.
+unsigned cf_proc_seed (const char *label);
+
 //  ------------------------------------------------------------------------
 //  Cases
 

@@ -144,20 +144,6 @@ static const struct {
 //  Human steps of that path: sign, scores, rectify, verify, two votes
 #define S_HUMAN_STEPS 6
 
-//  Returns the seed of the drill, printed so that a failure can be replayed
-static unsigned
-s_seed (void)
-{
-    const char *given = getenv ("CERTFLOW_TEST_SEED");
-    unsigned seed = given && *given
-                        ? (unsigned)strtoul (given, NULL, 10)
-                        : (unsigned)time (NULL) ^ (unsigned)getpid ();
-    printf ("[faults] crash drill seed %u (CERTFLOW_TEST_SEED=%u replays "
-            "it)\n",
-            seed, seed);
-    return seed;
-}
-
 //  Kills the daemon with SIGKILL a moment after the round's commands went
 //  out and starts a new one. A frozen daemon (SIGSTOP before the commands)
 //  surely dies with them unanswered; otherwise some may have been answered,
@@ -339,7 +325,7 @@ test_daemon_killed_with_cases_in_flight (void **state)
     //  Two crashes in rounds with commands in flight, the first possibly
     //  among the submissions; the cases may keep in step, so the last
     //  acting round that surely comes is the sixth human step's
-    drill.seed = s_seed ();
+    drill.seed = cf_proc_seed ("faults");
     drill.crash_at[0] = (size_t)rand_r (&drill.seed) % 3;
     drill.crash_at[1] =
         drill.crash_at[0] + 2 +

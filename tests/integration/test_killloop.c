@@ -92,18 +92,6 @@ s_setup (void **state)
     return cf_proc_setup (state, "killloop");
 }
 
-static unsigned
-s_seed (void)
-{
-    const char *given = getenv ("CERTFLOW_TEST_SEED");
-    unsigned seed = given && *given
-                        ? (unsigned)strtoul (given, NULL, 10)
-                        : (unsigned)time (NULL) ^ (unsigned)getpid ();
-    printf ("[killloop] seed %u (CERTFLOW_TEST_SEED=%u replays it)\n", seed,
-            seed);
-    return seed;
-}
-
 static size_t
 s_kills (void)
 {
@@ -345,7 +333,7 @@ static void
 test_killed_under_load_loses_and_doubles_nothing (void **state)
 {
     cf_proc_t *proc = *state;
-    s_loop_t loop = {.proc = proc, .seed = s_seed ()};
+    s_loop_t loop = {.proc = proc, .seed = cf_proc_seed ("killloop")};
     loop.requests = calloc (S_REQUESTS_MAX, sizeof (s_request_t));
     assert_non_null (loop.requests);
 

@@ -287,6 +287,81 @@ test_run_refuses_an_unknown_stage (void **state)
     s_assert_no_event (fixture);
 }
 
+//  An offer as the daemon sends it: the job, the case, the staff and the
+//  text of the scheme (the default one unless scheme is given)
+static int
+s_offer (fixture_t *fixture, const char *stage, const char *scheme)
+{
+    cf_pb_set_string (&fixture->job->stage, stage);
+    cf_pb_free (&fixture->result);
+    fixture->result = cf_pb_new (&cf__job_result__descriptor);
+    cf_problems_reset (fixture->problems);
+    Cf__JobOffer offer = CF__JOB_OFFER__INIT;
+    offer.job = fixture->job;
+    offer.record = fixture->record;
+    offer.staff = fixture->staff;
+    offer.n_staff = fixture->staff_count;
+    const char *text = scheme ? scheme : cf_scheme_default_text ();
+    offer.scheme.data = (uint8_t *)text;
+    offer.scheme.len = strlen (text);
+    offer.now = cf_date_to_ms (fixture->today) + 3600 * 1000;
+    return cf_stage_offer (&offer, fixture->result, fixture->problems);
+}
+
+static void
+test_offer_runs_its_stage_under_its_scheme (void **state)
+{
+    fixture_t *fixture = *state;
+    assert_int_equal (s_offer (fixture, "intake", NULL), 0);
+    assert_string_equal (fixture->result->event, "intake_passed");
+    assert_int_equal (s_offer (fixture, "planning", NULL), 0);
+    assert_string_equal (fixture->result->event, "audit_planned");
+}
+
+static void
+test_offer_refuses_what_it_cannot_do (void **state)
+{
+    fixture_t *fixture = *state;
+    assert_int_equal (s_offer (fixture, "intake", "{\"version\": "), CF_EPARSE);
+    assert_true (cf_problems_has (fixture->problems, "scheme.not_json"));
+    assert_int_equal (s_offer (fixture, "intake", ""), CF_EINVAL);
+    assert_true (cf_problems_has (fixture->problems, "offer.scheme"));
+    assert_int_equal (s_offer (fixture, "shipping", NULL), CF_EINVAL);
+    assert_true (cf_problems_has (fixture->problems, "stage.unknown"));
+    s_assert_no_event (fixture);
+
+    Cf__JobOffer offer = CF__JOB_OFFER__INIT;
+    cf_problems_reset (fixture->problems);
+    assert_int_equal (
+        cf_stage_offer (&offer, fixture->result, fixture->problems), CF_EINVAL);
+    assert_true (cf_problems_has (fixture->problems, "offer.job"));
+    //  No instant: the worker has no clock of its own to fall back on
+    offer.job = fixture->job;
+    offer.record = fixture->record;
+    offer.scheme.data = (uint8_t *)cf_scheme_default_text ();
+    offer.scheme.len = strlen (cf_scheme_default_text ());
+    cf_problems_reset (fixture->problems);
+    assert_int_equal (
+        cf_stage_offer (&offer, fixture->result, fixture->problems), CF_EINVAL);
+    assert_true (cf_problems_has (fixture->problems, "offer.now"));
+}
+
+static void
+test_failed_result_carries_only_the_error (void **state)
+{
+    fixture_t *fixture = *state;
+    assert_int_equal (s_run (fixture, "intake"), 0);
+    cf_pb_set_string (&fixture->result->document, "a document");
+    cf_problems_add (fixture->problems, "team.none", "no auditor is free");
+    cf_stage_set_error (fixture->result, CF_EGUARD, fixture->problems);
+    s_assert_no_event (fixture);
+    assert_string_equal (fixture->result->error,
+                         "CF_EGUARD: team.none: no auditor is free");
+    //  No problems said: the code's own words, its name once
+    cf_stage_set_error (fixture->result, CF_EINVAL, NULL);
+    assert_string_equal (fixture->result->error, cf_strerror (CF_EINVAL));
+}
+
 //  ------------------------------------------------------------------------
 //  intake
 
@@ -863,6 +938,9 @@ main (void)
     const struct CMUnitTest tests[] = {
         TEST (test_table_names_every_stage_once),
         TEST (test_run_refuses_an_unknown_stage),
+        TEST (test_offer_runs_its_stage_under_its_scheme),
+        TEST (test_offer_refuses_what_it_cannot_do),
+        TEST (test_failed_result_carries_only_the_error),
         TEST (test_intake_passes_the_sample),
         TEST (test_intake_incomplete_names_the_missing_material),
         TEST (test_intake_incomplete_lists_malformed_fields_too),
