@@ -37,9 +37,16 @@ seeds () {
     local corpus=tests/fuzz/corpus scratch
     scratch=$(mktemp -d)
     trap 'rm -rf "$scratch"' RETURN
+    #  Inputs that once crashed a target (crash-*) stay
+    mkdir -p "$scratch/kept"
+    cp -r "$corpus"/. "$scratch/kept/" 2>/dev/null || true
     rm -rf "$corpus"
     mkdir -p "$corpus" "$scratch"/{fuzz_wire,fuzz_offer,fuzz_json}
-    for target in $(targets); do mkdir -p "$corpus/$target"; done
+    for target in $(targets); do
+        mkdir -p "$corpus/$target"
+        find "$scratch/kept/$target" -name 'crash-*' -exec cp {} "$corpus/$target/" \; \
+            2>/dev/null || true
+    done
 
     build-fuzz/tests/fuzz/fuzz-seeds "$corpus/fuzz_engine"
     FUZZ_ENGINE_DUMP=$scratch build-fuzz/tests/fuzz/fuzz_engine \

@@ -90,14 +90,15 @@ s_dump (const char *target, int type, const uint8_t *data, size_t size)
 
 //  One input's run
 typedef struct {
-    cf_store_t *store;          //  The store
-    cf_engine_t *engine;        //  The engine over it
-    int64_t now;                //  The clock
-    char *cases[S_SEEN_MAX];    //  Case ids seen in replies
-    size_t case_count;          //  How many
-    char *numbers[S_SEEN_MAX];  //  Certificate numbers seen
-    size_t number_count;        //  How many
-    unsigned fresh;             //  Request ids given
+    cf_store_t *store;             //  The store
+    cf_engine_t *engine;           //  The engine over it
+    int64_t now;                   //  The clock
+    char *cases[S_SEEN_MAX];       //  Case ids seen in replies
+    char *audit_days[S_SEEN_MAX];  //  Each one's last audit day, once planned
+    size_t case_count;             //  How many
+    char *numbers[S_SEEN_MAX];     //  Certificate numbers seen
+    size_t number_count;           //  How many
+    unsigned fresh;                //  Request ids given
 } s_run_t;
 
 static Cf__Principal
@@ -288,6 +289,24 @@ s_remember_case (s_run_t *self, const Cf__Case *record)
         return;
     s_remember (self->cases, &self->case_count, record->id);
     s_remember (self->numbers, &self->number_count, record->certificate);
+    if (!record->plan || !*record->plan->end_date)
+        return;
+    for (size_t index = 0; index < self->case_count; index++)
+        if (strcmp (self->cases[index], record->id) == 0) {
+            free (self->audit_days[index]);
+            self->audit_days[index] = strdup (record->plan->end_date);
+        }
+}
+
+//  The last audit day of case_id as its team leader would give it, or ""
+static const char *
+s_audit_day (s_run_t *self, const char *case_id)
+{
+    for (size_t index = 0; index < self->case_count; index++)
+        if (strcmp (self->cases[index], case_id) == 0 &&
+            self->audit_days[index])
+            return self->audit_days[index];
+    return "";
 }
 
 //  Checks one thing the round sends: it must decode as what it claims to
@@ -321,6 +340,8 @@ s_check_item (s_run_t *self, cf_outbox_kind_t kind, const uint8_t *data,
         FUZZ_CHECK (cf_wire_decode (&cf__daemon_message__descriptor, data, size,
                                     (void **)&message, problems) == 0,
                     problems);
+        if (message->body_case == CF__DAEMON_MESSAGE__BODY_OFFER)
+            s_remember_case (self, message->offer->record);
         if (message->offer && offer_p) {
             cf_pb_free (offer_p);
             *offer_p = message->offer;
@@ -447,6 +468,7 @@ s_built_request (s_run_t *self, fuzz_reader_t *reader)
     Cf__FireRequest fire = CF__FIRE_REQUEST__INIT;
     Cf__EventData data = CF__EVENT_DATA__INIT;
     Cf__CommitteeData committee = CF__COMMITTEE_DATA__INIT;
+    Cf__ScoreSheet *sheet = NULL;
     Cf__JobRef job = CF__JOB_REF__INIT;
     Cf__CertificateRef certificate = CF__CERTIFICATE_REF__INIT;
     Cf__StaffRequest staff = CF__STAFF_REQUEST__INIT;
@@ -493,6 +515,13 @@ s_built_request (s_run_t *self, fuzz_reader_t *reader)
             fire.case_id = (char *)case_id;
             fire.event = (char *)cf_fsm_event_name (event);
             s_fire_data (event, argument, &data, &committee);
+            if (data.body_case == CF__EVENT_DATA__BODY_SHEET) {
+                //  The team leader gives the last day of the audit
+                sheet = cf_pb_dup (&data.sheet->base);
+                cf_pb_set_string (&sheet->audit_date,
+                                  s_audit_day (self, case_id));
+                data.sheet = sheet;
+            }
             if (data.body_case != CF__EVENT_DATA__BODY__NOT_SET)
                 fire.data = &data;
             break;
@@ -540,6 +569,7 @@ s_built_request (s_run_t *self, fuzz_reader_t *reader)
             break;
     }
     s_send (self, who, &request, id);
+    cf_pb_free (&sheet);
 }
 
 static void
@@ -721,8 +751,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
     s_verify (&run);
     s_close (&run);
-    for (size_t index = 0; index < run.case_count; index++)
+    for (size_t index = 0; index < run.case_count; index++) {
         free (run.cases[index]);
+        free (run.audit_days[index]);
+    }
     for (size_t index = 0; index < run.number_count; index++)
         free (run.numbers[index]);
     return 0;

@@ -112,7 +112,9 @@ s_to_certified (s_script_t *self, int votes)
     s_work (self, 0);  //  review
     s_work (self, 0);  //  contract
     s_fire (self, FUZZ_WHO_APPLICANT_A, CF_EVENT_CONTRACT_SIGNED, 0);
-    s_work (self, 0);  //  planning
+    s_work (self, 0);        //  planning
+    s_tick_days (self, 16);  //  the audit takes place
+    s_request (self, FUZZ_WHO_AUD001, FUZZ_KIND_STATUS, 0, 0);
     s_auditors (self, CF_EVENT_SHEET_SUBMITTED, 0);
     s_work (self, 0);  //  scoring
     s_fire (self, FUZZ_WHO_APPLICANT_A, CF_EVENT_FIXES_SUBMITTED, 0);
