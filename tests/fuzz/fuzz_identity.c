@@ -162,17 +162,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (zstr_send (s_site->dealer, "whoami") != 0)
         FUZZ_FAIL ("the client cannot send");
     zframe_t *body = s_hear (s_site, 2000);
-    if (!body) {
-        //  The connection was made again and zauth refused this file: a
-        //  valid certificate and a new client, then the input once more
+    //  The connection was made again and zauth refused this file (or the
+    //  machine is too busy to pass it in time): a valid certificate and a
+    //  new client, then the input once more, a few times at most
+    for (int attempt = 0; !body && attempt < 3; attempt++) {
         s_connect (s_site);
         s_write_cert (s_site, data, size);
         if (zstr_send (s_site->dealer, "whoami") != 0)
             FUZZ_FAIL ("the client cannot send");
         body = s_hear (s_site, 30000);
-        if (!body)
-            FUZZ_FAIL ("an open connection went silent");
     }
+    if (!body)
+        FUZZ_FAIL ("an open connection went silent three times");
     Cf__Principal *principal = NULL;
     int rc = cf_identity_principal (s_site->identity, body, &principal);
     FUZZ_CHECK (rc == 0 || rc == CF_EDENIED || rc == CF_EINVAL, NULL);
