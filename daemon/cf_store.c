@@ -2539,9 +2539,9 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         cf_pb_free (&job);
         return 0;
     }
-    //  Jobs are made for a stage of a live case: one for a terminal state
-    //  is damage (a job made obsolete by a later transition waits for the
-    //  engine to drop it, and is not)
+    //  Jobs are made for a stage of a stored case: one of a case that is
+    //  not stored, or for a terminal state, is damage (a job made obsolete
+    //  by a later transition waits for the engine to drop it, and is not)
     s_key_t case_key;
     case_key.size = 0;
     Cf__Case *record = NULL;
@@ -2551,11 +2551,14 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         rc = s_get_message (self, txn, S_DB_CASES, &case_key,
                             &cf__case__descriptor, &record);
     }
-    if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT)
-        rc = 0;  //  No stored case to compare the job with
-    else if (rc == 0 && (cf_fsm_state_terminal ((cf_state_t)job->state) ||
-                         (cf_fsm_state_terminal ((cf_state_t)record->state) &&
-                          record->state == job->state)))
+    if (rc == CF_ENOTFOUND || rc == CF_ECORRUPT) {
+        s_problem (check, "jobs.case",
+                   "job %" PRIu64 " names case %.*s, which is not stored",
+                   job->id, (int)strnlen (job->case_id, 64), job->case_id);
+        rc = 0;
+    } else if (rc == 0 && (cf_fsm_state_terminal ((cf_state_t)job->state) ||
+                           (cf_fsm_state_terminal ((cf_state_t)record->state) &&
+                            record->state == job->state)))
         s_problem (check, "jobs.terminal",
                    "job %" PRIu64 " is for case %s in its terminal state %s",
                    job->id, job->case_id,

@@ -121,9 +121,12 @@ s_build_batch (cf_store_t *store, uint64_t number, cf_batch_t **batch_p)
     uint64_t job_id = 0;
     if (rc == 0)
         rc = cf_store_next_id (store, batch, "next_job", &job_id);
+    //  The job is of a case this batch writes, as the engine's are
+    char case_id[32];
+    s_case_id (first, case_id, sizeof case_id);
     Cf__Job job = CF__JOB__INIT;
     job.id = job_id;
-    job.case_id = "CF-2026-000000";
+    job.case_id = case_id;
     job.stage = "review";
     job.status = CF__JOB_STATUS__JOB_STATUS_READY;
     job.due_at = (int64_t)number * 10;
