@@ -34,6 +34,9 @@
 #define S_PAGE_BYTES_MAX (CF_WIRE_MAX_FRAME / 2)
 //  Most events an applicant's events since reads to fill one page
 #define S_SCAN_MAX 5000
+//  Longest message an error reply carries, bytes: far below the wire's
+//  string limit
+#define S_REPLY_MESSAGE_MAX (16 * 1024)
 //  Longest reason a recorded refusal keeps, bytes
 #define S_REFUSAL_TEXT_MAX 1024
 //  A principal's refusals of one event on one case within this window
@@ -176,7 +179,13 @@ s_reply_error (Cf__Reply *reply, int rc, cf_problems_t *problems)
     reply->status = s_status_for (rc);
     cf_pb_set_string (&reply->error, cf_errname (rc));
     if (cf_problems_size (problems) > 0) {
+        //  Every problem is there, each quoting what was sent: bounded, so
+        //  the reply stays within the wire's string limit whatever came
         char *text = cf_problems_join (problems);
+        int length = cf_utf8_prefix (text, S_REPLY_MESSAGE_MAX);
+        if (text[length])
+            strcpy (text + cf_utf8_prefix (text, S_REPLY_MESSAGE_MAX - 32),
+                    " (the rest is cut)");
         cf_pb_set_string (&reply->message, text);
         free (text);
     } else

@@ -504,6 +504,29 @@ test_long_names_are_quoted_short_and_limits_named (void **state)
     assert_non_null (strstr (reply->message, "unknown event 'xxxx"));
     cf_pb_free (&reply);
 
+    //  Many problems, each quoting a bounded prefix: the message as a
+    //  whole is bounded too
+    char *roles[1000];
+    for (size_t index = 0; index < 1000; index++)
+        roles[index] = name + length - 100;
+    Cf__Staff staff = CF__STAFF__INIT;
+    staff.id = "AUD901";
+    staff.name = "王芳 Wang Fang";
+    staff.n_roles = 1000;
+    staff.roles = roles;
+    staff.qualified_from = "2024-01-01";
+    staff.qualified_until = "2027-02-28";
+    Cf__Request put = CF__REQUEST__INIT;
+    Cf__StaffRequest staff_put = CF__STAFF_REQUEST__INIT;
+    staff_put.staff = &staff;
+    put.body_case = CF__REQUEST__BODY_STAFF_PUT;
+    put.staff_put = &staff_put;
+    reply = s_request (self, &s_admin, &put);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    assert_true (strlen (reply->message) <= 16 * 1024);
+    assert_non_null (strstr (reply->message, "(the rest is cut)"));
+    cf_pb_free (&reply);
+
     name[300] = 0;
     Cf__Request request = CF__REQUEST__INIT;
     request.id = name;
