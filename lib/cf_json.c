@@ -238,6 +238,7 @@ s_scan_string (s_scan_t *self, size_t *offset, s_key_t *key)
     size_t start = *offset;
     size_t index = start + 1;
     //  Decoding makes no string longer: find its end for the buffer's size
+    //  (with a byte to spare for the terminator)
     size_t end = index;
     while (end < self->size && text[end] != '"')
         end += text[end] == '\\' ? 2 : 1;
@@ -305,6 +306,8 @@ s_scan_string (s_scan_t *self, size_t *offset, s_key_t *key)
     }
     *offset = index + 1;
     if (key) {
+        //  The buffer has a byte more than the text: room for the end
+        decoded[length] = 0;
         key->text = decoded;
         key->length = length;
         key->offset = start;
