@@ -2539,9 +2539,9 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         cf_pb_free (&job);
         return 0;
     }
-    //  Jobs are made for a stage of a stored case: one of a case that is
-    //  not stored, or for a terminal state, is damage (a job made obsolete
-    //  by a later transition waits for the engine to drop it, and is not)
+    //  Jobs are made for a stage of a stored case, and a case that ends
+    //  takes its jobs with it: a job of a case not stored, or of one in a
+    //  terminal state, is damage
     s_key_t case_key;
     case_key.size = 0;
     Cf__Case *record = NULL;
@@ -2557,10 +2557,9 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                    job->id, (int)strnlen (job->case_id, 64), job->case_id);
         rc = 0;
     } else if (rc == 0 && (cf_fsm_state_terminal ((cf_state_t)job->state) ||
-                           (cf_fsm_state_terminal ((cf_state_t)record->state) &&
-                            record->state == job->state)))
+                           cf_fsm_state_terminal ((cf_state_t)record->state)))
         s_problem (check, "jobs.terminal",
-                   "job %" PRIu64 " is for case %s in its terminal state %s",
+                   "job %" PRIu64 " is of case %s, which has ended in %s",
                    job->id, job->case_id,
                    cf_fsm_state_name ((cf_state_t)record->state));
     cf_pb_free (&record);

@@ -1326,11 +1326,12 @@ test_verify_cross_checks_replies_and_jobs (void **state)
     s_commit (fixture->store, &batch);
     s_assert_verify_finds (fixture->store, "replies.duplicate");
 
-    //  A job of a case in its terminal state
+    //  A job of a case in its terminal state (a case that ends takes its
+    //  jobs with it)
     batch = cf_batch_new ();
     s_put_case (batch, "CF-2", "acme", CF__STATE__STATE_WITHDRAWN, 0);
     Cf__Job job = s_job (9, "CF-2", CF__JOB_STATUS__JOB_STATUS_READY, 0);
-    job.state = CF__STATE__STATE_WITHDRAWN;
+    job.state = CF__STATE__STATE_SUBMITTED;
     assert_int_equal (cf_batch_put_job (batch, &job), 0);
     s_commit (fixture->store, &batch);
     s_assert_verify_finds (fixture->store, "jobs.terminal");

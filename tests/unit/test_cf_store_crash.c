@@ -106,6 +106,9 @@ s_add_case_update (cf_store_t *store, cf_batch_t *batch, int index,
 //  Builds batch number: 1-3 case updates and their events, a new job
 //  (and the previous one done), a reply naming the batch's last event,
 //  and the batch number in meta
+//  The case every job of the test is of
+#define S_JOB_CASE "CF-2026-999999"
+
 static int
 s_build_batch (cf_store_t *store, uint64_t number, cf_batch_t **batch_p)
 {
@@ -121,12 +124,17 @@ s_build_batch (cf_store_t *store, uint64_t number, cf_batch_t **batch_p)
     uint64_t job_id = 0;
     if (rc == 0)
         rc = cf_store_next_id (store, batch, "next_job", &job_id);
-    //  The job is of a case this batch writes, as the engine's are
-    char case_id[32];
-    s_case_id (first, case_id, sizeof case_id);
+    //  The jobs are of a case of their own that stays open: the others
+    //  pass through terminal states, which take a case's jobs with them
+    Cf__Case open_case = CF__CASE__INIT;
+    open_case.id = S_JOB_CASE;
+    open_case.org = "org-jobs";
+    open_case.state = CF__STATE__STATE_DOCUMENT_REVIEW;
+    if (rc == 0)
+        rc = cf_batch_put_case (batch, &open_case);
     Cf__Job job = CF__JOB__INIT;
     job.id = job_id;
-    job.case_id = case_id;
+    job.case_id = S_JOB_CASE;
     job.stage = "review";
     job.status = CF__JOB_STATUS__JOB_STATUS_READY;
     job.due_at = (int64_t)number * 10;
