@@ -39,28 +39,25 @@ typedef struct {
     zactor_t *auth;           //  zauth over DATA/certs
     zcert_t *server;          //  The daemon's keys
     zsock_t *router;          //  The fake daemon's worker socket
-    int port;                 //  Where it listens
-    char endpoint[64];        //  tcp://127.0.0.1:port
+    char endpoint[96];        //  ipc://DIR/worker.ipc, where it listens
     cf_worker_t *worker;      //  Worker under test
     zactor_t *actor;          //  Running it
     cf_problems_t *problems;  //  What the last call reported
     Cf__Application *sample;  //  examples/application.json
 } fixture_t;
 
-//  Makes the fake daemon's ROUTER; port 0 picks a free one
+//  Makes the fake daemon's ROUTER on an ipc endpoint of the fixture's own:
+//  bound again after a restart, no other test can have taken it
 static void
-s_bind (fixture_t *fixture, int port)
+s_bind (fixture_t *fixture)
 {
     fixture->router = zsock_new (ZMQ_ROUTER);
     assert_non_null (fixture->router);
     cf_identity_server (fixture->router, fixture->server);
     zsock_set_router_mandatory (fixture->router, 1);
-    fixture->port =
-        port ? zsock_bind (fixture->router, "tcp://127.0.0.1:%d", port)
-             : zsock_bind (fixture->router, "tcp://127.0.0.1:*");
-    assert_true (fixture->port > 0);
-    snprintf (fixture->endpoint, sizeof fixture->endpoint, "tcp://127.0.0.1:%d",
-              fixture->port);
+    snprintf (fixture->endpoint, sizeof fixture->endpoint,
+              "ipc://%s/worker.ipc", fixture->dir);
+    assert_int_equal (zsock_bind (fixture->router, "%s", fixture->endpoint), 0);
 }
 
 static int
@@ -91,7 +88,7 @@ s_setup (void **state)
     assert_int_equal (cf_identity_load_server (fixture->dir, &fixture->server,
                                                fixture->problems),
                       0);
-    s_bind (fixture, 0);
+    s_bind (fixture);
 
     char path[512];
     snprintf (path, sizeof path, "%s/examples/application.json", CF_SOURCE_DIR);
@@ -440,10 +437,9 @@ test_restarted_daemon_gets_ready (void **state)
     zframe_t *routing = s_start_ready (fixture, NULL, S_HEARTBEAT_MS);
     zframe_destroy (&routing);
     //  The daemon goes away and comes back on the same endpoint
-    int port = fixture->port;
     zsock_destroy (&fixture->router);
     zclock_sleep (200);
-    s_bind (fixture, port);
+    s_bind (fixture);
     Cf__WorkerMessage *message = s_expect (
         fixture, CF__WORKER_MESSAGE__BODY_READY, 5000, &routing, NULL);
     assert_non_null (message);
