@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cf_certfsm.h"
 #include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_mem.h"
@@ -498,20 +499,7 @@ cf_show_staff (FILE *out, const Cf__Staff *staff)
 const char *
 cf_show_cert_status (Cf__CertStatus status)
 {
-    switch (status) {
-        case CF__CERT_STATUS__CERT_STATUS_VALID:
-            return "valid";
-        case CF__CERT_STATUS__CERT_STATUS_SUSPENDED:
-            return "suspended";
-        case CF__CERT_STATUS__CERT_STATUS_WITHDRAWN:
-            return "withdrawn";
-        case CF__CERT_STATUS__CERT_STATUS_CANCELLED:
-            return "cancelled";
-        case CF__CERT_STATUS__CERT_STATUS_EXPIRED:
-            return "expired";
-        case CF__CERT_STATUS__CERT_STATUS_SUPERSEDED:
-            return "superseded";
-        default:
-            return "unknown";
-    }
+    //  One name table: the certificate state machine's
+    const char *name = cf_certfsm_status_name (status);
+    return strcmp (name, "?") == 0 ? "unknown" : name;
 }
