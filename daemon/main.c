@@ -81,18 +81,28 @@ s_init (const char *data, bool if_missing, cf_problems_t *problems)
     return 0;
 }
 
+//  Opens DATA/store for an offline command, its path into path; NULL
+//  (said on stderr) when it cannot be opened
+static cf_store_t *
+s_open_store (const char *data, char *path, size_t size)
+{
+    snprintf (path, size, "%s/store", data);
+    cf_store_t *store = NULL;
+    int rc = cf_store_open (path, 0, &store);
+    if (rc)
+        fprintf (stderr, "certflowd: cannot open %s: %s\n", path,
+                 cf_strerror (rc));
+    return store;
+}
+
 static int
 s_verify (const char *data, cf_problems_t *problems)
 {
     char path[4096];
-    snprintf (path, sizeof path, "%s/store", data);
-    cf_store_t *store = NULL;
-    int rc = cf_store_open (path, 0, &store);
-    if (rc) {
-        fprintf (stderr, "certflowd: cannot open %s: %s\n", path,
-                 cf_strerror (rc));
+    cf_store_t *store = s_open_store (data, path, sizeof path);
+    if (!store)
         return 1;
-    }
+    int rc;
     uint64_t last = 0;
     rc = cf_store_verify (store, problems);
     if (cf_store_last_seq (store, &last) != 0)
@@ -110,14 +120,10 @@ static int
 s_schemes (const char *data)
 {
     char path[4096];
-    snprintf (path, sizeof path, "%s/store", data);
-    cf_store_t *store = NULL;
-    int rc = cf_store_open (path, 0, &store);
-    if (rc) {
-        fprintf (stderr, "certflowd: cannot open %s: %s\n", path,
-                 cf_strerror (rc));
+    cf_store_t *store = s_open_store (data, path, sizeof path);
+    if (!store)
         return 1;
-    }
+    int rc;
     char **keys = NULL;
     size_t count = 0;
     rc = cf_store_meta_keys (store, "scheme/", &keys, &count);
