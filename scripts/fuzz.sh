@@ -89,7 +89,8 @@ case "${1:-}" in
     *)
         target=$1
         seconds=${2:?"usage: scripts/fuzz.sh TARGET SECONDS"}
-        targets | grep -qx "$target" || {
+        #  Not grep -q: it stops reading early, and pipefail then fails
+        targets | grep -x "$target" >/dev/null || {
             echo "fuzz.sh: no target $target; the targets: $(targets | xargs)" >&2
             exit 2
         }
