@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -48,6 +50,19 @@ typedef struct {
     int64_t heard_at;    //  Last message from it
 } s_worker_t;
 
+//  A connection a message came on, by its socket's descriptor
+typedef struct {
+    ino_t inode;   //  The socket's inode: a descriptor number is reused
+    char key[41];  //  The key its handshake proved (Z85)
+} s_peer_t;
+
+static void
+s_peer_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 struct _cf_daemon_t {
     cf_daemon_config_t config;  //  As given (strings borrowed)
     int lock_fd;                //  DATA/certflowd.lock, held while alive
@@ -64,6 +79,7 @@ struct _cf_daemon_t {
     zsock_t *feed;              //  Event feed PUB
     zpoller_t *poller;          //  Over clients and workers
     zhashx_t *registry;         //  Route (hex) -> s_worker_t
+    zhashx_t *peers;            //  Descriptor (decimal) -> s_peer_t
     int64_t beat_at;            //  Next heartbeat
     int64_t published_at;       //  Last feed message
 };
@@ -208,6 +224,8 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
     self->certs_dir = s_path (config->data_dir, "certs");
     self->registry = zhashx_new ();
     zhashx_set_destructor (self->registry, s_worker_destroy);
+    self->peers = zhashx_new ();
+    zhashx_set_destructor (self->peers, s_peer_destroy);
 
     int rc = cf_identity_load_server (config->data_dir, &self->server_cert,
                                       problems);
@@ -283,6 +301,7 @@ cf_daemon_destroy (cf_daemon_t **self_p)
         zactor_destroy (&self->auth);
         cf_identity_destroy (&self->identity);
         zhashx_destroy (&self->registry);
+        zhashx_destroy (&self->peers);
         cf_engine_destroy (&self->engine);
         cf_store_destroy (&self->store);
         cf_scheme_destroy (&self->scheme);
@@ -299,19 +318,156 @@ cf_daemon_destroy (cf_daemon_t **self_p)
 //  ------------------------------------------------------------------------
 //  Taking messages in
 
-//  Receives one message from a ROUTER: its route and its single body frame.
-//  Returns false (and drops the message) when it is not [route][body].
+//  One message from a ROUTER as it came: its route and body (the first
+//  two frames), whether it was exactly those two, and, from its metadata,
+//  the key its connection's CURVE handshake proved and that connection's
+//  socket
+typedef struct {
+    zframe_t *route;   //  NULL when missing
+    zframe_t *body;    //  NULL when missing
+    bool well_formed;  //  Exactly [route][body]
+    char key[41];      //  The User-Id zauth set; "" without
+    int fd;            //  The connection's socket, or -1
+} s_message_t;
+
+//  Receives one message from a ROUTER if there is one. libzmq tells a
+//  message's socket only through zmq_msg_get (ZMQ_SRCFD), so the frames
+//  are read with libzmq itself and copied.
 static bool
-s_receive (zsock_t *socket, zframe_t **route, zframe_t **body)
+s_receive (zsock_t *socket, s_message_t *message)
 {
-    zmsg_t *message = zmsg_recv_nowait (socket);
-    if (!message)
-        return false;
-    *route = zmsg_pop (message);
-    *body = zmsg_pop (message);
-    bool well_formed = *route && *body && zmsg_size (message) == 0;
-    zmsg_destroy (&message);
-    return well_formed;
+    *message = (s_message_t){.fd = -1};
+    void *handle = zsock_resolve (socket);
+    size_t parts = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init (&part);
+        //  The parts of a message arrive together: only the first can wait
+        if (zmq_msg_recv (&part, handle, parts ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&part);
+            break;
+        }
+        more = zmq_msg_more (&part);
+        if (message->fd < 0)
+            message->fd = zmq_msg_get (&part, ZMQ_SRCFD);
+        const char *key = zmq_msg_gets (&part, "User-Id");
+        if (!*message->key && key)
+            snprintf (message->key, sizeof message->key, "%s", key);
+        if (parts < 2) {
+            zframe_t *frame =
+                zframe_new (zmq_msg_data (&part), zmq_msg_size (&part));
+            if (!frame)
+                cf_mem_fail ();
+            *(parts ? &message->body : &message->route) = frame;
+        }
+        parts++;
+        zmq_msg_close (&part);
+    }
+    message->well_formed = parts == 2;
+    return parts > 0;
+}
+
+static void
+s_message_end (s_message_t *message)
+{
+    zframe_destroy (&message->route);
+    zframe_destroy (&message->body);
+}
+
+//  ------------------------------------------------------------------------
+//  Connections of revoked keys
+//
+//  A ROUTER cannot drop one peer, but the descriptor of the socket a
+//  message came on is known: shutdown(2) on it ends that connection as a
+//  network failure would; libzmq's I/O thread sees it end, closes it, and
+//  the peer's reconnection meets zauth, which refuses a revoked key. The
+//  daemon remembers, for every descriptor it heard from, the key and the
+//  socket's inode (a closed descriptor's number comes back for another
+//  connection: a connection is closed only while its inode is the one
+//  heard). A connection that never sent a message is not known, and is
+//  closed by its first message.
+
+static void
+s_peer_heard (cf_daemon_t *self, const s_message_t *message)
+{
+    struct stat status;
+    if (message->fd < 0 || !*message->key ||
+        fstat (message->fd, &status) != 0 || !S_ISSOCK (status.st_mode))
+        return;
+    char name[16];
+    snprintf (name, sizeof name, "%d", message->fd);
+    s_peer_t *peer = zhashx_lookup (self->peers, name);
+    if (!peer) {
+        //  The table has one entry per descriptor number at most
+        peer = calloc (1, sizeof (s_peer_t));
+        if (!peer)
+            cf_mem_fail ();
+        zhashx_insert (self->peers, name, peer);
+    }
+    peer->inode = status.st_ino;
+    snprintf (peer->key, sizeof peer->key, "%s", message->key);
+}
+
+//  Ends the connection on descriptor fd if it is still the socket inode
+//  names (any socket when inode is 0)
+static void
+s_peer_close (cf_daemon_t *self, int fd, ino_t inode, const char *key)
+{
+    struct stat status;
+    if (fd >= 0 && fstat (fd, &status) == 0 && S_ISSOCK (status.st_mode) &&
+        (inode == 0 || status.st_ino == inode) && shutdown (fd, SHUT_RDWR) == 0)
+        cf_log_notice ("connection of key %s closed: the key is revoked or "
+                       "unknown",
+                       key);
+    char name[16];
+    snprintf (name, sizeof name, "%d", fd);
+    zhashx_delete (self->peers, name);
+}
+
+//  A message whose key the directory does not know (revoked since its
+//  connection was made): nothing is answered, and the connection is closed
+static void
+s_refuse_connection (cf_daemon_t *self, const s_message_t *message)
+{
+    s_peer_close (self, message->fd, 0, *message->key ? message->key : "-");
+}
+
+//  After a revocation or a reload: every connection heard from whose key
+//  is no longer in the directory is closed, and a worker of such a key is
+//  forgotten (it is offered nothing more; its leases run out)
+static void
+s_close_revoked (cf_daemon_t *self)
+{
+    zlistx_t *gone = zlistx_new ();
+    zlistx_set_destructor (gone, (zlistx_destructor_fn *)zstr_free);
+    for (s_peer_t *peer = zhashx_first (self->peers); peer;
+         peer = zhashx_next (self->peers)) {
+        Cf__Principal *who = NULL;
+        if (cf_identity_principal_of (self->identity, peer->key, &who) ==
+            CF_EDENIED)
+            zlistx_add_end (gone, strdup (zhashx_cursor (self->peers)));
+        cf_pb_free (&who);
+    }
+    for (char *name = zlistx_first (gone); name; name = zlistx_next (gone)) {
+        s_peer_t *peer = zhashx_lookup (self->peers, name);
+        s_peer_close (self, atoi (name), peer->inode, peer->key);
+    }
+    zlistx_purge (gone);
+    for (s_worker_t *worker = zhashx_first (self->registry); worker;
+         worker = zhashx_next (self->registry)) {
+        Cf__Principal *who = NULL;
+        if (cf_identity_principal_of (self->identity, worker->key, &who) ==
+            CF_EDENIED) {
+            cf_log_notice ("worker %s forgotten: its key is revoked",
+                           worker->name);
+            zlistx_add_end (gone, strdup (zhashx_cursor (self->registry)));
+        }
+        cf_pb_free (&who);
+    }
+    for (char *name = zlistx_first (gone); name; name = zlistx_next (gone))
+        zhashx_delete (self->registry, name);
+    zlistx_destroy (&gone);
 }
 
 //  A client message with the wrong framing gets an error reply
@@ -367,31 +523,30 @@ s_take_clients (cf_daemon_t *self)
     for (int count = 0; count < S_DRAIN_MAX; count++) {
         if (!(zsock_events (self->clients) & ZMQ_POLLIN))
             return;
-        zframe_t *route = NULL, *body = NULL;
-        if (!s_receive (self->clients, &route, &body)) {
-            //  Who sent it first: a key revoked or unknown hears nothing
-            Cf__Principal *sender = NULL;
-            if (route && body &&
-                cf_identity_principal (self->identity, body, &sender) == 0)
-                s_reply_framing (self, route);
-            else
-                cf_log_warn ("client message dropped: bad framing from an "
-                             "unknown or revoked key");
-            cf_pb_free (&sender);
-            zframe_destroy (&route);
-            zframe_destroy (&body);
-            continue;
-        }
+        s_message_t message;
+        if (!s_receive (self->clients, &message))
+            return;
+        //  Who sent it first: a key revoked or unknown hears nothing, its
+        //  framing right or wrong
         Cf__Principal *who = NULL;
-        int rc = cf_identity_principal (self->identity, body, &who);
-        if (rc)
+        int rc = cf_identity_principal_of (self->identity, message.key, &who);
+        if (rc == CF_EDENIED) {
+            cf_log_warn ("client message dropped: %s key",
+                         *message.key ? "a revoked or unknown" : "no");
+            s_refuse_connection (self, &message);
+        } else if (rc)
             cf_log_warn ("client message dropped: %s", cf_strerror (rc));
-        else
-            cf_engine_request (self->engine, route, who, zframe_data (body),
-                               zframe_size (body));
+        else {
+            s_peer_heard (self, &message);
+            if (!message.well_formed)
+                s_reply_framing (self, message.route);
+            else
+                cf_engine_request (self->engine, message.route, who,
+                                   zframe_data (message.body),
+                                   zframe_size (message.body));
+        }
         cf_pb_free (&who);
-        zframe_destroy (&route);
-        zframe_destroy (&body);
+        s_message_end (&message);
     }
 }
 
@@ -439,11 +594,21 @@ s_take_workers (cf_daemon_t *self, int64_t now)
     for (int count = 0; count < S_DRAIN_MAX; count++) {
         if (!(zsock_events (self->workers) & ZMQ_POLLIN))
             return;
-        zframe_t *route = NULL, *body = NULL;
+        s_message_t received;
+        if (!s_receive (self->workers, &received))
+            return;
+        zframe_t *route = received.route, *body = received.body;
         Cf__Principal *who = NULL;
         Cf__WorkerMessage *message = NULL;
-        if (!s_receive (self->workers, &route, &body) ||
-            cf_identity_principal (self->identity, body, &who) != 0 ||
+        int rc = cf_identity_principal_of (self->identity, received.key, &who);
+        if (rc == CF_EDENIED) {
+            cf_log_warn ("worker message dropped: a revoked or unknown key");
+            s_refuse_connection (self, &received);
+            goto next;
+        }
+        if (rc == 0)
+            s_peer_heard (self, &received);
+        if (rc != 0 || !received.well_formed ||
             who->role != CF__ROLE__ROLE_WORKER ||
             cf_wire_decode (&cf__worker_message__descriptor, zframe_data (body),
                             zframe_size (body), (void **)&message, NULL) != 0) {
@@ -477,8 +642,7 @@ s_take_workers (cf_daemon_t *self, int64_t now)
     next:
         cf_pb_free (&message);
         cf_pb_free (&who);
-        zframe_destroy (&route);
-        zframe_destroy (&body);
+        s_message_end (&received);
     }
 }
 
@@ -624,6 +788,7 @@ s_reload_now (cf_daemon_t *self)
         cf_log_error ("zauth did not reload %s", self->certs_dir);
     cf_identity_destroy (&self->identity);
     self->identity = cf_identity_new (self->certs_dir);
+    s_close_revoked (self);
     //  After the log level, so the line shows at the new one
     if (self->config.reload)
         self->config.reload (self->config.reload_argument);
@@ -665,8 +830,10 @@ cf_daemon_run (cf_daemon_t *self)
             cf_log_error ("zauth did not reload %s", self->certs_dir);
         s_send_outbox (self, now);
         s_heartbeat (self, now);
-        if (cf_engine_identities_revoked (self->engine))
+        if (cf_engine_identities_revoked (self->engine)) {
+            s_close_revoked (self);
             s_feed_reopen (self);
+        }
     }
     sd_notify (0, "STOPPING=1");
     cf_log_notice ("certflowd stopping: last event %" PRIu64,

@@ -876,8 +876,16 @@ cf_identity_principal (cf_identity_t *self, zframe_t *frame,
                        Cf__Principal **principal_p)
 {
     assert (self && frame && principal_p);
+    return cf_identity_principal_of (self, zframe_meta (frame, "User-Id"),
+                                     principal_p);
+}
+
+int
+cf_identity_principal_of (cf_identity_t *self, const char *key,
+                          Cf__Principal **principal_p)
+{
+    assert (self && principal_p);
     *principal_p = NULL;
-    const char *key = zframe_meta (frame, "User-Id");
     if (!key || strlen (key) != 40)
         return CF_EDENIED;
     s_entry_t *entry = s_lookup (self, key);

@@ -36,8 +36,8 @@
 //  when a file cannot be written (problems name the path and the reason;
 //  the files this call made are removed again).
 //  Note: changes the process umask for the duration of the call.
-int CF_MUST_CHECK
-    cf_identity_init (const char *data_dir, cf_problems_t *problems);
+int CF_MUST_CHECK cf_identity_init (const char *data_dir,
+                                    cf_problems_t *problems);
 
 //  Issues a certificate for a principal: a new key pair with metadata name,
 //  role (cf_fsm role name) and org (may be NULL or empty except for role
@@ -49,62 +49,59 @@ int CF_MUST_CHECK
 //  outside letters, digits, '-', '_', '.', '@'; unknown role or "system";
 //  applicant without org), CF_EEXIST (that role and name already have a
 //  certificate: revoke it first) or CF_EIO. *cert_p is NULL on error.
-int CF_MUST_CHECK
-    cf_identity_issue (const char *certs_dir, const char *name,
-                       const char *role, const char *org, zcert_t **cert_p,
-                       cf_problems_t *problems);
+int CF_MUST_CHECK cf_identity_issue (const char *certs_dir, const char *name,
+                                     const char *role, const char *org,
+                                     zcert_t **cert_p, cf_problems_t *problems);
 
 //  Returns the text of a secret certificate file for cert (as
 //  zcert_save_secret would write it, its "Generated on" time being now),
 //  in a buffer the caller frees.
-char *
-    cf_identity_secret_text (zcert_t *cert);
+char *cf_identity_secret_text (zcert_t *cert);
 
 //  Removes every certificate of public key (Z85) from certs_dir and its
 //  subdirectories (all that zauth reads). A cf_identity_t refuses the key
 //  from the next message on; call cf_identity_auth_reload so zauth refuses
 //  new handshakes at once. Returns 0, CF_ENOTFOUND when no certificate has
 //  that key, or CF_EIO.
-int CF_MUST_CHECK
-    cf_identity_revoke (const char *certs_dir, const char *public_key,
-                        cf_problems_t *problems);
+int CF_MUST_CHECK cf_identity_revoke (const char *certs_dir,
+                                      const char *public_key,
+                                      cf_problems_t *problems);
 
 //  Starts zauth for CURVE with certs_dir as the allow-list, and returns the
 //  actor in *auth_p (caller destroys it with zactor_destroy). Must be called
 //  before any server socket binds. Returns 0 or CF_EIO (certs_dir is not a
 //  directory, or the actor did not start; logged).
 //  Note: one zauth per process at a time (it binds the ZAP endpoint).
-int CF_MUST_CHECK
-    cf_identity_auth_start (const char *certs_dir, zactor_t **auth_p);
+int CF_MUST_CHECK cf_identity_auth_start (const char *certs_dir,
+                                          zactor_t **auth_p);
 
 //  Makes zauth read certs_dir again now. zauth reloads by itself when the
 //  directory's file count, total size or newest mtime (in whole seconds)
 //  changes; a revoke and an issue of the same size in the same second can
 //  slip past that, so call this after cf_identity_revoke. Returns 0 or CF_EIO.
-int CF_MUST_CHECK
-    cf_identity_auth_reload (zactor_t *auth, const char *certs_dir);
+int CF_MUST_CHECK cf_identity_auth_reload (zactor_t *auth,
+                                           const char *certs_dir);
 
 //  Makes socket a CURVE server with the daemon certificate, the certflow
 //  ZAP domain and ZMQ_ZAP_ENFORCE_DOMAIN, so a missing handler denies.
 //  Call before bind. Aborts (logged) if libzmq refuses the enforce option:
 //  a server that would let anyone in must not start.
-void
-    cf_identity_server (zsock_t *socket, zcert_t *server_cert);
+void cf_identity_server (zsock_t *socket, zcert_t *server_cert);
 
 //  Loads the daemon's secret certificate from data_dir/keys. Returns 0,
 //  CF_ENOTFOUND (not initialized: run certflowd init) or CF_EIO.
-int CF_MUST_CHECK
-    cf_identity_load_server (const char *data_dir, zcert_t **cert_p,
-                             cf_problems_t *problems);
+int CF_MUST_CHECK cf_identity_load_server (const char *data_dir,
+                                           zcert_t **cert_p,
+                                           cf_problems_t *problems);
 
 //  Makes socket a CURVE client: loads the principal's secret certificate
 //  from cert_path and the server's public certificate from server_cert_path.
 //  Call before connect. Returns 0, or CF_ENOTFOUND / CF_EINVAL / CF_EIO
 //  naming the file that is missing, is not a certificate (or, for cert_path,
 //  holds no matching secret key), or cannot be read.
-int CF_MUST_CHECK
-    cf_identity_client (zsock_t *socket, const char *cert_path,
-                        const char *server_cert_path, cf_problems_t *problems);
+int CF_MUST_CHECK cf_identity_client (zsock_t *socket, const char *cert_path,
+                                      const char *server_cert_path,
+                                      cf_problems_t *problems);
 
 //  A directory of principals the daemon consults on every message.
 typedef struct _cf_identity_t cf_identity_t;
@@ -112,12 +109,10 @@ typedef struct _cf_identity_t cf_identity_t;
 //  Opens the live view of certs_dir (reloaded when the directory changes).
 //  Every lookup checks that the certificate's file is still there and
 //  unchanged, so a revoke takes effect on the next message.
-cf_identity_t *
-    cf_identity_new (const char *certs_dir);
+cf_identity_t *cf_identity_new (const char *certs_dir);
 
 //  Destroys it and nulls *self_p. NULL-safe.
-void
-    cf_identity_destroy (cf_identity_t **self_p);
+void cf_identity_destroy (cf_identity_t **self_p);
 
 //  Identifies who sent frame (a frame received on a CURVE server socket):
 //  the User-Id zauth set is looked up in the directory now. On success
@@ -128,8 +123,13 @@ void
 //  and an org when given or when the role is applicant, of 1 to 64 ASCII
 //  letters, digits and - _ . @), or its role metadata is not a known role
 //  or is "system". *principal_p is NULL on error.
-int CF_MUST_CHECK
-    cf_identity_principal (cf_identity_t *self, zframe_t *frame,
-                           Cf__Principal **principal_p);
+int CF_MUST_CHECK cf_identity_principal (cf_identity_t *self, zframe_t *frame,
+                                         Cf__Principal **principal_p);
+
+//  The same for key, the User-Id of a message as received (NULL or not 40
+//  characters: CF_EDENIED)
+int CF_MUST_CHECK cf_identity_principal_of (cf_identity_t *self,
+                                            const char *key,
+                                            Cf__Principal **principal_p);
 
 #endif

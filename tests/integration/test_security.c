@@ -319,6 +319,43 @@ test_stranger_gets_nothing_at_all (void **state)
     assert_int_equal (cf_proc_json_length (listed->json, "/page/cases"), 0);
 }
 
+//  Waits up to timeout_ms for monitor (a zmonitor) to tell event; true
+//  when it did
+static bool
+s_monitor_says (zactor_t *monitor, const char *event, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    for (int64_t now = zclock_mono (); now < deadline; now = zclock_mono ()) {
+        zmsg_t *told =
+            cf_proc_receive (zactor_sock (monitor), (int)(deadline - now));
+        if (!told)
+            return false;
+        char *name = zmsg_popstr (told);
+        bool said = name && strcmp (name, event) == 0;
+        zstr_free (&name);
+        zmsg_destroy (&told);
+        if (said)
+            return true;
+    }
+    return false;
+}
+
+//  A raw client socket with cert whose ping was answered OK
+static zsock_t *
+s_pinged_dealer (cf_proc_t *proc, const char *cert)
+{
+    zsock_t *dealer = cf_proc_dealer (proc, cert);
+    Cf__Request request = CF__REQUEST__INIT;
+    request.id = "first-ping";
+    request.body_case = CF__REQUEST__BODY_PING;
+    request.ping = true;
+    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
+    const Cf__Reply *reply = cf_proc_reply (proc, dealer, 5000, NULL);
+    assert_non_null (reply);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    return dealer;
+}
+
 static void
 test_revoked_identity_stops_working (void **state)
 {
@@ -333,32 +370,38 @@ test_revoked_identity_stops_working (void **state)
                          "ROLE_MONITOR");
 
     //  A connection made before the revocation, working
-    zsock_t *dealer = cf_proc_dealer (proc, leaver);
+    zsock_t *dealer = s_pinged_dealer (proc, leaver);
     Cf__Request request = CF__REQUEST__INIT;
-    request.id = "before-revoke";
     request.body_case = CF__REQUEST__BODY_PING;
     request.ping = true;
-    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
-    const Cf__Reply *reply = cf_proc_reply (proc, dealer, 5000, NULL);
-    assert_non_null (reply);
-    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
 
     //  "--": a Z85 key may start with '-'
+    zactor_t *monitor = zactor_new (zmonitor, dealer);
+    assert_non_null (monitor);
+    zstr_sendx (monitor, "LISTEN", "DISCONNECTED", "HANDSHAKE_FAILED_AUTH",
+                NULL);
+    zstr_send (monitor, "START");
+    zsock_wait (monitor);
     cf_proc_expect (proc, 0, NULL, "identity", "revoke", "--", key, NULL);
     assert_int_equal (
         access (cf_proc_path (proc, "data/certs/monitor-leaver.cert"), F_OK),
         -1);
 
-    //  The open connection is refused from the next message on, a
-    //  misframed one too: the identity is checked before the framing
+    //  The open connection is closed by the daemon at once, with nothing
+    //  sent on it, and its reconnection is refused at the handshake
+    assert_true (s_monitor_says (monitor, "DISCONNECTED", 5000));
+    assert_true (s_monitor_says (monitor, "HANDSHAKE_FAILED_AUTH", 5000));
+    zactor_destroy (&monitor);
+
+    //  What it still queues goes nowhere: the socket has no connection
     request.id = "after-revoke";
-    assert_int_equal (cf_proc_send (dealer, &request.base), 0);
+    size_t size = 0;
+    uint8_t *data = cf_pb_pack (&request.base, &size);
+    zframe_t *frame = zframe_new (data, size);
+    free (data);
+    if (zframe_send (&frame, dealer, ZFRAME_DONTWAIT) != 0)
+        zframe_destroy (&frame);
     assert_null (cf_proc_reply (proc, dealer, S_SILENCE_MS, NULL));
-    zmsg_t *two = zmsg_new ();
-    zmsg_addstr (two, "one");
-    zmsg_addstr (two, "two");
-    assert_int_equal (zmsg_send (&two, dealer), 0);
-    assert_null (cf_proc_receive (dealer, S_SILENCE_MS));
     //  And a new one does not get through the handshake, which the
     //  client tells apart from a dead daemon
     const cf_proc_output_t *ping =
@@ -370,6 +413,64 @@ test_revoked_identity_stops_working (void **state)
         proc, 1, NULL, "--json", "identity", "revoke", "--", key, NULL);
     assert_string_equal (cf_proc_json_string (again->json, "/status"),
                          "STATUS_NOT_FOUND");
+    s_assert_serving (proc);
+}
+
+//  A certificate deleted by hand (no revoke, no reload) ends the open
+//  connection of its key at the key's next message, unanswered, a
+//  misframed one too
+static void
+test_unknown_key_message_closes_its_connection (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    const char *leaver = cf_proc_principal (proc, "leaver", "monitor", NULL);
+    zsock_t *dealer = s_pinged_dealer (proc, leaver);
+
+    zactor_t *closed = cf_proc_monitor (proc, dealer, "DISCONNECTED");
+    assert_int_equal (
+        unlink (cf_proc_path (proc, "data/certs/monitor-leaver.cert")), 0);
+    //  Nothing is closed before the key speaks
+    assert_false (cf_proc_wait_event (closed, S_SILENCE_MS));
+    //  A misframed message: the identity is checked before the framing
+    zmsg_t *two = zmsg_new ();
+    zmsg_addstr (two, "one");
+    zmsg_addstr (two, "two");
+    assert_int_equal (zmsg_send (&two, dealer), 0);
+    assert_true (cf_proc_wait_event (closed, 5000));
+    assert_null (cf_proc_receive (dealer, S_SILENCE_MS));
+    s_assert_serving (proc);
+}
+
+//  A worker's open connection to the worker API is closed by the
+//  revocation of its key too, and the worker is offered nothing more
+static void
+test_revocation_closes_a_worker_connection (void **state)
+{
+    cf_proc_t *proc = *state;
+    cf_proc_daemon (proc, NULL);
+    const char *worker = cf_proc_principal (proc, "w-leaver", "worker", NULL);
+    const cf_proc_output_t *who =
+        cf_proc_expect (proc, 0, worker, "--json", "whoami", NULL);
+    char *key = strdup (cf_proc_json_string (who->json, "/principal/key"));
+    zsock_t *dealer = cf_proc_worker_dealer (proc, worker);
+    Cf__WorkerMessage message = CF__WORKER_MESSAGE__INIT;
+    Cf__WorkerReady ready = CF__WORKER_READY__INIT;
+    ready.capacity = 1;
+    message.body_case = CF__WORKER_MESSAGE__BODY_READY;
+    message.ready = &ready;
+    assert_int_equal (cf_proc_send (dealer, &message.base), 0);
+    //  The daemon's heartbeat: it took the worker in
+    zmsg_t *beat = cf_proc_receive (dealer, 5000);
+    assert_non_null (beat);
+    zmsg_destroy (&beat);
+
+    zactor_t *closed = cf_proc_monitor (proc, dealer, "DISCONNECTED");
+    cf_proc_expect (proc, 0, NULL, "identity", "revoke", "--", key, NULL);
+    free (key);
+    assert_true (cf_proc_wait_event (closed, 5000));
+    assert_true (cf_proc_log_count (cf_proc_current_daemon (proc),
+                                    "worker w-leaver forgotten") == 1);
     s_assert_serving (proc);
 }
 
@@ -475,6 +576,12 @@ main (void)
                                          s_setup, cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_revoked_identity_stops_working,
                                          s_setup, cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_unknown_key_message_closes_its_connection, s_setup,
+            cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_revocation_closes_a_worker_connection, s_setup,
+            cf_proc_teardown),
         cmocka_unit_test_setup_teardown (
             test_revocation_closes_open_feed_subscriptions, s_setup,
             cf_proc_teardown),
