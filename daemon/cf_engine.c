@@ -1514,10 +1514,24 @@ s_do_identity (cf_engine_t *self, const Cf__Principal *who,
         return s_identity_answer (rc, problems);
     }
     const Cf__IssueIdentity *issue = request->identity_issue;
+    //  The file names the request (who asked, its id, what for), so that
+    //  its retry after a crash before the commit issues it, once
+    const char *role = cf_fsm_role_name ((cf_role_t)issue->role);
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init (&state);
+    const char *parts[] = {who->key, request->id,
+                           issue->name ? issue->name : "", role ? role : "",
+                           issue->org ? issue->org : ""};
+    for (size_t index = 0; index < sizeof parts / sizeof parts[0]; index++)
+        crypto_hash_sha256_update (&state, (const uint8_t *)parts[index],
+                                   strlen (parts[index]) + 1);
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final (&state, digest);
+    char tag[33];
+    sodium_bin2hex (tag, sizeof tag, digest, 16);
     zcert_t *cert = NULL;
-    int rc = cf_identity_issue (self->config.certs_dir, issue->name,
-                                cf_fsm_role_name ((cf_role_t)issue->role),
-                                issue->org, &cert, problems);
+    int rc = cf_identity_issue_for (self->config.certs_dir, issue->name, role,
+                                    issue->org, tag, &cert, problems);
     if (rc)
         return s_identity_answer (rc, problems);
     //  Revoked again should the round not commit, so a retry can issue it

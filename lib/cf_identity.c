@@ -200,10 +200,11 @@ s_cert_text (zcert_t *cert, bool secret)
 }
 
 //  Writes text to a new file at path, mode 0600, refusing to replace an
-//  existing file. Returns 0, CF_EEXIST (no problem added: the caller knows
-//  what the file means) or CF_EIO.
+//  existing file unless replace. Returns 0, CF_EEXIST (no problem added:
+//  the caller knows what the file means) or CF_EIO.
 static int
-s_write_new (const char *path, const char *text, cf_problems_t *problems)
+s_write_file (const char *path, const char *text, bool replace,
+              cf_problems_t *problems)
 {
     char *temp = zsys_sprintf ("%s.XXXXXX_secret", path);
     assert (temp);
@@ -241,7 +242,7 @@ s_write_new (const char *path, const char *text, cf_problems_t *problems)
         cf_problems_add (problems, "identity.io", "cannot write %s: %s", temp,
                          strerror (error));
         rc = CF_EIO;
-    } else if (link (temp, path) != 0) {
+    } else if ((replace ? rename (temp, path) : link (temp, path)) != 0) {
         if (errno == EEXIST)
             rc = CF_EEXIST;
         else {
@@ -255,6 +256,12 @@ s_write_new (const char *path, const char *text, cf_problems_t *problems)
     if (rc == 0)
         s_sync_dir_of (path);
     return rc;
+}
+
+static int
+s_write_new (const char *path, const char *text, cf_problems_t *problems)
+{
+    return s_write_file (path, text, false, problems);
 }
 
 //  Decodes a Z85 key of exactly 40 characters; false when it is not one
@@ -529,7 +536,28 @@ int
 cf_identity_issue (const char *certs_dir, const char *name, const char *role,
                    const char *org, zcert_t **cert_p, cf_problems_t *problems)
 {
+    return cf_identity_issue_for (certs_dir, name, role, org, NULL, cert_p,
+                                  problems);
+}
+
+//  True when the certificate file at path was written for request
+static bool
+s_issued_for (const char *path, const char *request)
+{
+    zcert_t *cert = s_cert_from_file (path);
+    const char *written = cert ? zcert_meta (cert, "request") : NULL;
+    bool same = written && strcmp (written, request) == 0;
+    zcert_destroy (&cert);
+    return same;
+}
+
+int
+cf_identity_issue_for (const char *certs_dir, const char *name,
+                       const char *role, const char *org, const char *request,
+                       zcert_t **cert_p, cf_problems_t *problems)
+{
     assert (certs_dir && cert_p);
+    assert (!request || s_valid_token (request));
     *cert_p = NULL;
     int rc = 0;
     cf_role_t role_value = CF_ROLE_NONE;
@@ -575,10 +603,21 @@ cf_identity_issue (const char *certs_dir, const char *name, const char *role,
     zcert_set_meta (cert, "role", "%s", role);
     if (has_org)
         zcert_set_meta (cert, "org", "%s", org);
+    if (request)
+        zcert_set_meta (cert, "request", "%s", request);
     char *path = zsys_sprintf ("%s/%s-%s.cert", certs_dir, role, name);
     char *text = s_cert_text (cert, false);
     assert (path && text);
     rc = s_write_new (path, text, problems);
+    //  The file of this very request, from an issue that was never
+    //  answered (the daemon stopped before it committed): its secret half
+    //  went to no one, and the retry's new key pair takes its place
+    if (rc == CF_EEXIST && request && s_issued_for (path, request)) {
+        cf_log_notice ("identity %s %s: the certificate of an issue that "
+                       "never committed is replaced by its retry",
+                       role, name);
+        rc = s_write_file (path, text, true, problems);
+    }
     if (rc == CF_EEXIST)
         cf_problems_add (problems, "identity.exists",
                          "%s %s already has a certificate; revoke it first",

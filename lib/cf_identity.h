@@ -53,6 +53,18 @@ int CF_MUST_CHECK cf_identity_issue (const char *certs_dir, const char *name,
                                      const char *role, const char *org,
                                      zcert_t **cert_p, cf_problems_t *problems);
 
+//  The same, for request: a token (see identity issue's names) that names
+//  the request asking for it, kept in the certificate's metadata as
+//  "request". When the file already exists and was written for the same
+//  request (an issue whose round never committed: its secret half was
+//  never given out), it is replaced by the new key pair instead of
+//  CF_EEXIST, so a retry of the request issues it exactly once.
+int CF_MUST_CHECK cf_identity_issue_for (const char *certs_dir,
+                                         const char *name, const char *role,
+                                         const char *org, const char *request,
+                                         zcert_t **cert_p,
+                                         cf_problems_t *problems);
+
 //  Returns the text of a secret certificate file for cert (as
 //  zcert_save_secret would write it, its "Generated on" time being now),
 //  in a buffer the caller frees.

@@ -982,6 +982,76 @@ test_identity_issue_is_exactly_once (void **state)
     cf_pb_free (&retry);
 }
 
+//  The public key of the certificate file at path (Z85, caller frees)
+static char *
+s_file_key (const char *path)
+{
+    zconfig_t *root = zconfig_load (path);
+    assert_non_null (root);
+    char *key = strdup (zconfig_get (root, "/curve/public-key", ""));
+    zconfig_destroy (&root);
+    return key;
+}
+
+//  The daemon stops between writing an issued certificate's file and the
+//  commit: the retry of the same request issues it, once, and the file
+//  holds the key the reply gives; another request for that name is still
+//  refused
+static void
+test_identity_issue_survives_a_crash_before_the_commit (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__IssueIdentity issue = CF__ISSUE_IDENTITY__INIT;
+    issue.name = "AUD011";
+    issue.role = CF__ROLE__ROLE_AUDITOR;
+    request.id = "issue-crash";
+    request.body_case = CF__REQUEST__BODY_IDENTITY_ISSUE;
+    request.identity_issue = &issue;
+    size_t size;
+    uint8_t *bytes = cf_pb_pack (&request.base, &size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_request (self->engine, self->route, &s_admin, bytes, size);
+    free (bytes);
+    //  The file is written; the round dies with the daemon, uncommitted
+    char path[160];
+    snprintf (path, sizeof path, "%s/auditor-AUD011.cert", self->dir);
+    assert_int_equal (access (path, F_OK), 0);
+    char *lost = s_file_key (path);
+    cf_engine_destroy (&self->engine);
+    s_engine_open (self, 3);
+
+    Cf__Reply *retry = s_issue (self, "issue-crash", "AUD011", 0);
+    assert_int_equal (retry->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (retry->body_case, CF__REPLY__BODY_IDENTITY);
+    char *kept = s_file_key (path);
+    assert_string_equal (kept, retry->identity->public_key);
+    assert_string_not_equal (kept, lost);
+    //  And once more: the stored reply, the same key
+    Cf__Reply *again = s_issue (self, "issue-crash", "AUD011", 0);
+    assert_string_equal (again->identity->public_key,
+                         retry->identity->public_key);
+    //  Another request for the name, or another admin's request of that
+    //  id: the certificate is not theirs to replace
+    Cf__Reply *other = s_issue (self, "issue-other", "AUD011", 0);
+    assert_int_equal (other->status, CF__STATUS__STATUS_CONFLICT);
+    Cf__Principal second_admin = s_admin;
+    second_admin.key = "KEY-ADMIN-2";
+    second_admin.name = "admin-2";
+    Cf__Request same = request;
+    Cf__Reply *theirs = s_request (self, &second_admin, &same);
+    assert_int_equal (theirs->status, CF__STATUS__STATUS_CONFLICT);
+    char *still = s_file_key (path);
+    assert_string_equal (still, kept);
+    free (lost);
+    free (kept);
+    free (still);
+    cf_pb_free (&retry);
+    cf_pb_free (&again);
+    cf_pb_free (&other);
+    cf_pb_free (&theirs);
+}
+
 //  Worker events come only through the worker API, for a lease that
 //  worker's key holds, and lease tokens are unguessable
 static void
@@ -1473,6 +1543,7 @@ main (void)
         TEST (test_refusals_are_recorded_without_payload_and_coalesced),
         TEST (test_history_is_paged),
         TEST (test_identity_issue_is_exactly_once),
+        TEST (test_identity_issue_survives_a_crash_before_the_commit),
         TEST (test_workers_are_held_to_their_own_leases),
         TEST (test_events_since_pages_over_what_an_applicant_sees),
         TEST (test_another_organization_sees_nothing_and_is_recorded),

@@ -588,14 +588,13 @@ test_certificate_with_bad_metadata_is_refused (void **state)
     for (size_t index = 0; index < sizeof names / sizeof names[0]; index++) {
         char file[32], path[256], public_path[256];
         snprintf (file, sizeof file, "bad%zu", index);
-        zcert_t *cert =
-            s_hand_made (fixture, names[index][0],
-                         names[index][1] ? "applicant" : "reviewer", file,
-                         path, sizeof path);
+        zcert_t *cert = s_hand_made (fixture, names[index][0],
+                                     names[index][1] ? "applicant" : "reviewer",
+                                     file, path, sizeof path);
         if (names[index][1])
             zcert_set_meta (cert, "org", "%s", names[index][1]);
-        snprintf (public_path, sizeof public_path, "%s/%s.cert",
-                  fixture->certs, file);
+        snprintf (public_path, sizeof public_path, "%s/%s.cert", fixture->certs,
+                  file);
         assert_int_equal (zcert_save_public (cert, public_path), 0);
         s_save_secret (cert, path);
         zsock_t *client = s_client (fixture, path);
@@ -704,6 +703,46 @@ test_issue_refuses_a_duplicate (void **state)
     zcert_destroy (&second);
 }
 
+//  A file written for a request is replaced by a retry of that request
+//  only; any other issue of the name is refused and leaves it as it was
+static void
+test_issue_for_a_request_replaces_only_its_own_file (void **state)
+{
+    fixture_t *fixture = *state;
+    char path[256];
+    snprintf (path, sizeof path, "%s/auditor-AUD001.cert", fixture->certs);
+    zcert_t *first = NULL, *retry = NULL, *other = NULL, *untagged = NULL;
+    assert_int_equal (cf_identity_issue_for (fixture->certs, "AUD001",
+                                             "auditor", NULL, "req-1", &first,
+                                             NULL),
+                      0);
+    char *before = s_read_file (path);
+    assert_non_null (strstr (before, "request = \"req-1\""));
+    assert_int_equal (cf_identity_issue_for (fixture->certs, "AUD001",
+                                             "auditor", NULL, "req-2", &other,
+                                             NULL),
+                      CF_EEXIST);
+    assert_int_equal (cf_identity_issue (fixture->certs, "AUD001", "auditor",
+                                         NULL, &untagged, NULL),
+                      CF_EEXIST);
+    char *unchanged = s_read_file (path);
+    assert_string_equal (before, unchanged);
+    assert_int_equal (cf_identity_issue_for (fixture->certs, "AUD001",
+                                             "auditor", NULL, "req-1", &retry,
+                                             NULL),
+                      0);
+    char *after = s_read_file (path);
+    assert_non_null (strstr (after, zcert_public_txt (retry)));
+    assert_null (strstr (after, zcert_public_txt (first)));
+    //  One file: replaced in place, nothing left beside it
+    assert_int_equal (s_count_files (fixture->certs), 2);
+    free (before);
+    free (unchanged);
+    free (after);
+    zcert_destroy (&first);
+    zcert_destroy (&retry);
+}
+
 //  Expects cf_identity_client to fail with code and problem, naming named
 static void
 s_expect_client_error (const char *cert_path, const char *server_path, int code,
@@ -790,6 +829,7 @@ main (void)
         TEST (test_frame_without_user_id_is_denied),
         TEST (test_issue_refuses_bad_arguments),
         TEST (test_issue_refuses_a_duplicate),
+        TEST (test_issue_for_a_request_replaces_only_its_own_file),
         TEST (test_client_reports_missing_and_bad_files),
         TEST (test_auth_start_needs_the_directory),
 #undef TEST
