@@ -25,12 +25,18 @@
     never with zcert_load: in czmq 4.2.1 zconfig_load leaks on a file that
     is not ZPL, and zcert_load quietly reads "<file>_secret" instead of the
     file named when such a sibling exists. The file named is the file read.
+    zauth reads with zcert_load, so it is never given certs_dir itself: it
+    reads certs_dir/.zauth (hidden, so no scan of certs_dir sees it), where
+    cf_identity_auth_reload writes one file holding just the public key of
+    each certificate in certs_dir that parses, and logs the files that do
+    not. A broken file in certs_dir reaches no parser that leaks.
     =========================================================================
 */
 
 #include "cf_identity.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -52,6 +58,9 @@
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
+
+//  zauth's allow-list, under certs_dir
+#define S_ZAUTH_DIR ".zauth"
 
 //  Longest name or org; keeps zauth's 512-byte metadata buffer safe
 #define S_TOKEN_MAX 64
@@ -310,6 +319,27 @@ s_cert_from_file (const char *path)
     zcert_t *cert = s_cert_from_text (text);
     free (text);
     return cert;
+}
+
+//  The files of certs_dir and its subdirectories that zcertstore's loader
+//  would read: regular, not ending in "_secret" (zdir skips hidden ones),
+//  in a list of paths the caller destroys
+static zlistx_t *
+s_cert_paths (const char *certs_dir)
+{
+    zlistx_t *paths = zlistx_new ();
+    assert (paths);
+    zlistx_set_destructor (paths, (zlistx_destructor_fn *)zstr_free);
+    zdir_t *dir = zdir_new (certs_dir, NULL);
+    zfile_t **files = dir ? zdir_flatten (dir) : NULL;
+    for (size_t index = 0; files && files[index]; index++) {
+        const char *path = zfile_filename (files[index], NULL);
+        if (zfile_is_regular (files[index]) && !s_ends_with (path, "_secret"))
+            zlistx_add_end (paths, strdup (path));
+    }
+    zdir_flatten_free (&files);
+    zdir_destroy (&dir);
+    return paths;
 }
 
 //  Loads the certificate at path for use by this process. what names the
@@ -655,12 +685,9 @@ cf_identity_revoke (const char *certs_dir, const char *public_key,
     //  zdir lists what zcertstore (and so zauth) reads, subdirectories too
     int rc = 0;
     size_t removed = 0;
-    zdir_t *dir = zdir_new (certs_dir, NULL);
-    zfile_t **files = dir ? zdir_flatten (dir) : NULL;
-    for (size_t index = 0; files && files[index]; index++) {
-        const char *path = zfile_filename (files[index], NULL);
-        if (!zfile_is_regular (files[index]) || s_ends_with (path, "_secret"))
-            continue;
+    zlistx_t *paths = s_cert_paths (certs_dir);
+    for (const char *path = zlistx_first (paths); path;
+         path = zlistx_next (paths)) {
         zcert_t *cert = s_cert_from_file (path);
         if (cert && streq (zcert_public_txt (cert), public_key)) {
             if (unlink (path) == 0) {
@@ -676,8 +703,7 @@ cf_identity_revoke (const char *certs_dir, const char *public_key,
         }
         zcert_destroy (&cert);
     }
-    zdir_flatten_free (&files);
-    zdir_destroy (&dir);
+    zlistx_destroy (&paths);
     if (rc == 0 && removed == 0) {
         cf_problems_add (problems, "identity.unknown_key",
                          "no certificate has public key \"%.*s\"; copy the "
@@ -716,16 +742,99 @@ cf_identity_auth_start (const char *certs_dir, zactor_t **auth_p)
     return rc;
 }
 
+//  Writes certs_dir/.zauth as the keys of the certificates of certs_dir:
+//  a file per key, named by its hex, what is missing written (atomically:
+//  temporary names end in "_secret"), what is no longer there removed.
+//  Returns 0 or CF_EIO (logged).
+static int
+s_zauth_sync (const char *certs_dir, const char *zauth_dir)
+{
+    if (mkdir (zauth_dir, 0700) != 0 && errno != EEXIST) {
+        cf_log_error ("identity cannot make dir=%s: %s", zauth_dir,
+                      strerror (errno));
+        return CF_EIO;
+    }
+    //  File name -> its text
+    zhashx_t *wanted = zhashx_new ();
+    assert (wanted);
+    zhashx_set_destructor (wanted, (zhashx_destructor_fn *)zstr_free);
+    zlistx_t *paths = s_cert_paths (certs_dir);
+    for (const char *path = zlistx_first (paths); path;
+         path = zlistx_next (paths)) {
+        zcert_t *cert = s_cert_from_file (path);
+        if (!cert) {
+            cf_log_warn ("identity file is not a certificate (ZPL with "
+                         "curve/public-key); no key of it is admitted: fix "
+                         "or remove it file=%s",
+                         path);
+            continue;
+        }
+        char name[2 * 32 + sizeof ".cert"];
+        const byte *key = zcert_public_key (cert);
+        for (size_t at = 0; at < 32; at++)
+            snprintf (name + 2 * at, 3, "%02x", key[at]);
+        strcat (name, ".cert");
+        char *text = zsys_sprintf ("curve\n    public-key = \"%s\"\n",
+                                   zcert_public_txt (cert));
+        assert (text);
+        if (zhashx_insert (wanted, name, text) != 0)
+            zstr_free (&text);
+        zcert_destroy (&cert);
+    }
+    zlistx_destroy (&paths);
+
+    int rc = 0;
+    DIR *listing = opendir (zauth_dir);
+    struct dirent *entry;
+    while (listing && (entry = readdir (listing))) {
+        if (entry->d_name[0] == '.' || zhashx_lookup (wanted, entry->d_name))
+            continue;
+        char *path = zsys_sprintf ("%s/%s", zauth_dir, entry->d_name);
+        assert (path);
+        if (unlink (path) != 0 && errno != ENOENT) {
+            cf_log_error ("identity cannot remove file=%s: %s", path,
+                          strerror (errno));
+            rc = CF_EIO;
+        }
+        zstr_free (&path);
+    }
+    if (listing)
+        closedir (listing);
+    for (const char *text = zhashx_first (wanted); text && rc == 0;
+         text = zhashx_next (wanted)) {
+        char *path = zsys_sprintf ("%s/%s", zauth_dir,
+                                   (const char *)zhashx_cursor (wanted));
+        assert (path);
+        if (access (path, F_OK) != 0) {
+            cf_problems_t *problems = cf_problems_new ();
+            rc = s_write_file (path, text, true, problems);
+            if (rc) {
+                char *why = cf_problems_join (problems);
+                cf_log_error ("identity %s", why);
+                free (why);
+            }
+            cf_problems_destroy (&problems);
+        }
+        zstr_free (&path);
+    }
+    zhashx_destroy (&wanted);
+    return rc;
+}
+
 int
 cf_identity_auth_reload (zactor_t *auth, const char *certs_dir)
 {
     assert (auth && certs_dir);
-    if (zstr_sendx (auth, "CURVE", certs_dir, NULL) != 0 ||
-        zsock_wait (auth) != 0) {
-        cf_log_error ("identity zauth did not take dir=%s", certs_dir);
-        return CF_EIO;
+    char *zauth_dir = zsys_sprintf ("%s/%s", certs_dir, S_ZAUTH_DIR);
+    assert (zauth_dir);
+    int rc = s_zauth_sync (certs_dir, zauth_dir);
+    if (rc == 0 && (zstr_sendx (auth, "CURVE", zauth_dir, NULL) != 0 ||
+                    zsock_wait (auth) != 0)) {
+        cf_log_error ("identity zauth did not take dir=%s", zauth_dir);
+        rc = CF_EIO;
     }
-    return 0;
+    zstr_free (&zauth_dir);
+    return rc;
 }
 
 void
@@ -832,12 +941,9 @@ s_scan (cf_identity_t *self)
     zhashx_purge (self->entries);
     //  Stat before listing: a change during the listing shows up next time
     self->dir_seen = stat (self->certs_dir, &self->dir) == 0;
-    zdir_t *dir = zdir_new (self->certs_dir, NULL);
-    zfile_t **files = dir ? zdir_flatten (dir) : NULL;
-    for (size_t index = 0; files && files[index]; index++) {
-        const char *path = zfile_filename (files[index], NULL);
-        if (!zfile_is_regular (files[index]) || s_ends_with (path, "_secret"))
-            continue;
+    zlistx_t *paths = s_cert_paths (self->certs_dir);
+    for (const char *path = zlistx_first (paths); path;
+         path = zlistx_next (paths)) {
         struct stat info;
         zcert_t *cert =
             stat (path, &info) == 0 ? s_cert_from_file (path) : NULL;
@@ -855,8 +961,7 @@ s_scan (cf_identity_t *self)
             s_entry_destroy (&entry);
         zcert_destroy (&cert);
     }
-    zdir_flatten_free (&files);
-    zdir_destroy (&dir);
+    zlistx_destroy (&paths);
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
     self->racy = self->dir_seen &&

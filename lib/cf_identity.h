@@ -87,10 +87,13 @@ int CF_MUST_CHECK cf_identity_revoke (const char *certs_dir,
 int CF_MUST_CHECK cf_identity_auth_start (const char *certs_dir,
                                           zactor_t **auth_p);
 
-//  Makes zauth read certs_dir again now. zauth reloads by itself when the
-//  directory's file count, total size or newest mtime (in whole seconds)
-//  changes; a revoke and an issue of the same size in the same second can
-//  slip past that, so call this after cf_identity_revoke. Returns 0 or CF_EIO.
+//  Makes zauth admit the keys of the certificates in certs_dir now, and
+//  only those: it writes them to certs_dir/.zauth, the directory zauth
+//  reads (czmq's certificate loader leaks on a file that is not ZPL, so
+//  zauth never reads certs_dir itself; a file that is not a certificate is
+//  logged by name and admits nobody). A certificate added or removed by
+//  hand counts from the next call: call this after cf_identity_issue and
+//  cf_identity_revoke, and on reload. Returns 0 or CF_EIO (logged).
 int CF_MUST_CHECK cf_identity_auth_reload (zactor_t *auth,
                                            const char *certs_dir);
 

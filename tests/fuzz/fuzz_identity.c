@@ -6,8 +6,10 @@
     certificate file is rewritten for every input. The input is the
     metadata section of that file (name, role, org, as ZPL); the daemon
     then identifies the sender of a message through cf_identity_principal,
-    which reads the file again. A principal it makes goes into replies
-    (whoami, every event's principal), so it must be valid on the wire.
+    which reads the file again. zauth reads only what the last
+    cf_identity_auth_reload admitted (certs/.zauth), never the input. A
+   principal it makes goes into replies (whoami, every event's principal), so it
+   must be valid on the wire.
     =========================================================================
 */
 
@@ -67,10 +69,8 @@ s_hear (s_site_t *self, int timeout_ms)
     return body;
 }
 
-//  Connects a new client with the valid certificate in place and waits for
-//  its handshake: a connection is made lazily, so zauth reads whatever
-//  the file holds at that moment, and a file zauth cannot read refuses the
-//  client (as it should) until a valid one is back
+//  Connects a new client with the valid certificate in place and admitted
+//  by zauth, and waits for its handshake
 static void
 s_connect (s_site_t *self)
 {
@@ -104,10 +104,20 @@ s_site_destroy (void)
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->server);
     zactor_destroy (&self->auth);
-    zcert_destroy (&self->client);
     unlink (self->cert_path);
-    rmdir (self->certs);
+    //  zauth's directory holds one file, named by the key's hex
     char path[160];
+    const byte *key = zcert_public_key (self->client);
+    int at = snprintf (path, sizeof path, "%s/.zauth/", self->certs);
+    for (size_t index = 0; index < 32; index++)
+        at +=
+            snprintf (path + at, sizeof path - (size_t)at, "%02x", key[index]);
+    snprintf (path + at, sizeof path - (size_t)at, ".cert");
+    unlink (path);
+    snprintf (path, sizeof path, "%s/.zauth", self->certs);
+    rmdir (path);
+    rmdir (self->certs);
+    zcert_destroy (&self->client);
     snprintf (path, sizeof path, "%s/client.ipc", self->dir);
     unlink (path);
     rmdir (self->dir);
@@ -162,9 +172,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (zstr_send (s_site->dealer, "whoami") != 0)
         FUZZ_FAIL ("the client cannot send");
     zframe_t *body = s_hear (s_site, 2000);
-    //  The connection was made again and zauth refused this file (or the
-    //  machine is too busy to pass it in time): a valid certificate and a
-    //  new client, then the input once more, a few times at most
+    //  The machine is too busy to pass the message in time, or the
+    //  connection was lost: a valid certificate and a new client, then the
+    //  input once more, a few times at most
     for (int attempt = 0; !body && attempt < 3; attempt++) {
         s_connect (s_site);
         s_write_cert (s_site, data, size);
