@@ -99,11 +99,92 @@ cf_stage_set_error (Cf__JobResult *result, int rc,
     free (why);
 }
 
-int
-cf_stage_offer (const Cf__JobOffer *offer, Cf__JobResult *result,
-                cf_problems_t *problems)
+//  One scheme text and what it parsed to
+typedef struct {
+    uint8_t *text;
+    size_t size;
+    cf_scheme_t *scheme;
+} s_kept_t;
+
+struct _cf_stage_schemes_t {
+    s_kept_t kept[CF_STAGE_SCHEMES_KEPT];  //  The most recently used first
+    size_t count;                          //  How many are kept
+    size_t parsed;                         //  Texts parsed so far
+};
+
+cf_stage_schemes_t *
+cf_stage_schemes_new (void)
 {
-    assert (offer && result);
+    return cf_mem_check (calloc (1, sizeof (cf_stage_schemes_t)));
+}
+
+void
+cf_stage_schemes_destroy (cf_stage_schemes_t **self_p)
+{
+    assert (self_p);
+    cf_stage_schemes_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t index = 0; index < self->count; index++) {
+        free (self->kept[index].text);
+        cf_scheme_destroy (&self->kept[index].scheme);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+size_t
+cf_stage_schemes_parsed (const cf_stage_schemes_t *self)
+{
+    assert (self);
+    return self->parsed;
+}
+
+//  Returns the scheme of text from schemes (moved to the front), or parses
+//  it and keeps it there. Returns 0 with *scheme_p borrowed from schemes,
+//  or what cf_scheme_parse returns.
+static int
+s_scheme_kept (cf_stage_schemes_t *self, const ProtobufCBinaryData *text,
+               const cf_scheme_t **scheme_p, cf_problems_t *problems)
+{
+    size_t found = self->count;
+    for (size_t index = 0; index < self->count && found == self->count; index++)
+        if (self->kept[index].size == text->len &&
+            memcmp (self->kept[index].text, text->data, text->len) == 0)
+            found = index;
+    s_kept_t entry;
+    if (found < self->count)
+        entry = self->kept[found];
+    else {
+        cf_scheme_t *scheme = NULL;
+        self->parsed++;
+        int rc = cf_scheme_parse ((const char *)text->data, text->len, "offer",
+                                  &scheme, problems);
+        if (rc)
+            return rc;
+        entry.text = cf_mem_check (malloc (text->len));
+        memcpy (entry.text, text->data, text->len);
+        entry.size = text->len;
+        entry.scheme = scheme;
+        if (self->count == CF_STAGE_SCHEMES_KEPT) {
+            //  The least recently used goes
+            s_kept_t *last = &self->kept[CF_STAGE_SCHEMES_KEPT - 1];
+            free (last->text);
+            cf_scheme_destroy (&last->scheme);
+            found = CF_STAGE_SCHEMES_KEPT - 1;
+        } else
+            found = self->count++;
+    }
+    memmove (&self->kept[1], &self->kept[0], found * sizeof (s_kept_t));
+    self->kept[0] = entry;
+    *scheme_p = entry.scheme;
+    return 0;
+}
+
+//  The offer's own checks: a job, a scheme text and the daemon's instant
+static int
+s_offer_check (const Cf__JobOffer *offer, cf_problems_t *problems)
+{
     if (!offer->job) {
         cf_problems_add (problems, "offer.job",
                          "the offer carries no job; the daemon must send the "
@@ -122,11 +203,14 @@ cf_stage_offer (const Cf__JobOffer *offer, Cf__JobResult *result,
                          "the only clock, so the daemon must send it");
         return CF_EINVAL;
     }
-    cf_scheme_t *scheme = NULL;
-    int rc = cf_scheme_parse ((const char *)offer->scheme.data,
-                              offer->scheme.len, "offer", &scheme, problems);
-    if (rc)
-        return rc;
+    return 0;
+}
+
+//  Runs the offer's stage under scheme
+static int
+s_offer_run (const Cf__JobOffer *offer, const cf_scheme_t *scheme,
+             Cf__JobResult *result, cf_problems_t *problems)
+{
     cf_stage_input_t input = {
         .job = offer->job,
         .record = offer->record,
@@ -135,9 +219,37 @@ cf_stage_offer (const Cf__JobOffer *offer, Cf__JobResult *result,
         .scheme = scheme,
         .today = cf_date_from_ms (offer->now),
     };
-    rc = cf_stage_run (&input, result, problems);
+    return cf_stage_run (&input, result, problems);
+}
+
+int
+cf_stage_offer (const Cf__JobOffer *offer, Cf__JobResult *result,
+                cf_problems_t *problems)
+{
+    assert (offer && result);
+    int rc = s_offer_check (offer, problems);
+    if (rc)
+        return rc;
+    cf_scheme_t *scheme = NULL;
+    rc = cf_scheme_parse ((const char *)offer->scheme.data, offer->scheme.len,
+                          "offer", &scheme, problems);
+    if (rc)
+        return rc;
+    rc = s_offer_run (offer, scheme, result, problems);
     cf_scheme_destroy (&scheme);
     return rc;
+}
+
+int
+cf_stage_offer_kept (cf_stage_schemes_t *schemes, const Cf__JobOffer *offer,
+                     Cf__JobResult *result, cf_problems_t *problems)
+{
+    assert (schemes && offer && result);
+    int rc = s_offer_check (offer, problems);
+    const cf_scheme_t *scheme = NULL;
+    if (rc == 0)
+        rc = s_scheme_kept (schemes, &offer->scheme, &scheme, problems);
+    return rc ? rc : s_offer_run (offer, scheme, result, problems);
 }
 
 void

@@ -84,6 +84,30 @@ int CF_MUST_CHECK cf_stage_offer (const Cf__JobOffer *offer,
                                   Cf__JobResult *result,
                                   cf_problems_t *problems);
 
+//  The schemes a worker has parsed, kept by their text: every offer
+//  carries the text of the scheme that governs its case, and most carry
+//  the same text, so each text is parsed once. Holds the last
+//  CF_STAGE_SCHEMES_KEPT texts (the least recently used goes first); a
+//  text that does not parse is never kept.
+typedef struct _cf_stage_schemes_t cf_stage_schemes_t;
+#define CF_STAGE_SCHEMES_KEPT 4
+
+//  Creates an empty set of schemes.
+cf_stage_schemes_t *cf_stage_schemes_new (void);
+
+//  Destroys the set and nulls *self_p. NULL-safe.
+void cf_stage_schemes_destroy (cf_stage_schemes_t **self_p);
+
+//  Returns how many times the set has parsed a scheme text.
+size_t cf_stage_schemes_parsed (const cf_stage_schemes_t *self);
+
+//  As cf_stage_offer, with the scheme taken from schemes when it holds
+//  the offer's text byte for byte, else parsed and kept there.
+int CF_MUST_CHECK cf_stage_offer_kept (cf_stage_schemes_t *schemes,
+                                       const Cf__JobOffer *offer,
+                                       Cf__JobResult *result,
+                                       cf_problems_t *problems);
+
 //  ------------------------------------------------------------------------
 //  The stages (protocol "Worker API"); each returns 0 with result->event
 //  set, or an error with the problems said.

@@ -55,6 +55,7 @@ struct _cf_worker_t {
     int64_t reconnect_at;    //  When to connect again, while dealer is NULL
     int reconnect_ms;        //  The wait after the next silence
     uint64_t jobs;           //  Jobs done since start, for the last log line
+    cf_stage_schemes_t *schemes;  //  The schemes of the offers, parsed once
 };
 
 //  ------------------------------------------------------------------------
@@ -338,6 +339,7 @@ cf_worker_new (const cf_worker_options_t *options, cf_worker_t **self_p,
     self->heartbeat_ms = options->heartbeat_ms ? options->heartbeat_ms : 1000;
     self->hold_ms = options->hold_ms;
     self->reconnect_ms = CF_WORKER_RECONNECT_MIN_MS;
+    self->schemes = cf_stage_schemes_new ();
     *self_p = self;
     return 0;
 }
@@ -356,6 +358,7 @@ cf_worker_destroy (cf_worker_t **self_p)
         for (size_t index = 0; index < self->stage_count; index++)
             free (self->stages[index]);
         free (self->stages);
+        cf_stage_schemes_destroy (&self->schemes);
         free (self);
         *self_p = NULL;
     }
@@ -494,7 +497,7 @@ s_work (cf_worker_t *self, const Cf__JobOffer *offer, Cf__JobResult *result,
                          self->name, CF_UTF8_CUT (job->stage, 64));
         return CF_EINVAL;
     }
-    return cf_stage_offer (offer, result, problems);
+    return cf_stage_offer_kept (self->schemes, offer, result, problems);
 }
 
 static void

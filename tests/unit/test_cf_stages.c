@@ -289,8 +289,8 @@ test_run_refuses_an_unknown_stage (void **state)
 
 //  An offer as the daemon sends it: the job, the case, the staff and the
 //  text of the scheme (the default one unless scheme is given)
-static int
-s_offer (fixture_t *fixture, const char *stage, const char *scheme)
+static Cf__JobOffer
+s_offer_of (fixture_t *fixture, const char *stage, const char *scheme)
 {
     cf_pb_set_string (&fixture->job->stage, stage);
     cf_pb_free (&fixture->result);
@@ -305,6 +305,13 @@ s_offer (fixture_t *fixture, const char *stage, const char *scheme)
     offer.scheme.data = (uint8_t *)text;
     offer.scheme.len = strlen (text);
     offer.now = cf_date_to_ms (fixture->today) + 3600 * 1000;
+    return offer;
+}
+
+static int
+s_offer (fixture_t *fixture, const char *stage, const char *scheme)
+{
+    Cf__JobOffer offer = s_offer_of (fixture, stage, scheme);
     return cf_stage_offer (&offer, fixture->result, fixture->problems);
 }
 
@@ -344,6 +351,94 @@ test_offer_refuses_what_it_cannot_do (void **state)
     assert_int_equal (
         cf_stage_offer (&offer, fixture->result, fixture->problems), CF_EINVAL);
     assert_true (cf_problems_has (fixture->problems, "offer.now"));
+}
+
+//  An offer of stage under the scheme text, run with the worker's kept
+//  schemes
+static int
+s_offer_kept (fixture_t *fixture, cf_stage_schemes_t *schemes,
+              const char *stage, const char *text)
+{
+    Cf__JobOffer offer = s_offer_of (fixture, stage, text);
+    return cf_stage_offer_kept (schemes, &offer, fixture->result,
+                                fixture->problems);
+}
+
+//  The default scheme text with its day rate changed, same length
+static char *
+s_other_rate (const char *from, const char *to)
+{
+    const char *text = cf_scheme_default_text ();
+    char *other = strdup (text);
+    assert_non_null (other);
+    char *at = strstr (other, from);
+    assert_non_null (at);
+    assert_int_equal (strlen (from), strlen (to));
+    memcpy (at, to, strlen (to));
+    return other;
+}
+
+static void
+test_offers_parse_each_scheme_text_once (void **state)
+{
+    fixture_t *fixture = *state;
+    cf_stage_schemes_t *schemes = cf_stage_schemes_new ();
+    const char *text = cf_scheme_default_text ();
+    assert_int_equal (s_offer_kept (fixture, schemes, "contract", text), 0);
+    assert_string_equal (fixture->result->event, "contract_issued");
+    uint64_t fee = fixture->result->data->contract->fee_fen;
+    assert_int_equal (s_offer_kept (fixture, schemes, "intake", text), 0);
+    assert_string_equal (fixture->result->event, "intake_passed");
+    assert_int_equal (cf_stage_schemes_parsed (schemes), 1);
+
+    //  Another text of the same length is another scheme: its own fee
+    char *dearer =
+        s_other_rate ("\"day_rate\": 3000.00", "\"day_rate\": 6000.00");
+    assert_int_equal (s_offer_kept (fixture, schemes, "contract", dearer), 0);
+    assert_int_equal (cf_stage_schemes_parsed (schemes), 2);
+    assert_true (fixture->result->data->contract->fee_fen > fee);
+    uint64_t dearer_fee = fixture->result->data->contract->fee_fen;
+    //  ... and the first is still kept, with its own fee
+    assert_int_equal (s_offer_kept (fixture, schemes, "contract", text), 0);
+    assert_int_equal (fixture->result->data->contract->fee_fen, fee);
+    assert_int_equal (cf_stage_schemes_parsed (schemes), 2);
+
+    //  A text that does not parse is refused each time, never kept
+    assert_int_equal (s_offer_kept (fixture, schemes, "intake", "{\"version"),
+                      CF_EPARSE);
+    assert_int_equal (s_offer_kept (fixture, schemes, "intake", "{\"version"),
+                      CF_EPARSE);
+    assert_true (cf_problems_has (fixture->problems, "scheme.not_json"));
+    assert_int_equal (cf_stage_schemes_parsed (schemes), 4);
+    //  What the offer lacks is refused before any scheme is looked at
+    assert_int_equal (s_offer_kept (fixture, schemes, "intake", ""), CF_EINVAL);
+    assert_true (cf_problems_has (fixture->problems, "offer.scheme"));
+
+    //  More texts than are kept: the least recently used goes and is
+    //  parsed again when it comes back
+    char *others[CF_STAGE_SCHEMES_KEPT];
+    for (size_t index = 0; index < CF_STAGE_SCHEMES_KEPT; index++) {
+        char rate[32];
+        snprintf (rate, sizeof rate, "\"day_rate\": %zu000.00", index + 1);
+        others[index] = s_other_rate ("\"day_rate\": 3000.00", rate);
+    }
+    size_t parsed = cf_stage_schemes_parsed (schemes);
+    for (size_t index = 0; index < CF_STAGE_SCHEMES_KEPT; index++)
+        assert_int_equal (
+            s_offer_kept (fixture, schemes, "contract", others[index]), 0);
+    //  others[2] is 3000.00, the default text: it was kept already
+    assert_int_equal (cf_stage_schemes_parsed (schemes),
+                      parsed + CF_STAGE_SCHEMES_KEPT - 1);
+    parsed = cf_stage_schemes_parsed (schemes);
+    assert_int_equal (s_offer_kept (fixture, schemes, "contract", dearer), 0);
+    assert_int_equal (fixture->result->data->contract->fee_fen, dearer_fee);
+    assert_int_equal (cf_stage_schemes_parsed (schemes), parsed + 1);
+    for (size_t index = 0; index < CF_STAGE_SCHEMES_KEPT; index++)
+        free (others[index]);
+    free (dearer);
+    cf_stage_schemes_destroy (&schemes);
+    assert_null (schemes);
+    cf_stage_schemes_destroy (&schemes);
 }
 
 static void
@@ -939,6 +1034,7 @@ main (void)
         TEST (test_table_names_every_stage_once),
         TEST (test_run_refuses_an_unknown_stage),
         TEST (test_offer_runs_its_stage_under_its_scheme),
+        TEST (test_offers_parse_each_scheme_text_once),
         TEST (test_offer_refuses_what_it_cannot_do),
         TEST (test_failed_result_carries_only_the_error),
         TEST (test_intake_passes_the_sample),
