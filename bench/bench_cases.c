@@ -32,9 +32,10 @@
     against it. Then restart time (spawn to first answered ping) and RSS
     at each number of stored cases asked for.
 
-    Usage: bench_cases [-k] [-n CASES] [-s STORED[,STORED...]]
+    Usage: bench_cases [-k] [-n CASES] [-s STORED[,STORED...]] [-c CAPACITY]
            (defaults: 500 whole cases per C; restarts at 10000 stored
-           cases; -k keeps the directory, its store and the logs)
+           cases; each worker's capacity its default; -k keeps the
+           directory, its store and the logs)
     =========================================================================
 */
 
@@ -608,6 +609,7 @@ typedef struct {
     char *examples;  //  The examples directory
     char *worker_certs[S_STAGE_COUNT];
     pid_t workers[S_STAGE_COUNT];
+    int capacity;  //  Of each worker; 0: the worker's default
     s_driver_t driver;
 } s_bench_t;
 
@@ -719,6 +721,8 @@ s_workers_start (s_bench_t *self)
         char *log = cf_bench_format ("%s/worker-%s.log", self->site.dir,
                                      s_stages[index]);
         char *name = cf_bench_format ("worker-%s", s_stages[index]);
+        char capacity[16];
+        snprintf (capacity, sizeof capacity, "%d", self->capacity);
         char *argv[] = {self->worker_bin,
                         "--worker-endpoint",
                         self->site.worker_endpoint,
@@ -730,6 +734,8 @@ s_workers_start (s_bench_t *self)
                         (char *)s_stages[index],
                         "--name",
                         name,
+                        self->capacity ? "--capacity" : NULL,
+                        capacity,
                         NULL};
         self->workers[index] = cf_bench_spawn (&self->site, argv, log);
         free (log);
@@ -997,6 +1003,7 @@ main (int argc, char **argv)
     long stored[8];
     size_t stored_count = 0;
     bool keep = false;
+    int capacity = 0;
     const char *stored_arg = "10000";
     for (int index = 1; index < argc; index++) {
         if (strcmp (argv[index], "-k") == 0)
@@ -1005,6 +1012,9 @@ main (int argc, char **argv)
             cases = atoi (argv[++index]);
         else if (strcmp (argv[index], "-s") == 0 && index + 1 < argc)
             stored_arg = argv[++index];
+        else if (strcmp (argv[index], "-c") == 0 && index + 1 < argc &&
+                 atoi (argv[index + 1]) > 0)
+            capacity = atoi (argv[++index]);
         else
             cases = 0;
     }
@@ -1019,12 +1029,13 @@ main (int argc, char **argv)
     if (cases < S_FLIGHT_MAX) {
         fprintf (stderr,
                  "usage: bench_cases [-k] [-n CASES >= %d] [-s "
-                 "STORED[,STORED...]]\n",
+                 "STORED[,STORED...]] [-c CAPACITY]\n",
                  S_FLIGHT_MAX);
         return 2;
     }
     s_bench_t bench = {.site = {.dir = "/tmp/cf-bench-cases-XXXXXX"}};
     s_driver_t *driver = &bench.driver;
+    bench.capacity = capacity;
     bench.site.bin = cf_bench_find_program ("certflowd");
     bench.worker_bin = cf_bench_find_program ("certflow-worker");
     Cf__Application *application =

@@ -1969,6 +1969,15 @@ s_serves (char **stages, size_t count, const char *stage)
     return false;
 }
 
+//  The stages whose work reads the staff records: planning picks the team
+//  and the committee its members (the guards of audit_planned and
+//  committee_formed check both again); the other offers carry none
+static bool
+s_stage_reads_staff (const char *stage)
+{
+    return strcmp (stage, "planning") == 0 || strcmp (stage, "committee") == 0;
+}
+
 int
 cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
                  const char *worker_key, char **stages, size_t count)
@@ -2033,7 +2042,8 @@ cf_engine_lease (cf_engine_t *self, zframe_t *route, const char *worker,
             offer.record = record;
             Cf__Staff **staff = NULL;
             size_t staff_count = 0;
-            if (cf_store_list_staff (self->store, &staff, &staff_count) == 0) {
+            if (s_stage_reads_staff (job->stage) &&
+                cf_store_list_staff (self->store, &staff, &staff_count) == 0) {
                 offer.staff = staff;
                 offer.n_staff = staff_count;
             }

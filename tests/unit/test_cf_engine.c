@@ -1260,6 +1260,32 @@ test_staff_records_are_checked_and_admin_only (void **state)
     cf_pb_free (&reply);
 }
 
+//  An offer carries the staff records only to the stages that choose
+//  people from them (planning, committee)
+static void
+test_offers_carry_staff_only_where_people_are_chosen (void **state)
+{
+    s_fixture_t *self = *state;
+    char *roles[] = {"auditor"};
+    Cf__Staff staff = CF__STAFF__INIT;
+    staff.id = "AUD901";
+    staff.name = "李娜 Li Na";
+    staff.n_roles = 1;
+    staff.roles = roles;
+    staff.qualified_from = "2024-01-01";
+    staff.qualified_until = "2028-12-31";
+    Cf__Reply *reply = s_staff_put (self, &s_admin, &staff);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    s_new_case (self);
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_non_null (offer);
+    assert_int_equal (offer->n_staff, 0);
+    assert_non_null (offer->record);
+    assert_true (offer->scheme.len > 100);
+    cf_pb_free (&offer);
+}
+
 //  How many stored jobs have status (UNSPECIFIED: any)
 static size_t
 s_jobs (s_fixture_t *self, Cf__JobStatus status)
@@ -1555,6 +1581,7 @@ main (void)
         TEST (test_a_failed_commit_applies_nothing_and_says_so),
         TEST (test_lists_page_and_applicants_see_their_own),
         TEST (test_staff_records_are_checked_and_admin_only),
+        TEST (test_offers_carry_staff_only_where_people_are_chosen),
         TEST (test_a_case_that_ends_cancels_its_jobs),
         TEST (test_each_case_runs_under_its_own_scheme),
         TEST (test_a_certificate_lives_its_own_life),
