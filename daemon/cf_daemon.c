@@ -47,6 +47,7 @@ typedef struct {
     uint32_t capacity;   //  Jobs it takes at once
     uint32_t in_flight;  //  Offers not yet answered
     uint32_t offered;    //  Offers made in the current round
+    bool idle;           //  No job ready for its stages this round
     int64_t heard_at;    //  Last message from it
 } s_worker_t;
 
@@ -646,21 +647,34 @@ s_take_workers (cf_daemon_t *self, int64_t now)
     }
 }
 
-//  Leases ready jobs to workers with room for them
+//  Leases ready jobs to workers with room for them, one job at a time to
+//  the worker with the fewest offers open (the first of equals), so that
+//  workers of one stage share the work instead of the first taking all it
+//  has room for
 static void
 s_dispatch (cf_daemon_t *self)
 {
     for (s_worker_t *worker = zhashx_first (self->registry); worker;
          worker = zhashx_next (self->registry)) {
         worker->offered = 0;
-        while (worker->in_flight < worker->capacity &&
-               cf_engine_ready (self->engine) > 0 &&
-               cf_engine_lease (self->engine, worker->route, worker->name,
-                                worker->key, worker->stages,
-                                worker->stage_count) == 0) {
-            worker->in_flight++;
-            worker->offered++;
-        }
+        worker->idle = false;
+    }
+    while (cf_engine_ready (self->engine) > 0) {
+        s_worker_t *least = NULL;
+        for (s_worker_t *worker = zhashx_first (self->registry); worker;
+             worker = zhashx_next (self->registry))
+            if (!worker->idle && worker->in_flight < worker->capacity &&
+                (!least || worker->in_flight < least->in_flight))
+                least = worker;
+        if (!least)
+            break;
+        if (cf_engine_lease (self->engine, least->route, least->name,
+                             least->key, least->stages,
+                             least->stage_count) == 0) {
+            least->in_flight++;
+            least->offered++;
+        } else
+            least->idle = true;  //  Nothing ready for its stages
     }
 }
 

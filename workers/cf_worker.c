@@ -61,6 +61,10 @@ struct _cf_worker_t {
 //  ------------------------------------------------------------------------
 //  The command line
 
+//  A number as the text of its default
+#define S_TEXT(number)  S_TEXT_ (number)
+#define S_TEXT_(number) #number
+
 // clang-format off
 static const cf_setting_t s_settings[] = {
     {"worker-endpoint", "endpoints/worker", "CERTFLOW_WORKER_ENDPOINT", CF_WORKER_DEFAULT_ENDPOINT,
@@ -73,7 +77,7 @@ static const cf_setting_t s_settings[] = {
      "a stage to serve; repeat for more (none: all stages)", false},
     {"heartbeat",   "heartbeat_ms", NULL,                       "1000",
      "heartbeat interval in milliseconds", false},
-    {"capacity",    "capacity",     NULL,                       "1",
+    {"capacity",    "capacity",     NULL,                       S_TEXT (CF_WORKER_CAPACITY_DEFAULT),
      "jobs the daemon may offer at once", false},
     {"name",        "name",         NULL,                       NULL,
      "worker name in the logs (default worker-PID)", false},
@@ -335,7 +339,8 @@ cf_worker_new (const cf_worker_options_t *options, cf_worker_t **self_p,
             self->stages[self->stage_count++] =
                 cf_mem_check (strdup (options->stages[index]));
     }
-    self->capacity = options->capacity ? options->capacity : 1;
+    self->capacity =
+        options->capacity ? options->capacity : CF_WORKER_CAPACITY_DEFAULT;
     self->heartbeat_ms = options->heartbeat_ms ? options->heartbeat_ms : 1000;
     self->hold_ms = options->hold_ms;
     self->reconnect_ms = CF_WORKER_RECONNECT_MIN_MS;

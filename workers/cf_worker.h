@@ -47,6 +47,10 @@
 #define CF_WORKER_HEARTBEAT_MIN_MS 10
 #define CF_WORKER_HEARTBEAT_MAX_MS 600000
 #define CF_WORKER_CAPACITY_MAX     CF_WIRE_MAX_CAPACITY
+//  Jobs a worker takes at once unless told: more than one, so that the
+//  daemon can put the results of several into one commit while the
+//  worker does the next
+#define CF_WORKER_CAPACITY_DEFAULT 8
 
 //  What a worker is told to do. Built by hand (tests) or by
 //  cf_worker_options_parse (the program); cf_worker_new copies what it keeps.
@@ -57,7 +61,7 @@ typedef struct {
     const char *name;              //  Name in the logs; NULL: worker-PID
     const char **stages;           //  Stage names served; none: all
     size_t stage_count;            //  How many
-    uint32_t capacity;             //  Jobs offered at once; 0: one
+    uint32_t capacity;             //  Jobs offered at once; 0: the default
     int heartbeat_ms;              //  Heartbeat interval; 0: 1000
     int hold_ms;                   //  Drills: pause before each report; 0: none
     bool verbose;                  //  Debug records on

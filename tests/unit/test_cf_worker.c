@@ -576,7 +576,8 @@ test_options_read_the_environment (void **state)
     assert_string_equal (options->cert_path, "flag.cert");  //  Flags win
     assert_int_equal (options->stage_count, 0);             //  All stages
     assert_int_equal (options->heartbeat_ms, 1000);
-    assert_int_equal (options->capacity, 1);
+    assert_int_equal (options->capacity, CF_WORKER_CAPACITY_DEFAULT);
+    assert_true (CF_WORKER_CAPACITY_DEFAULT > 1);
     cf_worker_options_destroy (&options);
     unsetenv ("CERTFLOW_WORKER_ENDPOINT");
     unsetenv ("CERTFLOW_CERT");
