@@ -84,6 +84,9 @@ struct _cf_engine_t {
     zlistx_t *ready;            //  Cf__Job * ready to lease, oldest first
     zhashx_t *ready_handles;    //  Job id -> its handle in ready
     zhashx_t *active;           //  "case stage" -> job id (uintptr_t)
+    zhashx_t *superseded;       //  Case id -> zlistx of the ids of its open
+                                //  jobs a newer one of their stage
+                                //  replaced in active (uintptr_t)
     zhashx_t *stuck;            //  Case ids whose deadline would not fire
     zhashx_t *certified;        //  Round: USCC -> first certificate date
                                 //  recorded in this round
@@ -142,6 +145,35 @@ s_active_key (const char *case_id, const char *stage)
     if (asprintf (&key, "%s %s", case_id, stage) < 0)
         cf_mem_fail ();
     return key;
+}
+
+//  Remembers open job id of case, which a newer job of its stage replaced
+//  in active, so that it is cancelled with the case's other work when the
+//  case ends
+static void
+s_superseded_add (cf_engine_t *self, const char *case_id, uint64_t id)
+{
+    zlistx_t *ids = zhashx_lookup (self->superseded, case_id);
+    if (!ids) {
+        ids = zlistx_new ();
+        zhashx_insert (self->superseded, case_id, ids);
+    }
+    zlistx_add_end (ids, (void *)(uintptr_t)id);
+}
+
+//  Forgets superseded job id of case, once it is done or gone
+static void
+s_superseded_remove (cf_engine_t *self, const char *case_id, uint64_t id)
+{
+    zlistx_t *ids = zhashx_lookup (self->superseded, case_id);
+    for (void *item = ids ? zlistx_first (ids) : NULL; item;
+         item = zlistx_next (ids))
+        if ((uintptr_t)item == id) {
+            zlistx_delete (ids, zlistx_cursor (ids));
+            break;
+        }
+    if (ids && zlistx_size (ids) == 0)
+        zhashx_delete (self->superseded, case_id);
 }
 
 static Cf__Status
@@ -353,6 +385,7 @@ s_view_rebuild (cf_engine_t *self)
     zlistx_purge (self->ready);
     zhashx_purge (self->ready_handles);
     zhashx_purge (self->active);
+    zhashx_purge (self->superseded);
     Cf__Job **jobs = NULL;
     size_t count = 0;
     if (cf_store_jobs (self->store, CF__JOB_STATUS__JOB_STATUS_UNSPECIFIED,
@@ -363,7 +396,13 @@ s_view_rebuild (cf_engine_t *self)
         if (job->status == CF__JOB_STATUS__JOB_STATUS_DONE)
             continue;
         char *key = s_active_key (job->case_id, job->stage);
-        zhashx_update (self->active, key, (void *)(uintptr_t)job->id);
+        //  The newest job of a case's stage is its active one
+        uint64_t current = (uintptr_t)zhashx_lookup (self->active, key);
+        if (current)
+            s_superseded_add (self, job->case_id,
+                              current < job->id ? current : job->id);
+        if (current < job->id)
+            zhashx_update (self->active, key, (void *)(uintptr_t)job->id);
         free (key);
         if (job->status == CF__JOB_STATUS__JOB_STATUS_READY &&
             job->due_at == 0) {
@@ -376,13 +415,16 @@ s_view_rebuild (cf_engine_t *self)
         cf_log_error ("engine: cannot read the last sequence number");
 }
 
-//  Forgets the active job of (case, stage) when it is this job
+//  Forgets the active job of (case, stage) when it is this job, else the
+//  superseded one it is
 static void
 s_active_release (cf_engine_t *self, const Cf__Job *job)
 {
     char *key = s_active_key (job->case_id, job->stage);
     if ((uintptr_t)zhashx_lookup (self->active, key) == job->id)
         zhashx_delete (self->active, key);
+    else
+        s_superseded_remove (self, job->case_id, job->id);
     free (key);
 }
 
@@ -578,6 +620,10 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
         free (key);
         return rc;
     }
+    //  A job leased, waiting out its backoff or parked stays open beside
+    //  the new one until it ends, is found obsolete or the case ends
+    if (current)
+        s_superseded_add (self, record->id, current);
     zhashx_update (self->active, key, (void *)(uintptr_t)id);
     free (key);
     s_ready_add (self, job);
@@ -647,6 +693,24 @@ s_close_work (cf_engine_t *self, const Cf__Case *record, const Cf__Job *current)
                      id, record->id, job.stage,
                      cf_fsm_state_name ((cf_state_t)record->state));
     }
+    //  And the older jobs that newer ones replaced
+    zlistx_t *ids = zhashx_lookup (self->superseded, record->id);
+    for (void *item = ids ? zlistx_first (ids) : NULL; item;
+         item = zlistx_next (ids)) {
+        uint64_t id = (uintptr_t)item;
+        if (current && current->id == id)
+            continue;
+        s_ready_remove (self, id);
+        int rc = cf_batch_delete_job (self->batch, id);
+        if (rc)
+            return rc;
+        cf_log_info ("job=%" PRIu64 " case=%s cancelled: the case ended in "
+                     "%s, and a newer job of its stage had replaced it",
+                     id, record->id,
+                     cf_fsm_state_name ((cf_state_t)record->state));
+    }
+    //  current, when it is one of them, is finished by the caller
+    zhashx_delete (self->superseded, record->id);
     return 0;
 }
 
@@ -2281,6 +2345,9 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->ready_handles = zhashx_new ();
     zlistx_set_destructor (self->ready, s_job_destroy);
     self->active = zhashx_new ();
+    self->superseded = zhashx_new ();
+    zhashx_set_destructor (self->superseded,
+                           (zhashx_destructor_fn *)zlistx_destroy);
     self->stuck = zhashx_new ();
     self->certified = zhashx_new ();
     zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
@@ -2314,6 +2381,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zlistx_destroy (&self->ready);
         zhashx_destroy (&self->ready_handles);
         zhashx_destroy (&self->active);
+        zhashx_destroy (&self->superseded);
         zhashx_destroy (&self->stuck);
         zhashx_destroy (&self->certified);
         zhashx_destroy (&self->schemes);
