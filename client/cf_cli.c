@@ -282,6 +282,22 @@ cf_cli_print_json (cf_cli_t *cli, const ProtobufCMessage *message)
     fputc ('\n', cli->out);
 }
 
+bool
+cf_cli_printed_json (cf_cli_t *cli, const Cf__Reply *reply)
+{
+    if (cli->json)
+        cf_cli_print_json (cli, &reply->base);
+    return cli->json;
+}
+
+Cf__Request *
+cf_cli_request_new (Cf__Request__BodyCase body_case)
+{
+    Cf__Request *request = cf_pb_new (&cf__request__descriptor);
+    request->body_case = body_case;
+    return request;
+}
+
 int
 cf_cli_refused (cf_cli_t *cli, const Cf__Reply *reply)
 {
@@ -353,6 +369,7 @@ s_table (size_t index)
 {
     return index == 0   ? cf_cli_case_commands ()
            : index == 1 ? cf_cli_admin_commands ()
+           : index == 2 ? cf_cli_certificate_commands ()
                         : NULL;
 }
 

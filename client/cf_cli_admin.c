@@ -3,7 +3,8 @@
 
     ping and whoami check the connection and who the daemon thinks you are;
     incidents and retry handle parked jobs; staff and identity are the
-    admin's; certificate is the public register; dot needs no daemon.
+    admin's; dot needs no daemon. The certificate commands are in
+    cf_cli_cert.c.
     =========================================================================
 */
 
@@ -161,206 +162,6 @@ s_dot (cf_cli_t *cli)
                "dot -Tsvg > lifecycle.svg (apt install graphviz)\n",
                cf_cli_err (cli));
     return CF_CLI_OK;
-}
-
-//  ------------------------------------------------------------------------
-//  The certificate register
-
-//  Asks for certificate number, written as people write it: case and
-//  spaces do not matter ("cfc 2026 sc00001" is CFC2026SC00001); 0 with the
-//  reply holding it.
-static char *
-s_normal_number (const char *number)
-{
-    char *normal = cf_mem_check (strdup (number));
-    size_t kept = 0;
-    for (const char *cursor = number; *cursor; cursor++)
-        if (*cursor != ' ' && *cursor != '\t')
-            normal[kept++] =
-                (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
-                                                        : *cursor);
-    normal[kept] = '\0';
-    return normal;
-}
-
-static int
-s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
-{
-    char *normal = s_normal_number (number);
-    Cf__Request *request = s_request_new (CF__REQUEST__BODY_CERTIFICATE);
-    request->certificate = cf_pb_new (&cf__certificate_ref__descriptor);
-    cf_pb_set_string (&request->certificate->number, normal);
-    free (normal);
-    int rc = cf_cli_request (cli, request, reply_p);
-    if (rc == 0 && (*reply_p)->body_case != CF__REPLY__BODY_CERTIFICATE) {
-        fprintf (cf_cli_err (cli),
-                 "certflow: the daemon's reply holds no certificate\n");
-        cf_pb_free (reply_p);
-        rc = CF_CLI_UNREACHABLE;
-    }
-    return rc;
-}
-
-//  Prints why the star rule lowered the certificate's grade, when it did,
-//  with the date stars become possible when the case record may be read
-static void
-s_certificate_star_rule (cf_cli_t *cli, const cf_scheme_t *scheme,
-                         const Cf__Certificate *cert)
-{
-    const cf_grade_t *scored =
-        cf_scheme_grade (scheme, (int32_t)(cert->score * 10.0 + 0.5));
-    const cf_grade_t *granted = cf_scheme_grade_named (scheme, cert->grade);
-    if (!scored || !scored->stars || !granted || granted->stars)
-        return;
-    char rule[400];
-    Cf__Case *record = cf_cli_case_record (cli, cert->case_id);
-    if (!record || !cf_show_case_star_rule (scheme, record, rule, sizeof rule))
-        cf_show_star_rule (scheme, cert->score, scored, granted, NULL, rule,
-                           sizeof rule);
-    fprintf (cf_cli_out (cli), "grade: %s\n", rule);
-    cf_pb_free (&record);
-}
-
-static int
-s_certificate_show (cf_cli_t *cli)
-{
-    //  The scheme gives the labels on the document; read it before asking
-    cf_scheme_t *scheme = NULL;
-    const char *path = cf_cli_option (cli, "scheme", 0);
-    cf_problems_t *problems = cf_problems_new ();
-    int rc = path ? cf_scheme_load (path, &scheme, problems)
-                  : cf_scheme_default (&scheme);
-    if (rc)
-        rc =
-            cf_cli_input_error (cli, path ? path : "built-in scheme", problems);
-    cf_problems_destroy (&problems);
-    Cf__Reply *reply = NULL;
-    if (rc == 0)
-        rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), &reply);
-    if (rc == 0 && !s_printed_json (cli, reply)) {
-        char *document =
-            cf_certificate_render (scheme, reply->certificate, NULL);
-        fputs (document, cf_cli_out (cli));
-        free (document);
-        s_certificate_star_rule (cli, scheme, reply->certificate);
-    }
-    cf_pb_free (&reply);
-    cf_scheme_destroy (&scheme);
-    return rc;
-}
-
-static int
-s_certificate_check (cf_cli_t *cli)
-{
-    Cf__Reply *reply;
-    int rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), &reply);
-    if (rc)
-        return rc;
-    const Cf__Certificate *cert = reply->certificate;
-    //  A stored "valid" may have run out since: judge it on the daemon's
-    //  date (one clock)
-    Cf__CertStatus status =
-        cf_certificate_status_on (cert, cf_date_from_ms (reply->now));
-    if (!s_printed_json (cli, reply)) {
-        cf_scheme_t *scheme = NULL;
-        if (cf_scheme_default (&scheme))
-            scheme = NULL;
-        fprintf (cf_cli_out (cli),
-                 "%s: %s; grade %s, score %.1f; expires %s; holder %s (USCC "
-                 "%s)\n",
-                 cert->number, cf_show_cert_status (status),
-                 cf_show_grade (scheme, cert->grade), cert->score,
-                 cert->expiry_date, cert->company_name, cert->uscc);
-        if (scheme)
-            s_certificate_star_rule (cli, scheme, cert);
-        cf_scheme_destroy (&scheme);
-    }
-    cf_pb_free (&reply);
-    return status == CF__CERT_STATUS__CERT_STATUS_VALID ? CF_CLI_OK
-                                                        : CF_CLI_REFUSED;
-}
-
-//  A decision on a certificate: event with the options' reason and terms
-static int
-s_certificate_decide (cf_cli_t *cli, cf_cert_event_t event)
-{
-    const char *reason = cf_cli_option (cli, "reason", 0);
-    if (!reason || !*reason)
-        return cf_cli_usage_error (
-            cli, "%s needs --reason TEXT, recorded with the decision",
-            cf_certfsm_event_name (event));
-    Cf__CertificateFire *fire = cf_pb_new (&cf__certificate_fire__descriptor);
-    char *normal = s_normal_number (cf_cli_arg (cli, 0));
-    cf_pb_set_string (&fire->number, normal);
-    free (normal);
-    cf_pb_set_string (&fire->event, cf_certfsm_event_name (event));
-    fire->change = cf_pb_new (&cf__certificate_change__descriptor);
-    cf_pb_set_string (&fire->change->reason, reason);
-    if (event == CF_CERT_EVENT_SUSPENDED) {
-        const char *trigger = cf_cli_option (cli, "trigger", 0);
-        const char *date = cf_cli_option (cli, "trigger-date", 0);
-        const char *months = cf_cli_option (cli, "months", 0);
-        uint64_t value = 0;
-        int rc = 0;
-        if (!trigger || !date)
-            rc = cf_cli_usage_error (
-                cli, "suspend needs --trigger T (missed_surveillance, "
-                     "surveillance_finding, holder_request, misuse, "
-                     "unpaid_fees) and --trigger-date YYYY-MM-DD");
-        else if (months)
-            rc = cf_cli_number (cli, "--months", months, 1,
-                                CF_CERTFSM_SUSPENSION_MONTHS_MAX, &value);
-        if (rc) {
-            cf_pb_free (&fire);
-            return rc;
-        }
-        cf_pb_set_string (&fire->change->trigger, trigger);
-        cf_pb_set_string (&fire->change->trigger_date, date);
-        fire->change->months = (uint32_t)value;
-    }
-    Cf__Request *request = s_request_new (CF__REQUEST__BODY_CERTIFICATE_FIRE);
-    request->certificate_fire = fire;
-    Cf__Reply *reply;
-    int rc = cf_cli_request (cli, request, &reply);
-    if (rc)
-        return rc;
-    if (!s_printed_json (cli, reply) &&
-        reply->body_case == CF__REPLY__BODY_CERTIFICATE) {
-        const Cf__Certificate *cert = reply->certificate;
-        fprintf (cf_cli_out (cli), "%s: %s on %s", cert->number,
-                 cf_show_cert_status (cert->status), cert->status_date);
-        if (cert->suspension)
-            fprintf (cf_cli_out (cli), " until %s (%s, confirmed %s)",
-                     cert->suspension->until, cert->suspension->trigger,
-                     cert->suspension->trigger_date);
-        fprintf (cf_cli_out (cli), ": %s\n", cert->status_reason);
-    }
-    cf_pb_free (&reply);
-    return CF_CLI_OK;
-}
-
-static int
-s_certificate_suspend (cf_cli_t *cli)
-{
-    return s_certificate_decide (cli, CF_CERT_EVENT_SUSPENDED);
-}
-
-static int
-s_certificate_restore (cf_cli_t *cli)
-{
-    return s_certificate_decide (cli, CF_CERT_EVENT_RESTORED);
-}
-
-static int
-s_certificate_withdraw (cf_cli_t *cli)
-{
-    return s_certificate_decide (cli, CF_CERT_EVENT_WITHDRAWN);
-}
-
-static int
-s_certificate_cancel (cf_cli_t *cli)
-{
-    return s_certificate_decide (cli, CF_CERT_EVENT_CANCELLED);
 }
 
 //  ------------------------------------------------------------------------
@@ -539,26 +340,8 @@ s_identity_revoke (cf_cli_t *cli)
 //  The table
 
 // clang-format off
-static const cf_cli_option_t s_show_options[] = {
-    {"scheme", "FILE", false, "scheme file for the labels (default: built-in)"},
-    {NULL, NULL, false, NULL},
-};
-
 static const cf_cli_option_t s_dot_options[] = {
     {"certificate", NULL, false, "the certificate's machine after issuance"},
-    {NULL, NULL, false, NULL},
-};
-
-static const cf_cli_option_t s_suspend_options[] = {
-    {"trigger",      "T",    false, "missed_surveillance, surveillance_finding, holder_request, misuse or unpaid_fees"},
-    {"trigger-date", "DATE", false, "when the trigger was confirmed (within 5 days)"},
-    {"months",       "N",    false, "how long it runs (default 3, at most 6)"},
-    {"reason",       "TEXT", false, "the decision's reason (required)"},
-    {NULL, NULL, false, NULL},
-};
-
-static const cf_cli_option_t s_decision_options[] = {
-    {"reason", "TEXT", false, "the decision's reason; for restore, the evidence (required)"},
     {NULL, NULL, false, NULL},
 };
 
@@ -577,26 +360,6 @@ static const cf_cli_command_t s_commands[] = {
      s_incidents},
     {"retry", "JOB", "make a parked job ready again (admin)", NULL, 1, 1, NULL,
      s_retry},
-    {"certificate show", "NUMBER [--scheme FILE]",
-     "print a certificate as a document", NULL, 1, 1, s_show_options,
-     s_certificate_show},
-    {"certificate suspend", "NUMBER --trigger T --trigger-date DATE [--months N] --reason TEXT",
-     "suspend a valid certificate (admin, committee)",
-     "Withdrawn by itself when the period runs out without a restoration.",
-     1, 1, s_suspend_options, s_certificate_suspend},
-    {"certificate restore", "NUMBER --reason EVIDENCE",
-     "restore a suspended certificate once the cause is cleared (admin, committee)",
-     NULL, 1, 1, s_decision_options, s_certificate_restore},
-    {"certificate withdraw", "NUMBER --reason TEXT",
-     "withdraw (撤销) a certificate (admin, committee)", NULL, 1, 1,
-     s_decision_options, s_certificate_withdraw},
-    {"certificate cancel", "NUMBER --reason TEXT",
-     "cancel (注销) a certificate: the holder's request, or its business ended "
-     "(holder, admin)",
-     NULL, 1, 1, s_decision_options, s_certificate_cancel},
-    {"certificate check", "NUMBER",
-     "is the certificate valid? grade and expiry; exit 1 if not valid",
-     NULL, 1, 1, NULL, s_certificate_check},
     {"staff put", "FILE.json", "add or change a staff record (admin)",
      "See examples/staff/AUD001.json.", 1, 1, NULL, s_staff_put},
     {"staff list", "", "list the staff records (staff)", NULL, 0, 0, NULL,

@@ -52,6 +52,7 @@ typedef struct {
 //  The command tables of the command files
 const cf_cli_command_t *cf_cli_case_commands (void);
 const cf_cli_command_t *cf_cli_admin_commands (void);
+const cf_cli_command_t *cf_cli_certificate_commands (void);
 
 //  ------------------------------------------------------------------------
 //  What a command sees of its invocation
@@ -138,6 +139,12 @@ int CF_MUST_CHECK cf_cli_refused (cf_cli_t *cli, const Cf__Reply *reply);
 
 //  Prints message as one JSON line on out.
 void cf_cli_print_json (cf_cli_t *cli, const ProtobufCMessage *message);
+
+//  Prints reply as JSON in --json mode; returns true when it did.
+bool cf_cli_printed_json (cf_cli_t *cli, const Cf__Reply *reply);
+
+//  Returns a new request whose body is body_case (the caller sets it).
+Cf__Request *cf_cli_request_new (Cf__Request__BodyCase body_case);
 
 //  Returns the client, connecting on first use, or NULL after printing why
 //  (then *exit_code gets the code to return). Used by watch, which needs

@@ -563,6 +563,32 @@ s_job_put (cf_engine_t *self, const Cf__Job *job)
     return cf_batch_put_job (self->batch, job);
 }
 
+//  Reserves the next certificate number of the year for a certificate of
+//  record's scheme into number (size bytes); with peek, only says which
+static int
+s_reserve_number (cf_engine_t *self, const Cf__Case *record, bool peek,
+                  char *number, size_t size)
+{
+    const s_scheme_t *governs = NULL;
+    int rc = s_scheme_of (self, record, &governs, NULL);
+    if (rc)
+        return rc;
+    int year, month, mday;
+    cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
+    char counter[32];
+    snprintf (counter, sizeof counter, "cert_seq/%04d", year);
+    uint64_t sequence = 0;
+    rc = peek ? cf_store_peek_id (self->store, self->batch, counter, &sequence)
+              : cf_store_next_id (self->store, self->batch, counter, &sequence);
+    if (rc == 0)
+        rc = cf_scheme_certificate_number (governs->scheme, year,
+                                           (uint32_t)sequence, number, size);
+    if (rc)
+        cf_log_error ("case=%s: no certificate number: %s", record->id,
+                      cf_strerror (rc));
+    return rc;
+}
+
 //  Enqueues the job of stage for record unless one is already waiting
 static int
 s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
@@ -589,25 +615,9 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
     job->created_at = self->now;
     if (strcmp (stage, "issuance") == 0) {
         //  The number is reserved now, so it is unique and never reused
-        const s_scheme_t *governs = NULL;
-        rc = s_scheme_of (self, record, &governs, NULL);
+        char number[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
+        rc = s_reserve_number (self, record, false, number, sizeof number);
         if (rc) {
-            free (key);
-            return rc;
-        }
-        int year, month, mday;
-        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
-        char counter[32], number[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
-        snprintf (counter, sizeof counter, "cert_seq/%04d", year);
-        uint64_t sequence = 0;
-        rc = cf_store_next_id (self->store, self->batch, counter, &sequence);
-        if (rc == 0)
-            rc = cf_scheme_certificate_number (governs->scheme, year,
-                                               (uint32_t)sequence, number,
-                                               sizeof number);
-        if (rc) {
-            cf_log_error ("case=%s: no certificate number: %s", record->id,
-                          cf_strerror (rc));
             cf_pb_free (&job);
             free (key);
             return rc;
@@ -774,6 +784,30 @@ s_put_certificate (cf_engine_t *self, const Cf__Case *record,
 //  ------------------------------------------------------------------------
 //  Firing events
 
+//  The grade a decided case grants: its latest score under the star rule
+static int
+s_granted_grade (const cf_scheme_t *scheme, const Cf__Case *record,
+                 const cf_grade_t **granted_p, cf_problems_t *problems)
+{
+    const Cf__ScoreResult *latest =
+        record->rescored ? record->rescored : record->original;
+    const cf_grade_t *scored =
+        latest ? cf_scheme_grade_named (scheme, latest->grade) : NULL;
+    cf_day_t decision = 0;
+    if (cf_date_parse (record->decision_date, &decision) != 0) {
+        cf_problems_add (problems, "issue.dates",
+                         "decision date '%s' is not a date",
+                         record->decision_date);
+        return CF_EGUARD;
+    }
+    const Cf__Committee *committee = record->committee;
+    return cf_score_grant_grade (
+        scheme, scored, record->first_compliant_date, decision,
+        committee && committee->star_override,
+        committee ? committee->star_override_reason : NULL, granted_p,
+        problems);
+}
+
 //  Checks a worker's certificate_issued data against the case before the
 //  transition: the reserved number and the grade the star rule allows.
 //  Builds the certificate record into *certificate_p.
@@ -799,26 +833,15 @@ s_check_issue (const cf_scheme_t *scheme, const Cf__Case *record,
                          job->certificate_number);
         return CF_EGUARD;
     }
-    const Cf__ScoreResult *latest =
-        record->rescored ? record->rescored : record->original;
-    const cf_grade_t *scored =
-        latest ? cf_scheme_grade_named (scheme, latest->grade) : NULL;
-    cf_day_t decision = 0, issue = 0;
-    if (cf_date_parse (record->decision_date, &decision) != 0 ||
-        cf_date_parse (issued->issue_date, &issue) != 0) {
+    cf_day_t issue = 0;
+    if (cf_date_parse (issued->issue_date, &issue) != 0) {
         cf_problems_add (problems, "issue.dates",
-                         "decision date '%s' or issue date '%.*s' is not a "
-                         "date",
-                         record->decision_date,
+                         "issue date '%.*s' is not a date",
                          CF_UTF8_CUT (issued->issue_date, CF_UTF8_QUOTE_MAX));
         return CF_EGUARD;
     }
-    const Cf__Committee *committee = record->committee;
     const cf_grade_t *granted = NULL;
-    int rc = cf_score_grant_grade (
-        scheme, scored, record->first_compliant_date, decision,
-        committee && committee->star_override,
-        committee ? committee->star_override_reason : NULL, &granted, problems);
+    int rc = s_granted_grade (scheme, record, &granted, problems);
     if (rc)
         return rc;
     if (strcmp (granted->name, issued->grade) != 0) {
@@ -832,6 +855,9 @@ s_check_issue (const cf_scheme_t *scheme, const Cf__Case *record,
     return cf_certificate_build (scheme, record, issued->number, issue,
                                  granted->name, certificate_p, problems);
 }
+
+static int s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
+                            const cf_scheme_t *scheme);
 
 //  Fires event on a case of the round. On success the case, its event, the
 //  next stage's job and (on issuance) the certificate are in the batch;
@@ -881,7 +907,8 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
     //  The case changed: from here a failure must sink the whole round.
     //  A certified case's deadline is its certificate's own timer.
     if (certificate) {
-        (*record_p)->deadline_at = cf_certfsm_due (certificate);
+        (*record_p)->deadline_at =
+            cf_certfsm_due (certificate, governs->scheme);
         rc = s_put_certificate (self, *record_p, certificate);
     }
     if (rc == 0)
@@ -889,9 +916,14 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
                              NULL);
     if (rc == 0 && outcome.job)
         rc = s_enqueue (self, *record_p, outcome.job);
-    if (rc == 0 && cf_fsm_state_terminal (outcome.to) &&
-        !cf_fsm_state_terminal (outcome.from))
+    bool ended = cf_fsm_state_terminal (outcome.to) &&
+                 !cf_fsm_state_terminal (outcome.from);
+    if (rc == 0 && ended)
         rc = s_close_work (self, *record_p, job);
+    //  A surveillance visit's end is recorded on its certificate
+    if (rc == 0 && ended &&
+        (*record_p)->kind == CF__CASE_KIND__CASE_KIND_SURVEILLANCE)
+        rc = s_visit_outcome (self, *record_p, governs->scheme);
     cf_pb_free (&certificate);
     if (rc)
         self->poisoned = rc;
@@ -965,8 +997,17 @@ s_certificate_fire (cf_engine_t *self, const char *number,
     }
     const char *name = cf_certfsm_event_name (event);
     Cf__CertStatus from = certificate->status, to = from;
-    cf_certfsm_input_t input = {who, record->org, change, self->now};
     cf_problems_t *why = cf_problems_new ();
+    const s_scheme_t *governs = NULL;
+    rc = s_scheme_of (self, record, &governs, why);
+    if (rc) {
+        s_case_keep (self, record);
+        s_certificate_keep (self, certificate);
+        cf_problems_destroy (&why);
+        return rc;
+    }
+    cf_certfsm_input_t input = {governs->scheme, who, record->org, change,
+                                self->now};
     //  Another organization's applicant learns nothing of the certificate
     bool stranger = who->role == CF__ROLE__ROLE_APPLICANT &&
                     strcmp (who->org, record->org) != 0;
@@ -979,7 +1020,9 @@ s_certificate_fire (cf_engine_t *self, const char *number,
     } else
         rc = cf_certfsm_fire (&certificate, event, &input, &to, why);
     if (rc == 0) {
-        record->deadline_at = cf_certfsm_due (certificate);
+        //  The case's timer is its latest certificate's
+        if (strcmp (record->certificate, certificate->number) == 0)
+            record->deadline_at = cf_certfsm_due (certificate, governs->scheme);
         Cf__EventData data = CF__EVENT_DATA__INIT;
         data.body_case = CF__EVENT_DATA__BODY_CHANGE;
         data.change = (Cf__CertificateChange *)change;
@@ -1028,13 +1071,17 @@ s_do_certificate_fire (cf_engine_t *self, const Cf__Principal *who,
                        cf_problems_t *problems)
 {
     cf_cert_event_t event;
+    //  Timers, visits and reissues have their own ways in
     if (cf_certfsm_event_from_name (fire->event, &event) != 0 ||
-        event == CF_CERT_EVENT_EXPIRED || event == CF_CERT_EVENT_LAPSED) {
+        (event != CF_CERT_EVENT_SUSPENDED && event != CF_CERT_EVENT_RESTORED &&
+         event != CF_CERT_EVENT_WITHDRAWN &&
+         event != CF_CERT_EVENT_CANCELLED)) {
         cf_problems_add (problems, "certificate.event",
                          "'%.*s' is not a decision on a certificate; the "
                          "decisions are certificate_suspended, "
                          "certificate_restored, certificate_withdrawn and "
-                         "certificate_cancelled",
+                         "certificate_cancelled (a reissue and a "
+                         "surveillance visit have their own requests)",
                          CF_UTF8_CUT (fire->event, CF_UTF8_QUOTE_MAX));
         return CF_EINVAL;
     }
@@ -1045,6 +1092,330 @@ s_do_certificate_fire (cf_engine_t *self, const Cf__Principal *who,
         return rc;
     reply->body_case = CF__REPLY__BODY_CERTIFICATE;
     reply->certificate = certificate;
+    return 0;
+}
+
+//  What a reissue changes on the successor
+typedef struct {
+    const Cf__CertificateReissue *edit;  //  Name, addresses, scope; or NULL
+    const char *grade;                   //  The grade a visit gave; or NULL
+    double score;                        //  Its score
+    const char *decision_date;           //  The visit's decision; NULL: today
+    bool cleared;                        //  A passed visit: a suspension for
+                                         //  surveillance ends with it
+} s_reissue_t;
+
+static void
+s_reissue_edit (Cf__Certificate *successor, const Cf__CertificateReissue *edit)
+{
+    if (!s_blank (edit->company_name))
+        cf_pb_set_string (&successor->company_name, edit->company_name);
+    if (!s_blank (edit->registered_address))
+        cf_pb_set_string (&successor->registered_address,
+                          edit->registered_address);
+    if (!s_blank (edit->operating_address))
+        cf_pb_set_string (&successor->operating_address,
+                          edit->operating_address);
+    if (edit->n_scope == 0)
+        return;
+    for (size_t index = 0; index < successor->n_scope; index++)
+        free (successor->scope[index]);
+    free (successor->scope);
+    successor->scope = NULL;
+    successor->n_scope = 0;
+    for (size_t index = 0; index < edit->n_scope; index++)
+        cf_pb_append_string (&successor->n_scope, &successor->scope,
+                             edit->scope[index]);
+}
+
+//  Makes the successor of the superseded certificate old under number: the
+//  same validity and visits, issued today, naming the one it replaces
+static Cf__Certificate *
+s_successor (cf_engine_t *self, const Cf__Certificate *old, Cf__CertStatus was,
+             const char *number, const s_reissue_t *what)
+{
+    char today[11];
+    cf_date_format (cf_date_from_ms (self->now), today);
+    Cf__Certificate *successor = cf_pb_dup (&old->base);
+    cf_pb_set_string (&successor->number, number);
+    cf_pb_set_string (&successor->replaces, old->number);
+    cf_pb_set_string (&successor->superseded_by, "");
+    cf_pb_set_string (&successor->issue_date, today);
+    cf_pb_set_string (&successor->decision_date,
+                      what->decision_date ? what->decision_date : today);
+    cf_pb_set_string (&successor->status_date, today);
+    successor->status = was;
+    if (what->cleared && successor->suspension &&
+        (strcmp (successor->suspension->trigger, "missed_surveillance") == 0 ||
+         strcmp (successor->suspension->trigger, "surveillance_finding") == 0))
+        successor->status = CF__CERT_STATUS__CERT_STATUS_VALID;
+    if (successor->status == CF__CERT_STATUS__CERT_STATUS_VALID)
+        cf_pb_free (&successor->suspension);
+    if (what->grade) {
+        cf_pb_set_string (&successor->grade, what->grade);
+        successor->score = what->score;
+        cf_pb_set_string (&successor->star_override_reason, "");
+    }
+    if (what->edit)
+        s_reissue_edit (successor, what->edit);
+    return successor;
+}
+
+//  Reissues certificate number: a successor under a new number replaces
+//  it, and the old one is superseded by who's decision (change->reason).
+//  The decision is checked before the number is taken, so a refused one
+//  leaves the numbering as it was. *successor_p, when not NULL, gets a
+//  copy of the successor.
+static int
+s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
+           const Cf__CertificateChange *change, const s_reissue_t *what,
+           Cf__Certificate **successor_p, cf_problems_t *problems)
+{
+    Cf__Certificate *old = NULL;
+    int rc = s_certificate_take (self, number, &old);
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (number, CF_UTF8_QUOTE_MAX));
+    if (rc)
+        return rc;
+    Cf__CertStatus was = old->status;
+    char *case_id = cf_mem_check (strdup (old->case_id));
+    s_certificate_keep (self, old);
+    Cf__Case *record = NULL;
+    rc = s_case_take (self, case_id, &record);
+    char next[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
+    if (rc == 0) {
+        rc = s_reserve_number (self, record, true, next, sizeof next);
+        s_case_keep (self, record);
+    }
+    Cf__CertificateChange decided =
+        change ? *change : (Cf__CertificateChange)CF__CERTIFICATE_CHANGE__INIT;
+    decided.successor = next;
+    Cf__Certificate *superseded = NULL;
+    if (rc == 0)
+        rc = s_certificate_fire (self, number, CF_CERT_EVENT_SUPERSEDED, who,
+                                 &decided, &superseded, problems);
+    if (rc) {
+        free (case_id);
+        return rc;
+    }
+    //  From here the round changed: a failure sinks it
+    char taken[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1] = "";
+    rc = s_case_take (self, case_id, &record);
+    if (rc == 0) {
+        rc = s_reserve_number (self, record, false, taken, sizeof taken);
+        assert (rc || strcmp (taken, next) == 0);
+    }
+    Cf__Certificate *successor = NULL;
+    if (rc == 0) {
+        const s_scheme_t *governs = NULL;
+        rc = s_scheme_of (self, record, &governs, NULL);
+        successor = s_successor (self, superseded, was, next, what);
+        successor->status_seq = record->last_seq;
+        cf_pb_set_string (&successor->status_reason, decided.reason);
+        if (rc == 0)
+            rc = cf_batch_put_certificate (self->batch, successor);
+        if (rc == 0) {
+            cf_pb_set_string (&record->certificate, next);
+            record->deadline_at = cf_certfsm_due (successor, governs->scheme);
+            rc = cf_batch_put_case (self->batch, record);
+        }
+    }
+    if (record)
+        s_case_keep (self, record);
+    cf_pb_free (&superseded);
+    free (case_id);
+    if (rc) {
+        cf_pb_free (&successor);
+        self->poisoned = rc;
+        return rc;
+    }
+    cf_log_notice ("certificate=%s reissued as %s by %s", number, next,
+                   who->name);
+    if (successor_p)
+        *successor_p = cf_pb_dup (&successor->base);
+    s_certificate_keep (self, successor);
+    return 0;
+}
+
+//  A surveillance case ended: its outcome goes on the visit it made. A
+//  maintained grade keeps the certificate (and lifts a suspension that
+//  surveillance caused); a changed grade reissues it; a refusal or an
+//  abandoned rectification suspends it.
+static int
+s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
+                 const cf_scheme_t *scheme)
+{
+    char *reason = NULL;
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.case_id = visit->id;
+    cf_problems_t *problems = cf_problems_new ();
+    int rc = 0;
+    if (visit->state == CF__STATE__STATE_MAINTAINED) {
+        const cf_grade_t *granted = NULL;
+        Cf__Certificate *cert = NULL;
+        rc = s_granted_grade (scheme, visit, &granted, problems);
+        if (rc == 0)
+            rc = s_certificate_take (self, visit->subject, &cert);
+        if (rc == 0) {
+            bool same = strcmp (cert->grade, granted->name) == 0;
+            const Cf__ScoreResult *latest =
+                visit->rescored ? visit->rescored : visit->original;
+            if (asprintf (&reason, "surveillance case %s %s grade %s%s%s",
+                          visit->id, same ? "maintained" : "changed it to",
+                          granted->name, same ? "" : " from ",
+                          same ? "" : cert->grade) < 0)
+                cf_mem_fail ();
+            change.reason = reason;
+            s_reissue_t what = {.grade = granted->name,
+                                .score = latest ? latest->score : 0,
+                                .decision_date = visit->decision_date,
+                                .cleared = true};
+            s_certificate_keep (self, cert);
+            rc = same ? s_certificate_fire (self, visit->subject,
+                                            CF_CERT_EVENT_VISIT_PASSED,
+                                            &s_system, &change, NULL, problems)
+                      : s_reissue (self, visit->subject, &s_system, &change,
+                                   &what, NULL, problems);
+        }
+    } else {
+        if (asprintf (&reason, "surveillance case %s ended %s: %s", visit->id,
+                      cf_fsm_state_name ((cf_state_t)visit->state),
+                      s_blank (visit->closing_reason)
+                          ? "no reason recorded"
+                          : visit->closing_reason) < 0)
+            cf_mem_fail ();
+        change.reason = reason;
+        rc = s_certificate_fire (self, visit->subject,
+                                 CF_CERT_EVENT_VISIT_FAILED, &s_system, &change,
+                                 NULL, problems);
+    }
+    if (rc) {
+        char *why = cf_problems_join (problems);
+        cf_log_error ("case=%s: the visit's outcome was not recorded on "
+                      "certificate %s: %s",
+                      visit->id, visit->subject, why);
+        free (why);
+        self->poisoned = rc;
+    }
+    free (reason);
+    cf_problems_destroy (&problems);
+    return rc;
+}
+
+//  An administrator opens the next surveillance visit of a certificate: a
+//  surveillance case that starts at audit planning
+static int
+s_do_surveillance_open (cf_engine_t *self, const Cf__Principal *who,
+                        const Cf__CertificateRef *ref, Cf__Reply *reply,
+                        cf_problems_t *problems)
+{
+    Cf__Certificate *cert = NULL;
+    int rc = s_certificate_take (self, ref->number, &cert);
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (ref->number, CF_UTF8_QUOTE_MAX));
+    if (rc)
+        return rc;
+    Cf__Case *certified = NULL;
+    rc = s_case_take (self, cert->case_id, &certified);
+    if (rc) {
+        s_certificate_keep (self, cert);
+        return rc;
+    }
+    const s_scheme_t *governs = NULL;
+    rc = s_scheme_of (self, certified, &governs, problems);
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    record->kind = CF__CASE_KIND__CASE_KIND_SURVEILLANCE;
+    cf_fsm_outcome_t outcome;
+    if (rc == 0) {
+        cf_fsm_input_t input = {.scheme = governs->scheme,
+                                .principal = who,
+                                .now = self->now,
+                                .certificate = cert,
+                                .certified = certified};
+        rc = cf_fsm_fire (&record, CF_EVENT_SURVEILLANCE_OPENED, &input,
+                          &outcome, problems);
+    }
+    bool refused =
+        rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION;
+    uint64_t number = 0;
+    if (rc == 0)
+        rc = cf_store_next_id (self->store, self->batch, "next_case", &number);
+    if (rc == 0) {
+        int year, month, mday;
+        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
+        char id[40];
+        snprintf (id, sizeof id, "CF-%04d-%06" PRIu64, year, number);
+        cf_pb_set_string (&record->id, id);
+        rc = s_record_event (self, record, CF__STATE__STATE_UNSPECIFIED,
+                             outcome.event, who, NULL, NULL);
+    }
+    if (rc == 0) {
+        Cf__Visit *visit = cert->visits[record->visit - 1];
+        cf_pb_set_string (&visit->outcome, CF_VISIT_OPEN);
+        cf_pb_set_string (&visit->case_id, record->id);
+        rc = cf_batch_update_certificate (self->batch, cert);
+    }
+    if (rc == 0 && outcome.job)
+        rc = s_enqueue (self, record, outcome.job);
+    char *certified_id = cf_mem_check (strdup (certified->id));
+    s_case_keep (self, certified);
+    s_certificate_keep (self, cert);
+    if (rc) {
+        if (number)
+            self->poisoned = rc;
+        cf_pb_free (&record);
+        if (refused)
+            s_record_refusal (self, certified_id, "surveillance_opened", who,
+                              rc, problems);
+        free (certified_id);
+        return rc;
+    }
+    free (certified_id);
+    cf_log_notice ("case=%s: surveillance visit %u of certificate %s opened "
+                   "by %s",
+                   record->id, record->visit, ref->number, who->name);
+    reply->body_case = CF__REPLY__BODY_RECORD;
+    reply->record = cf_pb_dup (&record->base);
+    s_case_keep (self, record);
+    return 0;
+}
+
+//  A decision to reissue a certificate on a change of name, address or
+//  scope
+static int
+s_do_certificate_reissue (cf_engine_t *self, const Cf__Principal *who,
+                          const Cf__CertificateReissue *edit, Cf__Reply *reply,
+                          cf_problems_t *problems)
+{
+    if (s_blank (edit->company_name) && s_blank (edit->registered_address) &&
+        s_blank (edit->operating_address) && edit->n_scope == 0) {
+        cf_problems_add (problems, "reissue.nothing",
+                         "a reissue changes the company name, an address or "
+                         "the scope; give the new value");
+        return CF_EINVAL;
+    }
+    for (size_t index = 0; index < edit->n_scope; index++)
+        if (s_blank (edit->scope[index])) {
+            cf_problems_add (problems, "reissue.scope",
+                             "scope item %zu is blank; name each certified "
+                             "product or service",
+                             index + 1);
+            return CF_EINVAL;
+        }
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = edit->reason;
+    s_reissue_t what = {.edit = edit};
+    Cf__Certificate *successor = NULL;
+    int rc = s_reissue (self, edit->number, who, &change, &what, &successor,
+                        problems);
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_CERTIFICATE;
+    reply->certificate = successor;
     return 0;
 }
 
@@ -1060,8 +1431,20 @@ s_tick_certificate (cf_engine_t *self, const char *case_id, const char *number)
         zhashx_insert (self->stuck, case_id, (void *)1);
         return;
     }
-    int event = cf_certfsm_due_event (certificate, self->now);
+    Cf__Case *record = NULL;
+    const s_scheme_t *governs = NULL;
+    int event = -1;
+    if (s_case_take (self, case_id, &record) == 0) {
+        if (s_scheme_of (self, record, &governs, NULL) == 0)
+            event =
+                cf_certfsm_due_event (certificate, governs->scheme, self->now);
+        s_case_keep (self, record);
+    }
     s_certificate_keep (self, certificate);
+    if (!governs) {
+        zhashx_insert (self->stuck, case_id, (void *)1);
+        return;
+    }
     if (event < 0)
         return;
     cf_problems_t *problems = cf_problems_new ();
@@ -1492,6 +1875,76 @@ s_do_certificate (cf_engine_t *self, const char *number, Cf__Reply *reply,
     return 0;
 }
 
+//  What a certificate list asks for
+typedef struct {
+    Cf__CertStatus status;  //  This status, or any
+    const char *org;        //  This holder, or any
+    bool by_due;            //  Only those with something due by
+    cf_day_t due_by;        //  this day: a visit not yet passed, or expiry
+} s_certificate_query_t;
+
+static bool
+s_certificate_wanted (const Cf__Certificate *cert, void *argument)
+{
+    const s_certificate_query_t *query = argument;
+    if (query->status != CF__CERT_STATUS__CERT_STATUS_UNSPECIFIED &&
+        cert->status != query->status)
+        return false;
+    if (!s_blank (query->org) && strcmp (cert->org, query->org) != 0)
+        return false;
+    if (!query->by_due)
+        return true;
+    if (cf_certfsm_status_final (cert->status))
+        return false;
+    cf_day_t day;
+    for (size_t index = 0; index < cert->n_visits; index++) {
+        const Cf__Visit *visit = cert->visits[index];
+        bool passed = strcmp (visit->outcome, CF_VISIT_MAINTAINED) == 0 ||
+                      strcmp (visit->outcome, CF_VISIT_GRADE_CHANGED) == 0;
+        if (!passed && cf_date_parse (visit->due, &day) == 0 &&
+            day <= query->due_by)
+            return true;
+    }
+    return cf_date_parse (cert->expiry_date, &day) == 0 && day <= query->due_by;
+}
+
+//  Certificates by status, holder and what falls due; an applicant sees
+//  its own organization's only
+static int
+s_do_certificates (cf_engine_t *self, const Cf__Principal *who,
+                   const Cf__CertificateQuery *query, Cf__Reply *reply,
+                   cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_APPLICANT && !s_staff (who))
+        return s_forbidden (problems, who, "list certificates");
+    s_certificate_query_t wanted = {
+        .status = query->status,
+        .org = who->role == CF__ROLE__ROLE_APPLICANT ? who->org : query->org,
+        .by_due = !s_blank (query->due_by)};
+    if (wanted.by_due && cf_date_parse (query->due_by, &wanted.due_by) != 0) {
+        cf_problems_add (problems, "certificates.due_by",
+                         "'%.*s' is not a date YYYY-MM-DD",
+                         CF_UTF8_CUT (query->due_by, CF_UTF8_QUOTE_MAX));
+        return CF_EINVAL;
+    }
+    size_t limit = query->limit ? query->limit : 20;
+    if (limit > self->config.page_max)
+        limit = self->config.page_max;
+    Cf__CertificateList *list = cf_pb_new (&cf__certificate_list__descriptor);
+    reply->body_case = CF__REPLY__BODY_CERTIFICATES;
+    reply->certificates = list;
+    char *next = NULL;
+    int rc = cf_store_list_certificates (
+        self->store, query->after, limit, S_SCAN_MAX, s_certificate_wanted,
+        &wanted, &list->certificates, &list->n_certificates, &next);
+    cf_pb_set_string (&list->next, next);
+    free (next);
+    if (rc == CF_EINVAL)
+        cf_problems_add (problems, "certificates.page",
+                         "the page cursor is too long or the limit is 0");
+    return rc;
+}
+
 static int
 s_do_staff_put (cf_engine_t *self, const Cf__Principal *who,
                 const Cf__Staff *staff, cf_problems_t *problems)
@@ -1622,6 +2075,8 @@ s_mutates (const Cf__Request *request)
         case CF__REQUEST__BODY_SUBMIT:
         case CF__REQUEST__BODY_FIRE:
         case CF__REQUEST__BODY_CERTIFICATE_FIRE:
+        case CF__REQUEST__BODY_CERTIFICATE_REISSUE:
+        case CF__REQUEST__BODY_SURVEILLANCE_OPEN:
         case CF__REQUEST__BODY_RETRY:
         case CF__REQUEST__BODY_STAFF_PUT:
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
@@ -1669,6 +2124,15 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_CERTIFICATE_FIRE:
             return s_do_certificate_fire (self, who, request->certificate_fire,
                                           reply, problems);
+        case CF__REQUEST__BODY_CERTIFICATE_REISSUE:
+            return s_do_certificate_reissue (
+                self, who, request->certificate_reissue, reply, problems);
+        case CF__REQUEST__BODY_SURVEILLANCE_OPEN:
+            return s_do_surveillance_open (
+                self, who, request->surveillance_open, reply, problems);
+        case CF__REQUEST__BODY_CERTIFICATES:
+            return s_do_certificates (self, who, request->certificates, reply,
+                                      problems);
         case CF__REQUEST__BODY_STAFF_PUT:
             return s_do_staff_put (self, who, request->staff_put->staff,
                                    problems);

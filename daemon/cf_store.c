@@ -1006,12 +1006,13 @@ cf_batch_event (const cf_batch_t *self, size_t index)
 //  ------------------------------------------------------------------------
 //  Reservations
 
-int
-cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
-                  uint64_t *id)
+//  Reads counter as batch has it: *op_p gets its batch entry, or NULL and
+//  *current the stored value
+static int
+s_counter_read (cf_store_t *self, cf_batch_t *batch, const char *counter,
+                s_op_t **op_p, uint64_t *current)
 {
-    assert (self && batch && id);
-    *id = 0;
+    *op_p = NULL;
     int rc = s_batch_open (batch);
     if (rc == 0)
         rc = s_check_id (counter);
@@ -1022,7 +1023,8 @@ cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
     for (size_t index = 0; index < batch->size; index++) {
         s_op_t *op = &batch->ops[index];
         if (op->kind == S_OP_COUNTER && streq (op->name, counter)) {
-            *id = ++op->number;
+            *op_p = op;
+            *current = op->number;
             return 0;
         }
     }
@@ -1030,12 +1032,41 @@ cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
     rc = s_txn_begin (self, MDB_RDONLY, &txn);
     if (rc)
         return rc;
-    uint64_t current;
-    rc = s_meta_get_u64 (self, txn, counter, &current);
+    rc = s_meta_get_u64 (self, txn, counter, current);
     mdb_txn_abort (txn);
+    return rc;
+}
+
+int
+cf_store_peek_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
+                  uint64_t *id)
+{
+    assert (self && batch && id);
+    *id = 0;
+    s_op_t *op = NULL;
+    uint64_t current = 0;
+    int rc = s_counter_read (self, batch, counter, &op, &current);
+    if (rc == 0)
+        *id = current + 1;
+    return rc;
+}
+
+int
+cf_store_next_id (cf_store_t *self, cf_batch_t *batch, const char *counter,
+                  uint64_t *id)
+{
+    assert (self && batch && id);
+    *id = 0;
+    s_op_t *op = NULL;
+    uint64_t current = 0;
+    int rc = s_counter_read (self, batch, counter, &op, &current);
     if (rc)
         return rc;
-    s_op_t *op = s_batch_add (batch, S_OP_COUNTER);
+    if (op) {
+        *id = ++op->number;
+        return 0;
+    }
+    op = s_batch_add (batch, S_OP_COUNTER);
     op->name = cf_mem_check (strdup (counter));
     op->base = current;
     op->number = current + 1;
@@ -1940,6 +1971,91 @@ cf_store_list_cases (cf_store_t *self, const char *after, size_t limit,
     s_key_t prefix = {{0}, 0};
     return s_list_page (self, S_DB_CASES, &prefix, after, limit, cases, count,
                         next);
+}
+
+//  A page of certificates, filtered as it is read
+typedef struct {
+    cf_store_certificate_filter_fn *keep;  //  Filter, or NULL
+    void *argument;                        //  Its argument
+    const s_key_t *after;                  //  Key already seen, or NULL
+    size_t limit;                          //  Kept at most
+    size_t scan_left;                      //  Rows still to read
+    Cf__Certificate **items;               //  Kept so far
+    size_t size;                           //  How many
+    char *last;                            //  Number of the last row read
+    bool more;                             //  Rows beyond the page may exist
+} s_certificate_page_t;
+
+static int
+s_certificate_row (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                   const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_certificate_page_t *page = argument;
+    if (page->after && key->mv_size == page->after->size &&
+        memcmp (key->mv_data, page->after->data, key->mv_size) == 0)
+        return 0;
+    if (page->size == page->limit || page->scan_left == 0) {
+        page->more = true;
+        return 1;
+    }
+    page->scan_left--;
+    Cf__Certificate *cert = s_unpack (&cf__certificate__descriptor, value);
+    if (!cert) {
+        cf_log_error ("store: certificate %.*s does not decode",
+                      (int)(key->mv_size < 64 ? key->mv_size : 64),
+                      (const char *)key->mv_data);
+        return CF_ECORRUPT;
+    }
+    free (page->last);
+    page->last = cf_mem_check (strdup (cert->number));
+    if (page->keep && !page->keep (cert, page->argument)) {
+        cf_pb_free (&cert);
+        return 0;
+    }
+    page->items = cf_mem_check (
+        realloc (page->items, (page->size + 1) * sizeof *page->items));
+    page->items[page->size++] = cert;
+    return 0;
+}
+
+int
+cf_store_list_certificates (cf_store_t *self, const char *after, size_t limit,
+                            size_t scan_max,
+                            cf_store_certificate_filter_fn *keep,
+                            void *argument, Cf__Certificate ***certificates,
+                            size_t *count, char **next)
+{
+    assert (self && certificates && count && next);
+    *certificates = NULL;
+    *count = 0;
+    *next = NULL;
+    if (limit == 0 || (after && strlen (after) > CF_STORE_ID_MAX))
+        return CF_EINVAL;
+    s_key_t start = {{0}, 0};
+    if (after)
+        s_key_text (&start, after);
+    s_certificate_page_t page = {.keep = keep,
+                                 .argument = argument,
+                                 .after = after && *after ? &start : NULL,
+                                 .limit = limit,
+                                 .scan_left = scan_max};
+    int rc = s_read_walk (self, S_DB_CERTIFICATES, &start, NULL, 0,
+                          s_certificate_row, &page);
+    if (rc) {
+        for (size_t index = 0; index < page.size; index++)
+            cf_pb_free (&page.items[index]);
+        free (page.items);
+        free (page.last);
+        return rc;
+    }
+    *certificates = page.items;
+    *count = page.size;
+    if (page.more)
+        *next = page.last;
+    else
+        free (page.last);
+    return 0;
 }
 
 //  Decodes a deadline key

@@ -209,6 +209,11 @@ const Cf__Event *cf_batch_event (const cf_batch_t *self, size_t index);
 CF_MUST_CHECK int cf_store_next_id (cf_store_t *self, cf_batch_t *batch,
                                     const char *counter, uint64_t *id);
 
+//  Sets *id to what cf_store_next_id would reserve next from counter in
+//  batch, without reserving it. Returns as cf_store_next_id.
+CF_MUST_CHECK int cf_store_peek_id (cf_store_t *self, cf_batch_t *batch,
+                                    const char *counter, uint64_t *id);
+
 //  Sets *seq to the sequence number the next event appended to batch will
 //  get, so a reply stored in the same batch can name it. From the first
 //  call on, commit fails with CF_ECONFLICT if another batch appended events
@@ -264,6 +269,21 @@ CF_MUST_CHECK int cf_store_list_staff (cf_store_t *self, Cf__Staff ***staff,
 CF_MUST_CHECK int cf_store_get_certificate (cf_store_t *self,
                                             const char *number,
                                             Cf__Certificate **certificate_p);
+
+//  Says whether a certificate belongs on a page (argument is the caller's)
+typedef bool (cf_store_certificate_filter_fn) (const Cf__Certificate *cert,
+                                               void *argument);
+
+//  A page of certificates in number order after number after (NULL or ""
+//  from the first): at most limit that keep accepts (NULL: all), reading at
+//  most scan_max. *next gets the number to continue after when more may
+//  follow, else NULL (a new string the caller frees). The caller frees
+//  the certificates with cf_pb_free and the array with free.
+//  Returns 0, CF_EINVAL (limit 0, after too long) or an error.
+CF_MUST_CHECK int cf_store_list_certificates (
+    cf_store_t *self, const char *after, size_t limit, size_t scan_max,
+    cf_store_certificate_filter_fn *keep, void *argument,
+    Cf__Certificate ***certificates, size_t *count, char **next);
 
 //  Gets meta key as a new string the caller frees. Returns 0, CF_ENOTFOUND,
 //  CF_EINVAL.

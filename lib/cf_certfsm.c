@@ -32,12 +32,12 @@ typedef int (s_guard_fn) (const s_ctx_t *ctx, cf_problems_t *problems);
 typedef void (s_action_fn) (s_ctx_t *ctx);
 
 struct _cf_certfsm_row_t {
-    Cf__CertStatus from;    //  In this status
-    cf_cert_event_t event;  //  On this event
-    uint32_t roles;         //  Fired by these roles (CF_ROLE_BIT)
-    s_guard_fn *guards[3];  //  All must hold; NULL ends
-    s_action_fn *action;    //  Records it, or NULL
-    Cf__CertStatus next;    //  Then the certificate is in this status
+    Cf__CertStatus from;      //  In this status
+    cf_cert_event_t event;    //  On this event
+    uint32_t roles;           //  Fired by these roles (CF_ROLE_BIT)
+    s_guard_fn *guards[3];    //  All must hold; NULL ends
+    s_action_fn *actions[2];  //  Record it, in order; NULL ends
+    Cf__CertStatus next;      //  Then the certificate is in this status
 };
 
 static const char *const s_event_names[] = {
@@ -120,13 +120,79 @@ s_end_of (cf_day_t day)
     return cf_date_to_ms (day + 1) - 1;
 }
 
-int64_t
-cf_certfsm_due (const Cf__Certificate *cert)
+static bool
+s_is (const char *text, const char *value)
 {
+    return text && strcmp (text, value) == 0;
+}
+
+static bool
+s_visit_passed (const Cf__Visit *visit)
+{
+    return s_is (visit->outcome, CF_VISIT_MAINTAINED) ||
+           s_is (visit->outcome, CF_VISIT_GRADE_CHANGED);
+}
+
+//  The visit the timer waits on: the first neither passed nor missed
+static Cf__Visit *
+s_visit_awaited (const Cf__Certificate *cert)
+{
+    for (size_t index = 0; index < cert->n_visits; index++)
+        if (!s_visit_passed (cert->visits[index]) &&
+            !cert->visits[index]->missed)
+            return cert->visits[index];
+    return NULL;
+}
+
+//  The open visit whose surveillance case is case_id, or NULL
+static Cf__Visit *
+s_visit_of (const Cf__Certificate *cert, const char *case_id)
+{
+    for (size_t index = 0; case_id && *case_id && index < cert->n_visits;
+         index++)
+        if (s_is (cert->visits[index]->outcome, CF_VISIT_OPEN) &&
+            s_is (cert->visits[index]->case_id, case_id))
+            return cert->visits[index];
+    return NULL;
+}
+
+//  The last day a visit may be completed: its due date plus the grace
+static int
+s_visit_deadline (const Cf__Visit *visit, const cf_scheme_t *scheme,
+                  cf_day_t *day)
+{
+    if (cf_date_parse (visit->due, day) != 0)
+        return CF_EINVAL;
+    *day += scheme->surveillance_grace_days;
+    return 0;
+}
+
+//  A valid certificate's next due instant, and whether it is a visit's
+static int64_t
+s_due_valid (const Cf__Certificate *cert, const cf_scheme_t *scheme,
+             bool *visit_p)
+{
+    cf_day_t expiry, visit_day;
+    int64_t due =
+        cf_date_parse (cert->expiry_date, &expiry) == 0 ? s_end_of (expiry) : 0;
+    const Cf__Visit *visit = s_visit_awaited (cert);
+    bool by_visit = visit &&
+                    s_visit_deadline (visit, scheme, &visit_day) == 0 &&
+                    (due == 0 || s_end_of (visit_day) < due);
+    if (by_visit)
+        due = s_end_of (visit_day);
+    if (visit_p)
+        *visit_p = by_visit;
+    return due;
+}
+
+int64_t
+cf_certfsm_due (const Cf__Certificate *cert, const cf_scheme_t *scheme)
+{
+    assert (cert && scheme);
     cf_day_t day;
-    if (cert->status == CF__CERT_STATUS__CERT_STATUS_VALID &&
-        cf_date_parse (cert->expiry_date, &day) == 0)
-        return s_end_of (day);
+    if (cert->status == CF__CERT_STATUS__CERT_STATUS_VALID)
+        return s_due_valid (cert, scheme, NULL);
     if (cert->status == CF__CERT_STATUS__CERT_STATUS_SUSPENDED &&
         cert->suspension && cf_date_parse (cert->suspension->until, &day) == 0)
         return s_end_of (day);
@@ -134,14 +200,52 @@ cf_certfsm_due (const Cf__Certificate *cert)
 }
 
 int
-cf_certfsm_due_event (const Cf__Certificate *cert, int64_t now)
+cf_certfsm_due_event (const Cf__Certificate *cert, const cf_scheme_t *scheme,
+                      int64_t now)
 {
-    int64_t due = cf_certfsm_due (cert);
-    if (due == 0 || now < due)
-        return -1;
-    return cert->status == CF__CERT_STATUS__CERT_STATUS_VALID
-               ? CF_CERT_EVENT_EXPIRED
-               : CF_CERT_EVENT_LAPSED;
+    assert (cert && scheme);
+    if (cert->status == CF__CERT_STATUS__CERT_STATUS_VALID) {
+        bool visit = false;
+        int64_t due = s_due_valid (cert, scheme, &visit);
+        if (due == 0 || now < due)
+            return -1;
+        return visit ? CF_CERT_EVENT_VISIT_MISSED : CF_CERT_EVENT_EXPIRED;
+    }
+    int64_t due = cf_certfsm_due (cert, scheme);
+    return due && now >= due ? CF_CERT_EVENT_LAPSED : -1;
+}
+
+int
+cf_certfsm_visit_to_make (const Cf__Certificate *cert, size_t *index,
+                          cf_problems_t *problems)
+{
+    assert (cert);
+    if (cf_certfsm_status_final (cert->status)) {
+        cf_problems_add (problems, "visit.final",
+                         "certificate %s is %s: there is nothing to visit",
+                         cert->number, cf_certfsm_status_name (cert->status));
+        return CF_EGUARD;
+    }
+    for (size_t visit = 0; visit < cert->n_visits; visit++) {
+        if (s_visit_passed (cert->visits[visit]))
+            continue;
+        if (s_is (cert->visits[visit]->outcome, CF_VISIT_OPEN)) {
+            cf_problems_add (problems, "visit.open",
+                             "visit %zu of certificate %s is under way in "
+                             "case %s; finish that one first",
+                             visit + 1, cert->number,
+                             cert->visits[visit]->case_id);
+            return CF_EGUARD;
+        }
+        if (index)
+            *index = visit;
+        return 0;
+    }
+    cf_problems_add (problems, "visit.none",
+                     "certificate %s has made all its %zu surveillance "
+                     "visits; it expires on %s (apply for recertification)",
+                     cert->number, cert->n_visits, cert->expiry_date);
+    return CF_EGUARD;
 }
 
 //  ------------------------------------------------------------------------
@@ -159,8 +263,8 @@ s_guard_reason (const s_ctx_t *ctx, cf_problems_t *problems)
     return CF_EGUARD;
 }
 
-//  A suspension names its trigger, confirmed on a date at most
-//  CF_CERTFSM_DECISION_DAYS before today and not after it
+//  A suspension names its trigger, confirmed on a date at most the scheme's
+//  suspension_decision_days before today and not after it
 static int
 s_guard_trigger (const s_ctx_t *ctx, cf_problems_t *problems)
 {
@@ -188,13 +292,13 @@ s_guard_trigger (const s_ctx_t *ctx, cf_problems_t *problems)
                          change->trigger_date, today);
         return CF_EGUARD;
     }
-    if (ctx->today - day > CF_CERTFSM_DECISION_DAYS) {
+    int days = ctx->input->scheme->suspension_decision_days;
+    if (ctx->today - day > days) {
         cf_problems_add (problems, "certfsm.decision_late",
                          "the trigger was confirmed on %s, more than %d days "
                          "before today (%s); a suspension is decided within "
                          "%d days of the confirmed trigger: confirm it anew",
-                         change->trigger_date, CF_CERTFSM_DECISION_DAYS, today,
-                         CF_CERTFSM_DECISION_DAYS);
+                         change->trigger_date, days, today, days);
         return CF_EGUARD;
     }
     return 0;
@@ -204,48 +308,147 @@ static int
 s_guard_months (const s_ctx_t *ctx, cf_problems_t *problems)
 {
     uint32_t months = ctx->input->change ? ctx->input->change->months : 0;
-    if (months <= CF_CERTFSM_SUSPENSION_MONTHS_MAX)
+    int most = ctx->input->scheme->suspension_months_max;
+    if (months <= (uint32_t)most)
         return 0;
     cf_problems_add (problems, "certfsm.months",
-                     "a suspension runs at most %d months, not %u",
-                     CF_CERTFSM_SUSPENSION_MONTHS_MAX, months);
+                     "a suspension runs at most %d months, not %u", most,
+                     months);
     return CF_EGUARD;
 }
 
-//  The certificate's own timer has come due
+//  The timers: each fires only once its day has run out
 static int
-s_guard_due (const s_ctx_t *ctx, cf_problems_t *problems)
+s_guard_timer (const s_ctx_t *ctx, cf_problems_t *problems, int64_t due,
+               const char *what)
 {
-    int64_t due = cf_certfsm_due (ctx->cert);
     if (due && ctx->input->now >= due)
         return 0;
-    cf_problems_add (
-        problems, "certfsm.not_due", "%s: the certificate's %s has not run out",
-        cf_certfsm_event_name (ctx->row->event),
-        ctx->cert->status == CF__CERT_STATUS__CERT_STATUS_VALID ? "validity"
-                                                                : "suspension");
+    cf_problems_add (problems, "certfsm.not_due", "%s: the certificate's %s",
+                     cf_certfsm_event_name (ctx->row->event), what);
+    return CF_EGUARD;
+}
+
+static int
+s_guard_expired (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    cf_day_t day;
+    int64_t due =
+        cf_date_parse (ctx->cert->expiry_date, &day) == 0 ? s_end_of (day) : 0;
+    return s_guard_timer (ctx, problems, due, "validity has not run out");
+}
+
+static int
+s_guard_lapsed (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    return s_guard_timer (ctx, problems,
+                          cf_certfsm_due (ctx->cert, ctx->input->scheme),
+                          "suspension has not run out");
+}
+
+static int
+s_guard_visit_overdue (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__Visit *visit = s_visit_awaited (ctx->cert);
+    cf_day_t day;
+    int64_t due =
+        visit && s_visit_deadline (visit, ctx->input->scheme, &day) == 0
+            ? s_end_of (day)
+            : 0;
+    return s_guard_timer (ctx, problems, due,
+                          "next surveillance visit is not overdue");
+}
+
+//  The change names the surveillance case of an open visit
+static int
+s_guard_visit_case (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    const char *case_id = ctx->input->change ? ctx->input->change->case_id : "";
+    if (s_visit_of (ctx->cert, case_id))
+        return 0;
+    cf_problems_add (problems, "certfsm.visit",
+                     "%s: case '%s' is no open surveillance visit of "
+                     "certificate %s",
+                     cf_certfsm_event_name (ctx->row->event),
+                     case_id ? case_id : "", ctx->cert->number);
+    return CF_EGUARD;
+}
+
+//  The suspension came from surveillance, so a passed visit clears it
+static bool
+s_surveillance_cause (const s_ctx_t *ctx)
+{
+    const Cf__Suspension *suspension = ctx->cert->suspension;
+    return suspension && (s_is (suspension->trigger, "missed_surveillance") ||
+                          s_is (suspension->trigger, "surveillance_finding"));
+}
+
+static int
+s_guard_surveillance_cause (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    if (s_surveillance_cause (ctx))
+        return 0;
+    cf_problems_add (problems, "certfsm.cause",
+                     "the suspension (%s) was not for surveillance; a passed "
+                     "visit does not clear it",
+                     ctx->cert->suspension ? ctx->cert->suspension->trigger
+                                           : "none");
+    return CF_EGUARD;
+}
+
+static int
+s_guard_other_cause (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    if (!s_surveillance_cause (ctx))
+        return 0;
+    cf_problems_add (problems, "certfsm.cause",
+                     "the suspension was for surveillance: the passed visit "
+                     "clears it");
+    return CF_EGUARD;
+}
+
+static int
+s_guard_successor (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    const char *successor =
+        ctx->input->change ? ctx->input->change->successor : NULL;
+    if (!s_blank (successor) && strcmp (successor, ctx->cert->number) != 0)
+        return 0;
+    cf_problems_add (problems, "certfsm.successor",
+                     "a superseded certificate names the certificate that "
+                     "replaces it; reissue it to make that one");
     return CF_EGUARD;
 }
 
 //  ------------------------------------------------------------------------
 //  Actions
 
+//  Suspends the draft from the day from, on trigger confirmed on
+//  trigger_date, for months (0: the scheme's period)
+static void
+s_suspend (s_ctx_t *ctx, const char *trigger, const char *trigger_date,
+           cf_day_t from, uint32_t months)
+{
+    if (months == 0)
+        months = (uint32_t)ctx->input->scheme->suspension_months;
+    Cf__Suspension *suspension = cf_pb_new (&cf__suspension__descriptor);
+    char day[11];
+    cf_pb_set_string (&suspension->trigger, trigger);
+    cf_pb_set_string (&suspension->trigger_date, trigger_date);
+    cf_pb_set_string (&suspension->from, cf_date_format (from, day));
+    cf_pb_set_string (
+        &suspension->until,
+        cf_date_format (cf_date_add_months (from, (int)months) - 1, day));
+    cf_pb_free (&ctx->draft->suspension);
+    ctx->draft->suspension = suspension;
+}
+
 static void
 s_act_suspend (s_ctx_t *ctx)
 {
     const Cf__CertificateChange *change = ctx->input->change;
-    uint32_t months =
-        change->months ? change->months : CF_CERTFSM_SUSPENSION_MONTHS;
-    Cf__Suspension *suspension = cf_pb_new (&cf__suspension__descriptor);
-    char day[11];
-    cf_pb_set_string (&suspension->trigger, change->trigger);
-    cf_pb_set_string (&suspension->trigger_date, change->trigger_date);
-    cf_pb_set_string (&suspension->from, cf_date_format (ctx->today, day));
-    cf_pb_set_string (
-        &suspension->until,
-        cf_date_format (cf_date_add_months (ctx->today, (int)months), day));
-    cf_pb_free (&ctx->draft->suspension);
-    ctx->draft->suspension = suspension;
+    s_suspend (ctx, change->trigger, change->trigger_date, ctx->today,
+               change->months);
 }
 
 static void
@@ -254,41 +457,123 @@ s_act_restore (s_ctx_t *ctx)
     cf_pb_free (&ctx->draft->suspension);
 }
 
+//  The awaited visit ran out: suspended from the day after its last day
+static void
+s_act_suspend_missed (s_ctx_t *ctx)
+{
+    Cf__Visit *visit = s_visit_awaited (ctx->draft);
+    cf_day_t last;
+    int rc = s_visit_deadline (visit, ctx->input->scheme, &last);
+    assert (rc == 0);
+    (void)rc;
+    visit->missed = true;
+    char day[11];
+    s_suspend (ctx, "missed_surveillance", cf_date_format (last + 1, day),
+               last + 1, 0);
+}
+
+static void
+s_visit_close (s_ctx_t *ctx, const char *outcome)
+{
+    Cf__Visit *visit = s_visit_of (ctx->draft, ctx->input->change->case_id);
+    char day[11];
+    cf_pb_set_string (&visit->outcome, outcome);
+    cf_pb_set_string (&visit->date, cf_date_format (ctx->today, day));
+}
+
+static void
+s_act_visit_passed (s_ctx_t *ctx)
+{
+    s_visit_close (ctx, CF_VISIT_MAINTAINED);
+}
+
+static void
+s_act_visit_failed (s_ctx_t *ctx)
+{
+    s_visit_close (ctx, CF_VISIT_FAILED);
+}
+
+static void
+s_act_suspend_finding (s_ctx_t *ctx)
+{
+    char day[11];
+    s_suspend (ctx, "surveillance_finding", cf_date_format (ctx->today, day),
+               ctx->today, 0);
+}
+
+//  The successor is named; a grade changed by a visit closes that visit
+static void
+s_act_supersede (s_ctx_t *ctx)
+{
+    const Cf__CertificateChange *change = ctx->input->change;
+    cf_pb_set_string (&ctx->draft->superseded_by, change->successor);
+    if (s_visit_of (ctx->draft, change->case_id))
+        s_visit_close (ctx, CF_VISIT_GRADE_CHANGED);
+}
+
 //  ------------------------------------------------------------------------
 //  The table: the certificate's life after issuance
 
 // clang-format off
-#define ROW(from, event, roles, next, guards, action) \
-    {CF__CERT_STATUS__CERT_STATUS_##from, CF_CERT_EVENT_##event, roles, guards, action, CF__CERT_STATUS__CERT_STATUS_##next}
+#define ROW(from, event, roles, next, guards, actions) \
+    {CF__CERT_STATUS__CERT_STATUS_##from, CF_CERT_EVENT_##event, roles, guards, actions, CF__CERT_STATUS__CERT_STATUS_##next}
 #define IF(...)   {__VA_ARGS__}
+#define DO(...)   {__VA_ARGS__}
 #define HOLDER    CF_ROLE_BIT (CF_ROLE_APPLICANT)
 #define ADMIN     CF_ROLE_BIT (CF_ROLE_ADMIN)
 #define COMMITTEE CF_ROLE_BIT (CF_ROLE_COMMITTEE)
 #define SYSTEM    CF_ROLE_BIT (CF_ROLE_SYSTEM)
+#define DECIDES   (ADMIN | COMMITTEE)
 
 static const cf_certfsm_row_t s_rows[] = {
-    //   from       event      roles              next
-    ROW (VALID,     SUSPENDED, ADMIN | COMMITTEE, SUSPENDED,
-         IF (s_guard_reason, s_guard_trigger, s_guard_months), s_act_suspend),
-    ROW (SUSPENDED, RESTORED,  ADMIN | COMMITTEE, VALID,
-         IF (s_guard_reason), s_act_restore),
-    ROW (SUSPENDED, LAPSED,    SYSTEM,            WITHDRAWN,
-         IF (s_guard_due), NULL),
-    ROW (VALID,     WITHDRAWN, ADMIN | COMMITTEE, WITHDRAWN,
-         IF (s_guard_reason), NULL),
-    ROW (SUSPENDED, WITHDRAWN, ADMIN | COMMITTEE, WITHDRAWN,
-         IF (s_guard_reason), NULL),
-    ROW (VALID,     CANCELLED, HOLDER | ADMIN,    CANCELLED,
-         IF (s_guard_reason), NULL),
-    ROW (SUSPENDED, CANCELLED, HOLDER | ADMIN,    CANCELLED,
-         IF (s_guard_reason), NULL),
-    ROW (VALID,     EXPIRED,   SYSTEM,            EXPIRED,
-         IF (s_guard_due), NULL),
+    //   from       event         roles              next
+    ROW (VALID,     SUSPENDED,    DECIDES,           SUSPENDED,
+         IF (s_guard_reason, s_guard_trigger, s_guard_months), DO (s_act_suspend)),
+    ROW (SUSPENDED, RESTORED,     DECIDES,           VALID,
+         IF (s_guard_reason), DO (s_act_restore)),
+    ROW (SUSPENDED, LAPSED,       SYSTEM,            WITHDRAWN,
+         IF (s_guard_lapsed), DO (NULL)),
+    ROW (VALID,     WITHDRAWN,    DECIDES,           WITHDRAWN,
+         IF (s_guard_reason), DO (NULL)),
+    ROW (SUSPENDED, WITHDRAWN,    DECIDES,           WITHDRAWN,
+         IF (s_guard_reason), DO (NULL)),
+    ROW (VALID,     CANCELLED,    HOLDER | ADMIN,    CANCELLED,
+         IF (s_guard_reason), DO (NULL)),
+    ROW (SUSPENDED, CANCELLED,    HOLDER | ADMIN,    CANCELLED,
+         IF (s_guard_reason), DO (NULL)),
+    ROW (VALID,     EXPIRED,      SYSTEM,            EXPIRED,
+         IF (s_guard_expired), DO (NULL)),
+    //  A reissue (a change of name, address or scope decided by the body, a
+    //  grade changed by a visit, a recertification) replaces it
+    ROW (VALID,     SUPERSEDED,   DECIDES | SYSTEM,  SUPERSEDED,
+         IF (s_guard_reason, s_guard_successor), DO (s_act_supersede)),
+    ROW (SUSPENDED, SUPERSEDED,   DECIDES | SYSTEM,  SUPERSEDED,
+         IF (s_guard_reason, s_guard_successor), DO (s_act_supersede)),
+    //  Surveillance: a visit not completed by its due date and the scheme's
+    //  grace suspends; the outcome of a surveillance case is recorded on the
+    //  visit, and a passed one lifts a suspension that surveillance caused
+    ROW (VALID,     VISIT_MISSED, SYSTEM,            SUSPENDED,
+         IF (s_guard_visit_overdue), DO (s_act_suspend_missed)),
+    ROW (VALID,     VISIT_PASSED, SYSTEM,            VALID,
+         IF (s_guard_reason, s_guard_visit_case), DO (s_act_visit_passed)),
+    ROW (SUSPENDED, VISIT_PASSED, SYSTEM,            VALID,
+         IF (s_guard_reason, s_guard_visit_case, s_guard_surveillance_cause),
+         DO (s_act_visit_passed, s_act_restore)),
+    ROW (SUSPENDED, VISIT_PASSED, SYSTEM,            SUSPENDED,
+         IF (s_guard_reason, s_guard_visit_case, s_guard_other_cause),
+         DO (s_act_visit_passed)),
+    ROW (VALID,     VISIT_FAILED, SYSTEM,            SUSPENDED,
+         IF (s_guard_reason, s_guard_visit_case),
+         DO (s_act_visit_failed, s_act_suspend_finding)),
+    ROW (SUSPENDED, VISIT_FAILED, SYSTEM,            SUSPENDED,
+         IF (s_guard_reason, s_guard_visit_case), DO (s_act_visit_failed)),
 };
 // clang-format on
 
 #undef ROW
 #undef IF
+#undef DO
+#undef DECIDES
 #undef HOLDER
 #undef ADMIN
 #undef COMMITTEE
@@ -343,23 +628,37 @@ s_record (s_ctx_t *ctx)
 {
     char day[11], *reason = NULL;
     const Cf__Certificate *cert = ctx->cert;
-    if (ctx->row->event == CF_CERT_EVENT_EXPIRED)
+    //  A visit recorded on a certificate that stays as it was is no change of
+    //  its status: the status date and reason stay those of the last change
+    if (ctx->row->next == ctx->row->from)
+        return;
+    cf_cert_event_t event = ctx->row->event;
+    bool timer = event == CF_CERT_EVENT_EXPIRED ||
+                 event == CF_CERT_EVENT_LAPSED ||
+                 event == CF_CERT_EVENT_VISIT_MISSED;
+    //  A timer's change is dated the day that ran out; a decision, today
+    cf_day_t dated =
+        timer ? cf_date_from_ms (cf_certfsm_due (cert, ctx->input->scheme))
+              : ctx->today;
+    if (event == CF_CERT_EVENT_EXPIRED)
         reason = cf_mem_check (strdup ("the validity ran out"));
-    else if (ctx->row->event == CF_CERT_EVENT_LAPSED) {
+    else if (event == CF_CERT_EVENT_LAPSED) {
         if (asprintf (&reason,
                       "the suspension (%s) ran out on %s without the cause "
                       "cleared",
                       cert->suspension->trigger, cert->suspension->until) < 0)
             cf_mem_fail ();
+    } else if (event == CF_CERT_EVENT_VISIT_MISSED) {
+        const Cf__Visit *visit = s_visit_awaited (cert);
+        if (asprintf (&reason,
+                      "the surveillance visit due %s was not completed by "
+                      "%s",
+                      visit->due, cf_date_format (dated, day)) < 0)
+            cf_mem_fail ();
     } else
         reason = cf_mem_check (strdup (s_reason (ctx)));
     cf_pb_set_string (&ctx->draft->status_reason, reason);
     free (reason);
-    //  A timer's change is dated the day that ran out; a decision, today
-    cf_day_t dated = ctx->today;
-    if (ctx->row->event == CF_CERT_EVENT_EXPIRED ||
-        ctx->row->event == CF_CERT_EVENT_LAPSED)
-        dated = cf_date_from_ms (cf_certfsm_due (cert));
     cf_pb_set_string (&ctx->draft->status_date, cf_date_format (dated, day));
     ctx->draft->status = ctx->row->next;
 }
@@ -397,23 +696,34 @@ cf_certfsm_fire (Cf__Certificate **cert_p, cf_cert_event_t event,
     }
     s_ctx_t ctx = {
         .cert = cert, .input = input, .today = cf_date_from_ms (input->now)};
+    //  Rows sharing (status, event) are tried in order; when none holds,
+    //  the problems are those of the first
+    cf_problems_t *first = cf_problems_new (), *scratch = cf_problems_new ();
     int rc = CF_EGUARD;
+    bool tried = false;
     for (size_t index = 0; index < S_ROW_COUNT && rc; index++) {
         const cf_certfsm_row_t *row = &s_rows[index];
         if (row->from != cert->status || row->event != event ||
             !(row->roles & CF_ROLE_BIT (who->role)))
             continue;
         ctx.row = row;
+        cf_problems_reset (scratch);
         rc = 0;
         for (size_t guard = 0; guard < 3 && row->guards[guard] && rc == 0;
              guard++)
-            rc = row->guards[guard](&ctx, problems);
+            rc = row->guards[guard](&ctx, tried ? scratch : first);
+        tried = true;
     }
+    for (size_t index = 0; rc && index < cf_problems_size (first); index++)
+        cf_problems_add (problems, cf_problems_code (first, index), "%s",
+                         cf_problems_message (first, index));
+    cf_problems_destroy (&first);
+    cf_problems_destroy (&scratch);
     if (rc)
         return rc;
     ctx.draft = cf_pb_dup (&cert->base);
-    if (ctx.row->action)
-        ctx.row->action (&ctx);
+    for (size_t action = 0; action < 2 && ctx.row->actions[action]; action++)
+        ctx.row->actions[action](&ctx);
     s_record (&ctx);
     cf_pb_free (cert_p);
     *cert_p = ctx.draft;

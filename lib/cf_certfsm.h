@@ -35,12 +35,13 @@
 #include "cf_date.h"
 #include "cf_error.h"
 #include "cf_problems.h"
+#include "cf_scheme.h"
 
-//  A suspension is decided within this many days of its confirmed trigger
-#define CF_CERTFSM_DECISION_DAYS 5
-//  The months a suspension runs when the decision gives none, and at most
-#define CF_CERTFSM_SUSPENSION_MONTHS     3
-#define CF_CERTFSM_SUSPENSION_MONTHS_MAX 6
+//  The outcomes a surveillance visit records (Visit.outcome)
+#define CF_VISIT_OPEN          "open"
+#define CF_VISIT_MAINTAINED    "maintained"
+#define CF_VISIT_GRADE_CHANGED "grade_changed"
+#define CF_VISIT_FAILED        "failed"
 
 // clang-format off
 //  X (suffix, name, what it means)
@@ -50,7 +51,11 @@
     X (WITHDRAWN,  "certificate_withdrawn",  "withdrawn (撤销) by decision")                  \
     X (LAPSED,     "suspension_lapsed",      "the suspension ran out uncleared: withdrawn")   \
     X (CANCELLED,  "certificate_cancelled",  "cancelled (注销) at the holder's request")      \
-    X (EXPIRED,    "certificate_expired",    "its validity ran out")
+    X (EXPIRED,    "certificate_expired",    "its validity ran out")                          \
+    X (SUPERSEDED, "certificate_superseded", "a reissued certificate replaces it")            \
+    X (VISIT_MISSED, "surveillance_missed",  "a visit was not completed in time: suspended")  \
+    X (VISIT_PASSED, "surveillance_passed",  "a visit maintained it (and lifts its suspension)") \
+    X (VISIT_FAILED, "surveillance_failed",  "a visit found it wanting: suspended")
 
 //  X (suffix, name) of the triggers of a suspension
 #define CF_CERTFSM_TRIGGER_MAP(X)                        \
@@ -77,6 +82,7 @@ typedef struct _cf_certfsm_row_t cf_certfsm_row_t;
 
 //  What a fire needs besides the certificate
 typedef struct {
+    const cf_scheme_t *scheme;            //  Governs the certificate
     const Cf__Principal *principal;       //  Who decides (transport-proved)
     const char *org;                      //  The certificate's organization
                                           //  (its case's), for the holder
@@ -122,13 +128,22 @@ int CF_MUST_CHECK cf_certfsm_fire (Cf__Certificate **cert_p,
                                    Cf__CertStatus *to_p,
                                    cf_problems_t *problems);
 
-//  The instant the certificate's own timer is due: the end of its expiry
-//  day (China time) while valid, the end of the suspension's last day while
-//  suspended; 0 when final or the dates cannot be read.
-int64_t cf_certfsm_due (const Cf__Certificate *cert);
+//  The instant the certificate's own timer is due: while valid, the end of
+//  the next visit's due date plus the scheme's grace or, after the last
+//  visit, of its expiry day (China time); while suspended, the end of the
+//  suspension's last day; 0 when final or the dates cannot be read.
+int64_t cf_certfsm_due (const Cf__Certificate *cert, const cf_scheme_t *scheme);
 
-//  The timer's event for cert at instant now: CF_CERT_EVENT_EXPIRED or
-//  CF_CERT_EVENT_LAPSED; -1 when nothing is due.
-int cf_certfsm_due_event (const Cf__Certificate *cert, int64_t now);
+//  The timer's event for cert at instant now (CF_CERT_EVENT_VISIT_MISSED,
+//  _EXPIRED or _LAPSED); -1 when nothing is due.
+int cf_certfsm_due_event (const Cf__Certificate *cert,
+                          const cf_scheme_t *scheme, int64_t now);
+
+//  The visit the next surveillance would make: the first not yet passed.
+//  Returns 0 and sets *index (when not NULL), or CF_EGUARD with a problem
+//  when the certificate is final, has no visit left, or one is open.
+int CF_MUST_CHECK cf_certfsm_visit_to_make (const Cf__Certificate *cert,
+                                            size_t *index,
+                                            cf_problems_t *problems);
 
 #endif

@@ -184,6 +184,7 @@ cf_certificate_build (const cf_scheme_t *scheme, const Cf__Case *record,
     Cf__Certificate *cert = cf_pb_new (&cf__certificate__descriptor);
     cf_pb_set_string (&cert->number, number);
     cf_pb_set_string (&cert->case_id, record->id);
+    cf_pb_set_string (&cert->org, record->org);
     cf_pb_set_string (&cert->company_name, application->company_name);
     cf_pb_set_string (&cert->uscc, application->uscc);
     cf_pb_set_string (&cert->registered_address,
@@ -213,6 +214,9 @@ cf_certificate_build (const cf_scheme_t *scheme, const Cf__Case *record,
             break;
         cf_pb_append_string (&cert->n_surveillance, &cert->surveillance,
                              cf_date_format (due, date));
+        Cf__Visit *planned = cf_pb_new (&cf__visit__descriptor);
+        cf_pb_set_string (&planned->due, date);
+        cf_pb_append (&cert->n_visits, (void ***)&cert->visits, planned);
     }
     cert->status = CF__CERT_STATUS__CERT_STATUS_VALID;
     cf_pb_set_string (&cert->scheme_version, scheme->version);

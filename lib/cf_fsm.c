@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cf_case.h"
+#include "cf_certfsm.h"
 #include "cf_date.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
@@ -1120,8 +1121,44 @@ s_guard_reason (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     return CF_EGUARD;
 }
 
+//  surveillance_opened: the certificate has a visit to make and none open
+static int
+s_guard_visit_to_make (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__Certificate *cert = ctx->input->certificate;
+    if (!cert || !ctx->input->certified ||
+        !ctx->input->certified->application) {
+        cf_problems_add (problems, "visit.certificate",
+                         "%s: name the certificate to visit", s_event (ctx));
+        return CF_EGUARD;
+    }
+    return cf_certfsm_visit_to_make (cert, NULL, problems) == 0 ? 0 : CF_EGUARD;
+}
+
 //  ------------------------------------------------------------------------
 //  Actions: each records one thing on the draft
+
+//  A visit audits the holder as certified, under the certificate's scheme,
+//  for the organization that holds it
+static void
+s_act_open_visit (cf_fsm_ctx_t *ctx)
+{
+    const Cf__Certificate *cert = ctx->input->certificate;
+    const Cf__Case *certified = ctx->input->certified;
+    size_t visit = 0;
+    int rc = cf_certfsm_visit_to_make (cert, &visit, NULL);
+    assert (rc == 0);
+    (void)rc;
+    Cf__Case *draft = ctx->draft;
+    draft->kind = CF__CASE_KIND__CASE_KIND_SURVEILLANCE;
+    cf_pb_set_string (&draft->subject, cert->number);
+    draft->visit = (uint32_t)visit + 1;
+    cf_pb_set_string (&draft->org, certified->org);
+    cf_pb_set_string (&draft->scheme_version, cert->scheme_version);
+    cf_pb_free (&draft->application);
+    draft->application = cf_pb_dup (&certified->application->base);
+    draft->created_at = ctx->now;
+}
 
 static void
 s_act_store_application (cf_fsm_ctx_t *ctx)
@@ -1513,10 +1550,16 @@ s_act_close_withdrawn (cf_fsm_ctx_t *ctx)
 //  Rows sharing (from, event) are tried in order; the first whose roles
 //  include the principal's and whose guards all hold fires. IF lists the
 //  guards, DO the actions; job is the stage the daemon enqueues afterwards.
+//  Each row names the kinds of case it holds for: APPS (applications,
+//  initial or recertification), VISITS (surveillance visits, which start at
+//  audit planning and end maintained) or ANY.
 
 // clang-format off
-#define ROW(from, event, roles, next, job, guards, actions) \
-    {CF_STATE_##from, CF_EVENT_##event, roles, guards, actions, CF_STATE_##next, job}
+#define FOR(kinds, from, event, roles, next, job, guards, actions) \
+    {CF_STATE_##from, CF_EVENT_##event, kinds, roles, guards, actions, CF_STATE_##next, job}
+#define ANY       CF_KIND_ANY
+#define APPS      CF_KIND_APPLICATIONS
+#define VISITS    CF_KIND_SURVEILLANCE
 #define IF(...)   {__VA_ARGS__}
 #define DO(...)   {__VA_ARGS__}
 #define APPLICANT CF_ROLE_BIT (CF_ROLE_APPLICANT)
@@ -1528,108 +1571,120 @@ s_act_close_withdrawn (cf_fsm_ctx_t *ctx)
 #define SYSTEM    CF_ROLE_BIT (CF_ROLE_SYSTEM)
 
 static const cf_fsm_row_t s_rows[] = {
-    //   from                  event               roles              next                  job
-    ROW (NONE,                 SUBMIT,             APPLICANT,         SUBMITTED,            "intake",
+    //   kinds    from                  event                roles              next                  job
+    FOR (APPS,   NONE,                 SUBMIT,              APPLICANT,         SUBMITTED,            "intake",
          IF (s_guard_applicant_org, s_guard_application, s_guard_company_named),
          DO (s_act_store_application, s_act_open_case)),
-    ROW (SUBMITTED,            INTAKE_PASSED,      WORKER,            DOCUMENT_REVIEW,      "review",
+    FOR (APPS,   SUBMITTED,            INTAKE_PASSED,       WORKER,            DOCUMENT_REVIEW,      "review",
          IF (NULL),
          DO (NULL)),
-    ROW (SUBMITTED,            INTAKE_INCOMPLETE,  WORKER,            SUPPLEMENT_REQUESTED, NULL,
+    FOR (APPS,   SUBMITTED,            INTAKE_INCOMPLETE,   WORKER,            SUPPLEMENT_REQUESTED, NULL,
          IF (s_guard_findings),
          DO (s_act_store_findings, s_act_request_supplement)),
-    ROW (SUBMITTED,            INTAKE_INELIGIBLE,  WORKER,            REJECTED,             NULL,
+    FOR (APPS,   SUBMITTED,            INTAKE_INELIGIBLE,   WORKER,            REJECTED,             NULL,
          IF (s_guard_refusal_reason),
          DO (s_act_store_findings, s_act_close_refused)),
-    ROW (SUPPLEMENT_REQUESTED, SUPPLEMENTED,       APPLICANT,         SUBMITTED,            "intake",
+    FOR (APPS,   SUPPLEMENT_REQUESTED, SUPPLEMENTED,        APPLICANT,         SUBMITTED,            "intake",
          IF (s_guard_application),
          DO (s_act_store_application, s_act_clear_findings)),
-    ROW (SUPPLEMENT_REQUESTED, DEADLINE_PASSED,    SYSTEM,            CLOSED,               NULL,
+    FOR (APPS,   SUPPLEMENT_REQUESTED, DEADLINE_PASSED,     SYSTEM,            CLOSED,               NULL,
          IF (s_guard_deadline_due),
          DO (s_act_close_overdue)),
-    ROW (DOCUMENT_REVIEW,      DOCS_ACCEPTED,      WORKER | REVIEWER, CONTRACT_PENDING,     "contract",
+    FOR (APPS,   DOCUMENT_REVIEW,      DOCS_ACCEPTED,       WORKER | REVIEWER, CONTRACT_PENDING,     "contract",
          IF (NULL),
          DO (s_act_record_reviewer)),
-    ROW (DOCUMENT_REVIEW,      DOCS_DEFICIENT,     WORKER | REVIEWER, SUPPLEMENT_REQUESTED, NULL,
+    FOR (APPS,   DOCUMENT_REVIEW,      DOCS_DEFICIENT,      WORKER | REVIEWER, SUPPLEMENT_REQUESTED, NULL,
          IF (s_guard_findings),
          DO (s_act_record_reviewer, s_act_store_findings, s_act_request_supplement)),
-    ROW (DOCUMENT_REVIEW,      DOCS_INELIGIBLE,    WORKER | REVIEWER, REJECTED,             NULL,
+    FOR (APPS,   DOCUMENT_REVIEW,      DOCS_INELIGIBLE,     WORKER | REVIEWER, REJECTED,             NULL,
          IF (s_guard_refusal_reason),
          DO (s_act_store_findings, s_act_close_refused)),
-    ROW (CONTRACT_PENDING,     CONTRACT_ISSUED,    WORKER,            CONTRACT_PENDING,     NULL,
+    FOR (APPS,   CONTRACT_PENDING,     CONTRACT_ISSUED,     WORKER,            CONTRACT_PENDING,     NULL,
          IF (s_guard_contract_terms, s_guard_contract_not_issued),
          DO (s_act_store_contract, s_act_await_signature)),
-    ROW (CONTRACT_PENDING,     CONTRACT_SIGNED,    APPLICANT,         AUDIT_PLANNING,       "planning",
+    FOR (APPS,   CONTRACT_PENDING,     CONTRACT_SIGNED,     APPLICANT,         AUDIT_PLANNING,       "planning",
          IF (s_guard_contract_unsigned),
          DO (s_act_sign_contract)),
-    ROW (CONTRACT_PENDING,     DEADLINE_PASSED,    SYSTEM,            CLOSED,               NULL,
+    FOR (APPS,   CONTRACT_PENDING,     DEADLINE_PASSED,     SYSTEM,            CLOSED,               NULL,
          IF (s_guard_deadline_due),
          DO (s_act_close_overdue)),
-    ROW (AUDIT_PLANNING,       AUDIT_PLANNED,      WORKER | ADMIN,    ONSITE_AUDIT,         NULL,
+    FOR (ANY,    AUDIT_PLANNING,       AUDIT_PLANNED,       WORKER | ADMIN,    ONSITE_AUDIT,         NULL,
          IF (s_guard_plan),
          DO (s_act_store_plan)),
-    ROW (ONSITE_AUDIT,         SHEET_SUBMITTED,    AUDITOR,           ONSITE_AUDIT,         "scoring",
+    FOR (ANY,    ONSITE_AUDIT,         SHEET_SUBMITTED,     AUDITOR,           ONSITE_AUDIT,         "scoring",
          IF (s_guard_team_leader, s_guard_sheet_dated, s_guard_sheet_valid, s_guard_findings_open),
          DO (s_act_store_sheet)),
-    ROW (ONSITE_AUDIT,         SCORES_SUBMITTED,   WORKER,            COMMITTEE_REVIEW,     "committee",
+    FOR (ANY,    ONSITE_AUDIT,         SCORES_SUBMITTED,    WORKER,            COMMITTEE_REVIEW,     "committee",
          IF (s_guard_sheet_stored, s_guard_nothing_open),
          DO (s_act_score_original)),
-    ROW (ONSITE_AUDIT,         SCORES_SUBMITTED,   WORKER,            RECTIFICATION,        NULL,
+    FOR (ANY,    ONSITE_AUDIT,         SCORES_SUBMITTED,    WORKER,            RECTIFICATION,        NULL,
          IF (s_guard_sheet_stored, s_guard_items_open),
          DO (s_act_score_original, s_act_start_rectification)),
-    ROW (RECTIFICATION,        FIXES_SUBMITTED,    APPLICANT,         VERIFICATION,         NULL,
+    FOR (ANY,    RECTIFICATION,        FIXES_SUBMITTED,     APPLICANT,         VERIFICATION,         NULL,
          IF (s_guard_fixes),
          DO (s_act_record_fixes)),
-    ROW (RECTIFICATION,        DEADLINE_PASSED,    SYSTEM,            TERMINATED,           NULL,
+    FOR (ANY,    RECTIFICATION,        DEADLINE_PASSED,     SYSTEM,            TERMINATED,           NULL,
          IF (s_guard_deadline_due),
          DO (s_act_close_overdue)),
-    ROW (VERIFICATION,         FIXES_ACCEPTED,     AUDITOR,           COMMITTEE_REVIEW,     "committee",
+    FOR (ANY,    VERIFICATION,         FIXES_ACCEPTED,      AUDITOR,           COMMITTEE_REVIEW,     "committee",
          IF (s_guard_verifier, s_guard_revised_sheet),
          DO (s_act_store_revised, s_act_rescore)),
-    ROW (VERIFICATION,         FIXES_REJECTED,     AUDITOR,           RECTIFICATION,        NULL,
+    FOR (ANY,    VERIFICATION,         FIXES_REJECTED,      AUDITOR,           RECTIFICATION,        NULL,
          IF (s_guard_verifier, s_guard_verdicts, s_guard_rounds_left),
          DO (s_act_record_verdicts, s_act_extend_rectification)),
-    ROW (VERIFICATION,         FIXES_REJECTED,     AUDITOR,           TERMINATED,           NULL,
+    FOR (ANY,    VERIFICATION,         FIXES_REJECTED,      AUDITOR,           TERMINATED,           NULL,
          IF (s_guard_verifier, s_guard_verdicts),
          DO (s_act_record_verdicts, s_act_close_ceiling)),
-    ROW (COMMITTEE_REVIEW,     COMMITTEE_FORMED,   WORKER,            COMMITTEE_REVIEW,     NULL,
+    FOR (ANY,    COMMITTEE_REVIEW,     COMMITTEE_FORMED,    WORKER,            COMMITTEE_REVIEW,     NULL,
          IF (s_guard_committee_unformed, s_guard_committee_members),
          DO (s_act_store_committee)),
-    ROW (COMMITTEE_REVIEW,     VOTE,               COMMITTEE,         COMMITTEE_REVIEW,     "committee",
+    FOR (ANY,    COMMITTEE_REVIEW,     VOTE,                COMMITTEE,         COMMITTEE_REVIEW,     "committee",
          IF (s_guard_committee_formed, s_guard_independent, s_guard_member, s_guard_first_ballot, s_guard_ballot),
          DO (s_act_cast_ballot)),
-    ROW (COMMITTEE_REVIEW,     MAJORITY_GRANT,     WORKER,            ISSUANCE,             "issuance",
+    FOR (APPS,   COMMITTEE_REVIEW,     MAJORITY_GRANT,      WORKER,            ISSUANCE,             "issuance",
          IF (s_guard_majority_grant),
          DO (s_act_decide_grant)),
-    ROW (COMMITTEE_REVIEW,     MAJORITY_REFUSE,    WORKER,            NOT_APPROVED,         NULL,
+    FOR (VISITS, COMMITTEE_REVIEW,     MAJORITY_GRANT,      WORKER,            MAINTAINED,           NULL,
+         IF (s_guard_majority_grant),
+         DO (s_act_decide_grant)),
+    FOR (ANY,    COMMITTEE_REVIEW,     MAJORITY_REFUSE,     WORKER,            NOT_APPROVED,         NULL,
          IF (s_guard_majority_refuse),
          DO (s_act_decide_refuse)),
-    ROW (ISSUANCE,             CERTIFICATE_ISSUED, WORKER,            CERTIFIED,            NULL,
+    FOR (APPS,   ISSUANCE,             CERTIFICATE_ISSUED,  WORKER,            CERTIFIED,            NULL,
          IF (s_guard_certificate),
          DO (s_act_store_certificate)),
-    //  The applicant may withdraw at any time before the decision
-    ROW (SUBMITTED,            WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    //  A surveillance visit is opened by the certification body on a
+    //  certificate with a visit to make; the certification contract covers it
+    FOR (VISITS, NONE,                 SURVEILLANCE_OPENED, ADMIN,             AUDIT_PLANNING,       "planning",
+         IF (s_guard_visit_to_make),
+         DO (s_act_open_visit)),
+    //  The applicant may withdraw an application at any time before the
+    //  decision (a holder ends its certificate by cancelling it)
+    FOR (APPS,   SUBMITTED,            WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (SUPPLEMENT_REQUESTED, WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   SUPPLEMENT_REQUESTED, WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (DOCUMENT_REVIEW,      WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   DOCUMENT_REVIEW,      WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (CONTRACT_PENDING,     WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   CONTRACT_PENDING,     WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (AUDIT_PLANNING,       WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   AUDIT_PLANNING,       WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (ONSITE_AUDIT,         WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   ONSITE_AUDIT,         WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (RECTIFICATION,        WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   RECTIFICATION,        WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (VERIFICATION,         WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   VERIFICATION,         WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
-    ROW (COMMITTEE_REVIEW,     WITHDRAW,           APPLICANT,         WITHDRAWN,            NULL,
+    FOR (APPS,   COMMITTEE_REVIEW,     WITHDRAW,            APPLICANT,         WITHDRAWN,            NULL,
          IF (s_guard_reason), DO (s_act_close_withdrawn)),
 };
 // clang-format on
 
-#undef ROW
+#undef FOR
+#undef ANY
+#undef APPS
+#undef VISITS
 #undef IF
 #undef DO
 #undef APPLICANT
@@ -1697,9 +1752,11 @@ cf_fsm_dot (FILE *out)
         const cf_fsm_row_t *row = &s_rows[index];
         char roles[128];
         s_role_list (row->roles, roles, sizeof roles);
-        fprintf (out, "    \"%s\" -> \"%s\" [label=\"%s [%s]\"];\n",
+        fprintf (out, "    \"%s\" -> \"%s\" [label=\"%s [%s]%s\"%s];\n",
                  cf_fsm_state_name (row->from), cf_fsm_state_name (row->next),
-                 cf_fsm_event_name (row->event), roles);
+                 cf_fsm_event_name (row->event), roles,
+                 row->kinds == CF_KIND_SURVEILLANCE ? " (visit)" : "",
+                 row->kinds == CF_KIND_SURVEILLANCE ? ", style=dashed" : "");
     }
     fprintf (out, "}\n");
 }
@@ -1708,15 +1765,28 @@ cf_fsm_dot (FILE *out)
 //  The executor
 
 //  Refuses an event the state has no row for, naming what it accepts
-static int
-s_check_transition (cf_state_t state, cf_event_t event, cf_problems_t *problems)
+//  The roles of the rows for (state, event) that hold for kinds
+static uint32_t
+s_roles_for (cf_state_t state, cf_event_t event, uint32_t kinds)
 {
-    if (cf_fsm_accepts (state, event))
+    uint32_t roles = 0;
+    for (size_t index = 0; index < S_ROW_COUNT; index++)
+        if (s_rows[index].from == state && s_rows[index].event == event &&
+            (s_rows[index].kinds & kinds))
+            roles |= s_rows[index].roles;
+    return roles;
+}
+
+static int
+s_check_transition (cf_state_t state, cf_event_t event, uint32_t kind,
+                    cf_problems_t *problems)
+{
+    if (s_roles_for (state, event, kind))
         return 0;
     char accepted[512] = "";
     size_t used = 0;
     for (int other = 0; other < CF_EVENT_COUNT; other++)
-        if (cf_fsm_accepts (state, (cf_event_t)other))
+        if (s_roles_for (state, (cf_event_t)other, kind))
             used += (size_t)snprintf (accepted + used, sizeof accepted - used,
                                       "%s%s", used ? ", " : "",
                                       s_event_names[other]);
@@ -1737,7 +1807,7 @@ s_check_principal (const Cf__Case *record, cf_event_t event,
                    const Cf__Principal *principal, cf_problems_t *problems)
 {
     cf_state_t state = (cf_state_t)record->state;
-    uint32_t roles = cf_fsm_roles_for (state, event);
+    uint32_t roles = s_roles_for (state, event, CF_KIND_BIT (record->kind));
     if (!(roles & s_role_bit (principal->role))) {
         char may[128];
         s_role_list (roles, may, sizeof may);
@@ -1783,10 +1853,11 @@ s_choose_row (cf_fsm_ctx_t *ctx, cf_event_t event, cf_problems_t *problems)
     uint32_t role = s_role_bit (ctx->principal->role);
     int rc = CF_EGUARD;
     bool tried = false;
+    uint32_t kind = CF_KIND_BIT (ctx->record->kind);
     for (size_t index = 0; index < S_ROW_COUNT && rc; index++) {
         const cf_fsm_row_t *row = &s_rows[index];
         if (row->from != (cf_state_t)ctx->record->state ||
-            row->event != event || !(row->roles & role))
+            row->event != event || !(row->roles & role) || !(row->kinds & kind))
             continue;
         ctx->row = row;
         cf_problems_reset (scratch);
@@ -1852,7 +1923,8 @@ cf_fsm_fire (Cf__Case **record_p, cf_event_t event, const cf_fsm_input_t *input,
                         .today = cf_date_from_ms (input->now),
                         .input = input};
     cf_state_t from = (cf_state_t)ctx.record->state;
-    int rc = s_check_transition (from, event, problems);
+    int rc = s_check_transition (from, event, CF_KIND_BIT (ctx.record->kind),
+                                 problems);
     if (rc == 0)
         rc = s_check_principal (ctx.record, event, ctx.principal, problems);
     if (rc == 0)

@@ -50,7 +50,8 @@
     X (NOT_APPROVED,         "not_approved",         CF__STATE__STATE_NOT_APPROVED,          "不予认证",       true,  false) \
     X (TERMINATED,           "terminated",           CF__STATE__STATE_TERMINATED,            "终止",           true,  false) \
     X (WITHDRAWN,            "withdrawn",            CF__STATE__STATE_WITHDRAWN,             "申请人撤回",     true,  false) \
-    X (CLOSED,               "closed",               CF__STATE__STATE_CLOSED,                "已关闭",         true,  false)
+    X (CLOSED,               "closed",               CF__STATE__STATE_CLOSED,                "已关闭",         true,  false) \
+    X (MAINTAINED,           "maintained",           CF__STATE__STATE_MAINTAINED,            "监督保持",       true,  false)
 
 //  X (suffix, name, what it means)
 #define CF_EVENT_MAP(X)                                                                    \
@@ -76,7 +77,8 @@
     X (MAJORITY_GRANT,     "majority_grant",     "a majority granted")                     \
     X (MAJORITY_REFUSE,    "majority_refuse",    "the committee refused")                  \
     X (CERTIFICATE_ISSUED, "certificate_issued", "certificate numbered")                   \
-    X (WITHDRAW,           "withdraw",           "applicant withdraws, with a reason")
+    X (WITHDRAW,           "withdraw",           "applicant withdraws, with a reason")    \
+    X (SURVEILLANCE_OPENED, "surveillance_opened", "a certificate's next visit is opened")
 
 //  X (suffix, name, proto value, who it is)
 #define CF_ROLE_MAP(X)                                                                              \
@@ -124,6 +126,16 @@ typedef enum {
 //  The bit of a role in a row's roles mask
 #define CF_ROLE_BIT(role) (1u << (unsigned)(role))
 
+//  The bit of a case kind (Cf__CaseKind) in a row's kinds mask. An
+//  application (initial or recertification) runs every stage; a
+//  surveillance visit starts at audit planning and ends maintained.
+#define CF_KIND_BIT(kind) (1u << (unsigned)(kind))
+#define CF_KIND_APPLICATIONS                                                   \
+    (CF_KIND_BIT (CF__CASE_KIND__CASE_KIND_INITIAL) |                          \
+     CF_KIND_BIT (CF__CASE_KIND__CASE_KIND_RECERTIFICATION))
+#define CF_KIND_SURVEILLANCE CF_KIND_BIT (CF__CASE_KIND__CASE_KIND_SURVEILLANCE)
+#define CF_KIND_ANY          (CF_KIND_APPLICATIONS | CF_KIND_SURVEILLANCE)
+
 //  Most guards / actions one row has
 #define CF_FSM_GUARDS_MAX  6
 #define CF_FSM_ACTIONS_MAX 4
@@ -145,6 +157,7 @@ typedef void (cf_fsm_action_fn) (cf_fsm_ctx_t *ctx);
 typedef struct {
     cf_state_t from;   //  In this state
     cf_event_t event;  //  On this event
+    uint32_t kinds;    //  Of a case of these kinds (CF_KIND_BIT)
     uint32_t roles;    //  Fired by these roles (CF_ROLE_BIT)
     cf_fsm_guard_fn *guards[CF_FSM_GUARDS_MAX];     //  All must hold; NULL ends
     cf_fsm_action_fn *actions[CF_FSM_ACTIONS_MAX];  //  Run in order; NULL ends
@@ -167,6 +180,10 @@ typedef struct {
     const char *first_certified;     //  Date the company (by USCC) first held
                                      //  a certificate; NULL or "": never.
                                      //  Read by majority_grant (star rule)
+    const Cf__Certificate *certificate;  //  surveillance_opened: the
+                                         //  certificate visited
+    const Cf__Case *certified;           //  surveillance_opened: the case
+                                         //  that granted it
 } cf_fsm_input_t;
 
 //  What a successful fire did

@@ -1083,13 +1083,41 @@ static const s_number_t s_certificate_numbers[] = {
     {"surveillance_months", 0, 1, 120, "certificate.surveillance_months",
      "scheme.not_whole", "the months between surveillance audits", NULL,
      offsetof (cf_scheme_t, surveillance_months)},
+    {"surveillance_grace_days", 0, 0, 90, "certificate.surveillance_grace_days",
+     "scheme.not_whole",
+     "the days a surveillance visit may be late before the certificate is "
+     "suspended",
+     NULL, offsetof (cf_scheme_t, surveillance_grace_days)},
+    {"suspension_decision_days", 0, 1, 30,
+     "certificate.suspension_decision_days", "scheme.not_whole",
+     "the days within which a confirmed trigger is decided", NULL,
+     offsetof (cf_scheme_t, suspension_decision_days)},
+    {"suspension_months", 0, 1, CF_SCHEME_SUSPENSION_MONTHS_LIMIT,
+     "certificate.suspension_months", "scheme.not_whole",
+     "the months a suspension runs when not stated", NULL,
+     offsetof (cf_scheme_t, suspension_months)},
+    {"suspension_months_max", 0, 1, CF_SCHEME_SUSPENSION_MONTHS_LIMIT,
+     "certificate.suspension_months_max", "scheme.not_whole",
+     "the most months a suspension may run", NULL,
+     offsetof (cf_scheme_t, suspension_months_max)},
+    {"recertification_months", 0, 1, 24, "certificate.recertification_months",
+     "scheme.not_whole",
+     "the months before expiry from which recertification may be applied for",
+     NULL, offsetof (cf_scheme_t, recertification_months)},
 };
 
 static void
 s_parse_certificate (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
 {
-    static const char *const keys[] = {"number_pattern", "validity_years",
-                                       "surveillance_months", NULL};
+    static const char *const keys[] = {"number_pattern",
+                                       "validity_years",
+                                       "surveillance_months",
+                                       "surveillance_grace_days",
+                                       "suspension_decision_days",
+                                       "suspension_months",
+                                       "suspension_months_max",
+                                       "recertification_months",
+                                       NULL};
     json_object *section = s_section (self, root, "certificate", keys);
     if (!section)
         return;
@@ -1108,6 +1136,12 @@ s_parse_certificate (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
                   "make it at most %d",
                   scheme->surveillance_months, scheme->validity_years,
                   scheme->validity_years * 12);
+    if (scheme->suspension_months > scheme->suspension_months_max)
+        s_report (self, "certificate.suspension_months",
+                  "certificate.suspension_months",
+                  "%d is longer than suspension_months_max (%d); make it at "
+                  "most that",
+                  scheme->suspension_months, scheme->suspension_months_max);
 }
 
 //  --------------------------------------------------------------------------

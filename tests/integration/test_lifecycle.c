@@ -371,7 +371,8 @@ test_case_goes_from_application_to_certificate (void **state)
 
     //  The certificate's own life: suspended on a confirmed trigger (the
     //  register says so), refused to another consultancy, restored with the
-    //  evidence, then expired by its timer at the end of its expiry day
+    //  evidence, then suspended by its timer when its first surveillance
+    //  visit was not made by the end of its due day
     char today[11];
     cf_date_format (cf_date_from_ms (cf_proc_json_int (check->json, "/now", 0)),
                     today);
@@ -395,25 +396,39 @@ test_case_goes_from_application_to_certificate (void **state)
     cf_proc_expect (proc, 0, NULL, "certificate", "restore", number, "--reason",
                     "marking withdrawn from the product line", NULL);
     cf_proc_expect (proc, 0, applicant, "certificate", "check", number, NULL);
-    cf_day_t expiry_day;
-    assert_int_equal (cf_date_parse (expiry, &expiry_day), 0);
+    //  No visit is made: the end of its due day suspends the certificate
+    check = cf_proc_expect (proc, 0, applicant, "--json", "certificate",
+                            "check", number, NULL);
+    const char *due = cf_proc_json_string (check->json,
+                                           "/certificate/visits/0/due");
+    assert_non_null (due);
+    char *visit_due = strdup (due);
+    cf_day_t due_day;
+    assert_int_equal (cf_date_parse (visit_due, &due_day), 0);
     char after[11];
-    cf_proc_advance_to (proc, cf_date_format (expiry_day + 1, after));
-    bool expired = false;
-    for (int attempt = 0; attempt < 100 && !expired; attempt++) {
+    cf_proc_advance_to (proc, cf_date_format (due_day + 1, after));
+    bool missed = false;
+    for (int attempt = 0; attempt < 100 && !missed; attempt++) {
         history = cf_proc_expect (proc, 0, NULL, "history", case_id, NULL);
-        expired = strstr (history->out, "certificate_expired") != NULL;
-        if (!expired)
+        missed = strstr (history->out, "surveillance_missed") != NULL;
+        if (!missed)
             usleep (50 * 1000);
     }
-    assert_true (expired);
+    assert_true (missed);
     check = cf_proc_expect (proc, 1, NULL, "--json", "certificate", "check",
                             number, NULL);
     assert_string_equal (
         cf_proc_json_string (check->json, "/certificate/status"),
-        "CERT_STATUS_EXPIRED");
+        "CERT_STATUS_SUSPENDED");
     assert_string_equal (
-        cf_proc_json_string (check->json, "/certificate/status_date"), expiry);
+        cf_proc_json_string (check->json, "/certificate/suspension/trigger"),
+        "missed_surveillance");
+    assert_string_equal (
+        cf_proc_json_string (check->json, "/certificate/status_date"),
+        visit_due);
+    assert_true (json_object_get_boolean (
+        cf_proc_json (check->json, "/certificate/visits/0/missed")));
+    free (visit_due);
 
     //  A clean stop, then the store's chain and indexes check out
     assert_int_equal (cf_proc_stop (cf_proc_current_daemon (proc)), 0);

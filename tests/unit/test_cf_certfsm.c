@@ -17,6 +17,7 @@
 #include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_pb.h"
+#include "cf_scheme.h"
 
 #define S_HOUR (3600LL * 1000)
 #define S_ORG  "YUNXI"
@@ -43,7 +44,35 @@ static const struct {
     {VALID, CF_CERT_EVENT_CANCELLED, S_BIT (APPLICANT) | S_BIT (ADMIN)},
     {SUSPENDED, CF_CERT_EVENT_CANCELLED, S_BIT (APPLICANT) | S_BIT (ADMIN)},
     {VALID, CF_CERT_EVENT_EXPIRED, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_SUPERSEDED,
+     S_BIT (ADMIN) | S_BIT (COMMITTEE) | S_BIT (SYSTEM)},
+    {SUSPENDED, CF_CERT_EVENT_SUPERSEDED,
+     S_BIT (ADMIN) | S_BIT (COMMITTEE) | S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_VISIT_MISSED, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_VISIT_PASSED, S_BIT (SYSTEM)},
+    {SUSPENDED, CF_CERT_EVENT_VISIT_PASSED, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_VISIT_FAILED, S_BIT (SYSTEM)},
+    {SUSPENDED, CF_CERT_EVENT_VISIT_FAILED, S_BIT (SYSTEM)},
 };
+
+//  The built-in scheme: 5 decision days, 3 months' suspension (6 at most),
+//  no grace for a visit
+static cf_scheme_t *s_scheme;
+
+static int
+s_setup (void **state)
+{
+    (void)state;
+    return cf_scheme_default (&s_scheme);
+}
+
+static int
+s_teardown (void **state)
+{
+    (void)state;
+    cf_scheme_destroy (&s_scheme);
+    return 0;
+}
 
 static uint32_t
 s_expected_roles (Cf__CertStatus status, cf_cert_event_t event)
@@ -84,7 +113,7 @@ s_fire (Cf__Certificate **cert_p, cf_cert_event_t event, Cf__Role role,
     who.name = "someone";
     who.role = role;
     who.org = (char *)(org ? org : "");
-    cf_certfsm_input_t input = {&who, S_ORG, change, now};
+    cf_certfsm_input_t input = {s_scheme, &who, S_ORG, change, now};
     cf_problems_reset (problems);
     return cf_certfsm_fire (cert_p, event, &input, NULL, problems);
 }
@@ -181,7 +210,8 @@ test_suspension_is_triggered_timed_and_restored (void **state)
     free (before);
     free (after);
 
-    //  The default period is 3 months from today
+    //  The default period is 3 months from today: its last day the day
+    //  before
     change.months = 0;
     assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
                               CF__ROLE__ROLE_ADMIN, NULL, &change, now,
@@ -189,17 +219,19 @@ test_suspension_is_triggered_timed_and_restored (void **state)
                       0);
     assert_int_equal (cert->status, SUSPENDED);
     assert_string_equal (cert->suspension->from, "2027-01-06");
-    assert_string_equal (cert->suspension->until, "2027-04-06");
+    assert_string_equal (cert->suspension->until, "2027-04-05");
     assert_string_equal (cert->suspension->trigger_date, "2027-01-04");
     assert_string_equal (cert->status_date, "2027-01-06");
     assert_string_equal (cert->status_reason, change.reason);
     //  Its timer: the end of the last day, China time
-    assert_int_equal (cf_certfsm_due (cert),
-                      cf_date_to_ms (cf_date_from_ymd (2027, 4, 7)) - 1);
-    assert_int_equal (cf_certfsm_due_event (cert, s_at (2027, 4, 6)), -1);
-    assert_int_equal (cf_certfsm_due_event (
-                          cert, cf_date_to_ms (cf_date_from_ymd (2027, 4, 7))),
-                      CF_CERT_EVENT_LAPSED);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2027, 4, 6)) - 1);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, s_at (2027, 4, 5)),
+                      -1);
+    assert_int_equal (
+        cf_certfsm_due_event (cert, s_scheme,
+                              cf_date_to_ms (cf_date_from_ymd (2027, 4, 6))),
+        CF_CERT_EVENT_LAPSED);
     //  Restored with the evidence
     Cf__CertificateChange evidence = CF__CERTIFICATE_CHANGE__INIT;
     evidence.reason = "product line withdrawn from sale; marking corrected";
@@ -222,7 +254,7 @@ test_timers_expire_and_withdraw (void **state)
     Cf__Certificate *cert = s_certificate ();
     //  Valid through its expiry day, expired after it
     int64_t last = cf_date_to_ms (cf_date_from_ymd (2029, 3, 21)) - 1;
-    assert_int_equal (cf_certfsm_due (cert), last);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), last);
     assert_int_equal (s_fire (&cert, CF_CERT_EVENT_EXPIRED,
                               CF__ROLE__ROLE_SYSTEM, NULL, NULL, last - 1,
                               problems),
@@ -234,7 +266,7 @@ test_timers_expire_and_withdraw (void **state)
                       0);
     assert_int_equal (cert->status, EXPIRED);
     assert_string_equal (cert->status_date, "2029-03-20");
-    assert_int_equal (cf_certfsm_due (cert), 0);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), 0);
     cf_pb_free (&cert);
 
     //  A suspension that runs out uncleared withdraws the certificate
@@ -248,13 +280,13 @@ test_timers_expire_and_withdraw (void **state)
                               CF__ROLE__ROLE_ADMIN, NULL, &change,
                               s_at (2027, 3, 22), problems),
                       0);
-    int64_t due = cf_certfsm_due (cert);
+    int64_t due = cf_certfsm_due (cert, s_scheme);
     assert_int_equal (s_fire (&cert, CF_CERT_EVENT_LAPSED,
                               CF__ROLE__ROLE_SYSTEM, NULL, NULL, due, problems),
                       0);
     assert_int_equal (cert->status, WITHDRAWN);
     assert_non_null (strstr (cert->status_reason, "missed_surveillance"));
-    assert_string_equal (cert->status_date, "2027-04-22");
+    assert_string_equal (cert->status_date, "2027-04-21");
     cf_pb_free (&cert);
     cf_problems_destroy (&problems);
 }
@@ -286,6 +318,182 @@ test_only_the_holder_cancels (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  A certificate with visits due 2027-03-20 and 2028-03-20
+static Cf__Certificate *
+s_visited (void)
+{
+    Cf__Certificate *cert = s_certificate ();
+    const char *due[] = {"2027-03-20", "2028-03-20"};
+    for (size_t index = 0; index < 2; index++) {
+        Cf__Visit *visit = cf_pb_new (&cf__visit__descriptor);
+        cf_pb_set_string (&visit->due, due[index]);
+        cf_pb_append (&cert->n_visits, (void ***)&cert->visits, visit);
+    }
+    return cert;
+}
+
+static void
+s_open_visit (Cf__Certificate *cert, size_t index, const char *case_id)
+{
+    cf_pb_set_string (&cert->visits[index]->outcome, CF_VISIT_OPEN);
+    cf_pb_set_string (&cert->visits[index]->case_id, case_id);
+}
+
+static void
+test_a_missed_visit_suspends_and_a_passed_one_restores (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_visited ();
+    //  The timer waits on the first visit, through the end of its due day
+    int64_t due = cf_date_to_ms (cf_date_from_ymd (2027, 3, 21)) - 1;
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), due);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, due - 1), -1);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, due),
+                      CF_CERT_EVENT_VISIT_MISSED);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_MISSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, due - 1,
+                              problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.not_due"));
+    //  Missed: suspended from the next day, for the scheme's 3 months
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_MISSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, due, problems),
+                      0);
+    assert_int_equal (cert->status, SUSPENDED);
+    assert_true (cert->visits[0]->missed);
+    assert_string_equal (cert->suspension->trigger, "missed_surveillance");
+    assert_string_equal (cert->suspension->trigger_date, "2027-03-21");
+    assert_string_equal (cert->suspension->from, "2027-03-21");
+    assert_string_equal (cert->suspension->until, "2027-06-20");
+    assert_string_equal (cert->status_date, "2027-03-20");
+    assert_non_null (strstr (cert->status_reason, "2027-03-20"));
+    //  The late visit is made; another case's outcome is refused
+    s_open_visit (cert, 0, "CF-2027-000009");
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "surveillance case CF-2027-000009 maintained grade B";
+    change.case_id = "CF-2027-000008";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_PASSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &change,
+                              s_at (2027, 4, 20), problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.visit"));
+    change.case_id = "CF-2027-000009";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_PASSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &change,
+                              s_at (2027, 4, 20), problems),
+                      0);
+    assert_int_equal (cert->status, VALID);
+    assert_null (cert->suspension);
+    assert_string_equal (cert->visits[0]->outcome, CF_VISIT_MAINTAINED);
+    assert_string_equal (cert->visits[0]->date, "2027-04-20");
+    //  Now the timer waits on the second visit
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2028, 3, 21)) - 1);
+    size_t next = 0;
+    assert_int_equal (cf_certfsm_visit_to_make (cert, &next, problems), 0);
+    assert_int_equal (next, 1);
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_visits_follow_the_scheme_and_their_causes (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_visited ();
+    //  The scheme's grace moves the deadline
+    s_scheme->surveillance_grace_days = 10;
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2027, 3, 31)) - 1);
+    s_scheme->surveillance_grace_days = 0;
+    //  A suspension for unpaid fees stays when a visit passes
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "the 2027 fee is unpaid";
+    change.trigger = "unpaid_fees";
+    change.trigger_date = "2027-02-01";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUSPENDED,
+                              CF__ROLE__ROLE_ADMIN, NULL, &change,
+                              s_at (2027, 2, 2), problems),
+                      0);
+    s_open_visit (cert, 0, "CF-2027-000009");
+    Cf__CertificateChange outcome = CF__CERTIFICATE_CHANGE__INIT;
+    outcome.reason = "surveillance case CF-2027-000009 maintained grade B";
+    outcome.case_id = "CF-2027-000009";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_PASSED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &outcome,
+                              s_at (2027, 3, 1), problems),
+                      0);
+    assert_int_equal (cert->status, SUSPENDED);
+    assert_string_equal (cert->suspension->trigger, "unpaid_fees");
+    assert_string_equal (cert->visits[0]->outcome, CF_VISIT_MAINTAINED);
+    //  A failed visit suspends a valid certificate for the finding
+    cf_pb_free (&cert);
+    cert = s_visited ();
+    s_open_visit (cert, 0, "CF-2027-000010");
+    outcome.case_id = "CF-2027-000010";
+    outcome.reason = "surveillance case CF-2027-000010 ended not_approved";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_FAILED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &outcome,
+                              s_at (2027, 3, 1), problems),
+                      0);
+    assert_int_equal (cert->status, SUSPENDED);
+    assert_string_equal (cert->suspension->trigger, "surveillance_finding");
+    assert_string_equal (cert->suspension->until, "2027-05-31");
+    assert_string_equal (cert->visits[0]->outcome, CF_VISIT_FAILED);
+    //  It may be visited again; while that is open, no other
+    size_t next = 5;
+    assert_int_equal (cf_certfsm_visit_to_make (cert, &next, problems), 0);
+    assert_int_equal (next, 0);
+    s_open_visit (cert, 0, "CF-2027-000011");
+    assert_int_equal (cf_certfsm_visit_to_make (cert, &next, problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "visit.open"));
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
+static void
+test_a_reissue_supersedes_naming_its_successor (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_visited ();
+    s_open_visit (cert, 0, "CF-2027-000009");
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "surveillance case CF-2027-000009 changed the grade";
+    change.case_id = "CF-2027-000009";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUPERSEDED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &change,
+                              s_at (2027, 3, 1), problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "certfsm.successor"));
+    change.successor = "CFC2027SC00002";
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_SUPERSEDED,
+                              CF__ROLE__ROLE_SYSTEM, NULL, &change,
+                              s_at (2027, 3, 1), problems),
+                      0);
+    assert_int_equal (cert->status, SUPERSEDED);
+    assert_string_equal (cert->superseded_by, "CFC2027SC00002");
+    assert_string_equal (cert->visits[0]->outcome, CF_VISIT_GRADE_CHANGED);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), 0);
+    assert_int_equal (cf_certfsm_visit_to_make (cert, NULL, problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "visit.final"));
+    cf_pb_free (&cert);
+    //  All visits made: none left to open
+    cert = s_visited ();
+    for (size_t index = 0; index < cert->n_visits; index++)
+        cf_pb_set_string (&cert->visits[index]->outcome, CF_VISIT_MAINTAINED);
+    cf_problems_reset (problems);
+    assert_int_equal (cf_certfsm_visit_to_make (cert, NULL, problems),
+                      CF_EGUARD);
+    assert_true (cf_problems_has (problems, "visit.none"));
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -294,6 +502,10 @@ main (void)
         cmocka_unit_test (test_suspension_is_triggered_timed_and_restored),
         cmocka_unit_test (test_timers_expire_and_withdraw),
         cmocka_unit_test (test_only_the_holder_cancels),
+        cmocka_unit_test (
+            test_a_missed_visit_suspends_and_a_passed_one_restores),
+        cmocka_unit_test (test_visits_follow_the_scheme_and_their_causes),
+        cmocka_unit_test (test_a_reissue_supersedes_naming_its_successor),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -649,7 +649,8 @@ test_terminal_and_waiting_states (void **state)
     (void)state;
     cf_state_t terminal[] = {CF_STATE_REJECTED,     CF_STATE_CERTIFIED,
                              CF_STATE_NOT_APPROVED, CF_STATE_TERMINATED,
-                             CF_STATE_WITHDRAWN,    CF_STATE_CLOSED};
+                             CF_STATE_WITHDRAWN,    CF_STATE_CLOSED,
+                             CF_STATE_MAINTAINED};
     cf_state_t waiting[] = {CF_STATE_SUPPLEMENT_REQUESTED,
                             CF_STATE_CONTRACT_PENDING, CF_STATE_RECTIFICATION};
     int terminals = 0, waits = 0;
@@ -657,9 +658,9 @@ test_terminal_and_waiting_states (void **state)
         terminals += cf_fsm_state_terminal ((cf_state_t)value);
         waits += cf_fsm_state_applicant_waits ((cf_state_t)value);
     }
-    assert_int_equal (terminals, 6);
+    assert_int_equal (terminals, 7);
     assert_int_equal (waits, 3);
-    for (size_t index = 0; index < 6; index++)
+    for (size_t index = 0; index < 7; index++)
         assert_true (cf_fsm_state_terminal (terminal[index]));
     for (size_t index = 0; index < 3; index++)
         assert_true (cf_fsm_state_applicant_waits (waiting[index]));
@@ -672,60 +673,80 @@ test_terminal_and_waiting_states (void **state)
 //  Who may fire what, written out by hand from DOMAIN.md section 1 (not
 //  read from the table, so that a wrong role in the table fails the test)
 #define S_BIT(role) CF_ROLE_BIT (CF_ROLE_##role)
+#define S_A         CF_KIND_APPLICATIONS
+#define S_V         CF_KIND_SURVEILLANCE
 static const struct {
     cf_state_t state;  //  In this state
     cf_event_t event;  //  This event
     uint32_t roles;    //  May be fired by exactly these roles
+    uint32_t kinds;    //  In a case of these kinds (applications, visits)
 } s_expected[] = {
-    {CF_STATE_NONE, CF_EVENT_SUBMIT, S_BIT (APPLICANT)},
-    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_PASSED, S_BIT (WORKER)},
-    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_INCOMPLETE, S_BIT (WORKER)},
-    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_INELIGIBLE, S_BIT (WORKER)},
-    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_SUPPLEMENTED, S_BIT (APPLICANT)},
-    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM)},
+    {CF_STATE_NONE, CF_EVENT_SUBMIT, S_BIT (APPLICANT), S_A},
+    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_PASSED, S_BIT (WORKER), S_A},
+    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_INCOMPLETE, S_BIT (WORKER), S_A},
+    {CF_STATE_SUBMITTED, CF_EVENT_INTAKE_INELIGIBLE, S_BIT (WORKER), S_A},
+    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_SUPPLEMENTED, S_BIT (APPLICANT),
+     S_A},
+    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM),
+     S_A},
     {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_DOCS_ACCEPTED,
-     S_BIT (WORKER) | S_BIT (REVIEWER)},
+     S_BIT (WORKER) | S_BIT (REVIEWER), S_A},
     {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_DOCS_DEFICIENT,
-     S_BIT (WORKER) | S_BIT (REVIEWER)},
+     S_BIT (WORKER) | S_BIT (REVIEWER), S_A},
     {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_DOCS_INELIGIBLE,
-     S_BIT (WORKER) | S_BIT (REVIEWER)},
-    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_ISSUED, S_BIT (WORKER)},
-    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_SIGNED, S_BIT (APPLICANT)},
-    {CF_STATE_CONTRACT_PENDING, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM)},
+     S_BIT (WORKER) | S_BIT (REVIEWER), S_A},
+    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_ISSUED, S_BIT (WORKER), S_A},
+    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_SIGNED, S_BIT (APPLICANT),
+     S_A},
+    {CF_STATE_CONTRACT_PENDING, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM), S_A},
     {CF_STATE_AUDIT_PLANNING, CF_EVENT_AUDIT_PLANNED,
-     S_BIT (WORKER) | S_BIT (ADMIN)},
-    {CF_STATE_ONSITE_AUDIT, CF_EVENT_SHEET_SUBMITTED, S_BIT (AUDITOR)},
-    {CF_STATE_ONSITE_AUDIT, CF_EVENT_SCORES_SUBMITTED, S_BIT (WORKER)},
-    {CF_STATE_RECTIFICATION, CF_EVENT_FIXES_SUBMITTED, S_BIT (APPLICANT)},
-    {CF_STATE_RECTIFICATION, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM)},
-    {CF_STATE_VERIFICATION, CF_EVENT_FIXES_ACCEPTED, S_BIT (AUDITOR)},
-    {CF_STATE_VERIFICATION, CF_EVENT_FIXES_REJECTED, S_BIT (AUDITOR)},
-    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_COMMITTEE_FORMED, S_BIT (WORKER)},
-    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_VOTE, S_BIT (COMMITTEE)},
-    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_MAJORITY_GRANT, S_BIT (WORKER)},
-    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_MAJORITY_REFUSE, S_BIT (WORKER)},
-    {CF_STATE_ISSUANCE, CF_EVENT_CERTIFICATE_ISSUED, S_BIT (WORKER)},
-    {CF_STATE_SUBMITTED, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_CONTRACT_PENDING, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_AUDIT_PLANNING, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_ONSITE_AUDIT, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_RECTIFICATION, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_VERIFICATION, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
-    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_WITHDRAW, S_BIT (APPLICANT)},
+     S_BIT (WORKER) | S_BIT (ADMIN), S_A | S_V},
+    {CF_STATE_ONSITE_AUDIT, CF_EVENT_SHEET_SUBMITTED, S_BIT (AUDITOR),
+     S_A | S_V},
+    {CF_STATE_ONSITE_AUDIT, CF_EVENT_SCORES_SUBMITTED, S_BIT (WORKER),
+     S_A | S_V},
+    {CF_STATE_RECTIFICATION, CF_EVENT_FIXES_SUBMITTED, S_BIT (APPLICANT),
+     S_A | S_V},
+    {CF_STATE_RECTIFICATION, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM),
+     S_A | S_V},
+    {CF_STATE_VERIFICATION, CF_EVENT_FIXES_ACCEPTED, S_BIT (AUDITOR),
+     S_A | S_V},
+    {CF_STATE_VERIFICATION, CF_EVENT_FIXES_REJECTED, S_BIT (AUDITOR),
+     S_A | S_V},
+    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_COMMITTEE_FORMED, S_BIT (WORKER),
+     S_A | S_V},
+    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_VOTE, S_BIT (COMMITTEE), S_A | S_V},
+    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_MAJORITY_GRANT, S_BIT (WORKER),
+     S_A | S_V},
+    {CF_STATE_NONE, CF_EVENT_SURVEILLANCE_OPENED, S_BIT (ADMIN), S_V},
+    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_MAJORITY_REFUSE, S_BIT (WORKER),
+     S_A | S_V},
+    {CF_STATE_ISSUANCE, CF_EVENT_CERTIFICATE_ISSUED, S_BIT (WORKER), S_A},
+    {CF_STATE_SUBMITTED, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_SUPPLEMENT_REQUESTED, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_CONTRACT_PENDING, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_AUDIT_PLANNING, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_ONSITE_AUDIT, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_RECTIFICATION, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_VERIFICATION, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
+    {CF_STATE_COMMITTEE_REVIEW, CF_EVENT_WITHDRAW, S_BIT (APPLICANT), S_A},
 };
 #undef S_BIT
+#undef S_A
+#undef S_V
 
-//  The roles DOMAIN.md gives for (state, event); *found says whether the
-//  event applies in that state at all
+//  The roles DOMAIN.md gives for (state, event) in a case of kind (a
+//  Cf__CaseKind, or -1 for any); *found says whether the event applies in
+//  that state at all
 static uint32_t
-s_table_roles (cf_state_t state, cf_event_t event, bool *found)
+s_table_roles (cf_state_t state, cf_event_t event, int kind, bool *found)
 {
     for (size_t index = 0; index < sizeof s_expected / sizeof s_expected[0];
          index++)
         if (s_expected[index].state == state &&
-            s_expected[index].event == event) {
+            s_expected[index].event == event &&
+            (kind < 0 || (s_expected[index].kinds & CF_KIND_BIT (kind)))) {
             *found = true;
             return s_expected[index].roles;
         }
@@ -738,39 +759,45 @@ test_every_state_event_role_against_table (void **state)
 {
     s_fixture_t *self = *state;
     size_t fired = 0;
-    for (int from = 0; from < CF_STATE_COUNT; from++)
-        for (int event = 0; event < CF_EVENT_COUNT; event++)
-            //  Role 0 and 9 are outside the map: never allowed
-            for (int role = 0; role <= CF_ROLE_MAX + 1; role++) {
-                bool found;
-                uint32_t roles =
-                    s_table_roles ((cf_state_t)from, (cf_event_t)event, &found);
-                bool allowed =
-                    role >= 1 && role <= CF_ROLE_MAX && (roles & (1u << role));
-                cf_pb_free (&self->record);
-                self->record = s_minimal_case ((cf_state_t)from);
-                int rc = s_fire_as (self, (cf_event_t)event, (Cf__Role)role,
-                                    "S-01", S_ORG, NULL);
-                if (!found) {
-                    assert_int_equal (rc, CF_ENOTRANSITION);
-                    assert_true (
-                        cf_problems_has (self->problems, "fsm.transition"));
-                } else if (!allowed) {
-                    assert_int_equal (rc, CF_EFORBIDDEN);
-                    assert_true (cf_problems_has (self->problems, "fsm.role"));
-                } else {
-                    assert_true (rc == 0 || rc == CF_EGUARD);
-                    assert_true (rc == 0 ||
-                                 cf_problems_size (self->problems) > 0);
-                    fired += rc == 0;
+    for (int kind = CF__CASE_KIND__CASE_KIND_INITIAL;
+         kind <= CF__CASE_KIND__CASE_KIND_RECERTIFICATION; kind++)
+        for (int from = 0; from < CF_STATE_COUNT; from++)
+            for (int event = 0; event < CF_EVENT_COUNT; event++)
+                //  Role 0 and 9 are outside the map: never allowed
+                for (int role = 0; role <= CF_ROLE_MAX + 1; role++) {
+                    bool found, any;
+                    uint32_t roles = s_table_roles (
+                        (cf_state_t)from, (cf_event_t)event, kind, &found);
+                    uint32_t all = s_table_roles ((cf_state_t)from,
+                                                  (cf_event_t)event, -1, &any);
+                    bool allowed = role >= 1 && role <= CF_ROLE_MAX &&
+                                   (roles & (1u << role));
+                    cf_pb_free (&self->record);
+                    self->record = s_minimal_case ((cf_state_t)from);
+                    self->record->kind = (Cf__CaseKind)kind;
+                    int rc = s_fire_as (self, (cf_event_t)event, (Cf__Role)role,
+                                        "S-01", S_ORG, NULL);
+                    if (!found) {
+                        assert_int_equal (rc, CF_ENOTRANSITION);
+                        assert_true (
+                            cf_problems_has (self->problems, "fsm.transition"));
+                    } else if (!allowed) {
+                        assert_int_equal (rc, CF_EFORBIDDEN);
+                        assert_true (
+                            cf_problems_has (self->problems, "fsm.role"));
+                    } else {
+                        assert_true (rc == 0 || rc == CF_EGUARD);
+                        assert_true (rc == 0 ||
+                                     cf_problems_size (self->problems) > 0);
+                        fired += rc == 0;
+                    }
+                    assert_int_equal (
+                        cf_fsm_accepts ((cf_state_t)from, (cf_event_t)event),
+                        any);
+                    assert_int_equal (
+                        cf_fsm_roles_for ((cf_state_t)from, (cf_event_t)event),
+                        all);
                 }
-                assert_int_equal (
-                    cf_fsm_accepts ((cf_state_t)from, (cf_event_t)event),
-                    found);
-                assert_int_equal (
-                    cf_fsm_roles_for ((cf_state_t)from, (cf_event_t)event),
-                    roles);
-            }
     //  Rows with no guard fire even on a bare case
     assert_true (fired > 0);
 }
