@@ -411,12 +411,15 @@ s_certificate_history (cf_cli_t *cli)
         }
         cf_pb_free (&reply);
     }
-    if (rc == 0 && cf_cli_json (cli))
-        cf_cli_print_json (cli, &changes->base);
-    else if (rc == 0)
+    //  --json prints what history prints: a reply holding the events
+    Cf__Reply *shown = cf_pb_new (&cf__reply__descriptor);
+    shown->status = CF__STATUS__STATUS_OK;
+    shown->body_case = CF__REPLY__BODY_EVENTS;
+    shown->events = changes;
+    if (rc == 0 && !cf_cli_printed_json (cli, shown))
         for (size_t index = 0; index < changes->n_events; index++)
             cf_show_event (cf_cli_out (cli), changes->events[index], false);
-    cf_pb_free (&changes);
+    cf_pb_free (&shown);
     free (number);
     free (case_id);
     return rc;

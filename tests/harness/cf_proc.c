@@ -89,6 +89,7 @@ struct _cf_proc_t {
     size_t spawned;           //  Children started: numbers their files
     const char *extra[16];    //  Its extra flags, clock offset aside
     int64_t offset_ms;        //  Its --clock-offset-ms: time let pass
+    const char *revised;      //  The verifier's sheet, or NULL: the example
 };
 
 //  ------------------------------------------------------------------------
@@ -1000,6 +1001,12 @@ cf_proc_advance_to (cf_proc_t *self, const char *date)
     cf_proc_daemon (self, extra);
 }
 
+void
+cf_proc_set_revised_sheet (cf_proc_t *self, const char *path)
+{
+    self->revised = path ? s_keep (self, strdup (path)) : NULL;
+}
+
 cf_proc_child_t *
 cf_proc_current_daemon (cf_proc_t *self)
 {
@@ -1304,7 +1311,10 @@ s_next (cf_proc_t *self, const char *applicant, const char *case_id,
         args[count++] = "verify";
         args[count++] = case_id;
         args[count++] = "--accept";
-        args[count++] = cf_proc_source (self, "examples/scores-revised.json");
+        args[count++] =
+            self->revised
+                ? self->revised
+                : cf_proc_source (self, "examples/scores-revised.json");
         event = "fixes_accepted";
     } else if (strcmp (state, "committee_review") == 0) {
         //  The first two members are a majority of three; a third vote

@@ -191,6 +191,10 @@ cf_proc_child_t *cf_proc_daemon (cf_proc_t *self, const char *const extra[]);
 //  cf_proc_daemon does.
 void cf_proc_advance_to (cf_proc_t *self, const char *date);
 
+//  Makes the verifier of every case cf_proc_drive drives accept the fixes
+//  with the sheet at path (kept), or, for NULL, examples/scores-revised.json.
+void cf_proc_set_revised_sheet (cf_proc_t *self, const char *path);
+
 //  Returns the current daemon, or NULL.
 cf_proc_child_t *cf_proc_current_daemon (cf_proc_t *self);
 
