@@ -215,6 +215,8 @@ s_submit (cf_cli_t *cli)
     Cf__Request *request = s_request_new (CF__REQUEST__BODY_SUBMIT);
     request->submit = cf_pb_new (&cf__submit_request__descriptor);
     request->submit->application = application;
+    const char *renews = cf_cli_option (cli, "renews", 0);
+    cf_pb_set_string (&request->submit->renews, renews ? renews : "");
     Cf__Reply *reply;
     rc = cf_cli_request (cli, request, &reply);
     if (rc)
@@ -820,10 +822,18 @@ static const cf_cli_option_t s_review_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_submit_options[] = {
+    {"renews", "NUMBER", false, "the certificate this application renews"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_command_t s_commands[] = {
-    {"submit", "FILE.json", "submit an application (applicant)",
-     "The file is checked first; see examples/application.json.",
-     1, 1, NULL, s_submit},
+    {"submit", "FILE.json [--renews NUMBER]", "submit an application (applicant)",
+     "The file is checked first; see examples/application.json. With\n"
+     "--renews, the application renews that certificate (recertification),\n"
+     "from 3 months (the scheme's recertification_months) before it expires;\n"
+     "decided in time, the new certificate starts the day after it ends.",
+     1, 1, s_submit_options, s_submit},
     {"status", "CASE", "show a case: state, deadline, scores, team, votes",
      NULL, 1, 1, NULL, s_status},
     {"list", "[--state S] [--org O] [--after CASE] [--limit N] [--all]",

@@ -446,6 +446,15 @@ s_event_data (const Cf__EventData *data, char *buffer, size_t size)
             snprintf (buffer, size, "%zu fix%s", data->fixes->n_fixes,
                       data->fixes->n_fixes == 1 ? "" : "es");
             break;
+        case CF__EVENT_DATA__BODY_CHANGE: {
+            const Cf__CertificateChange *change = data->change;
+            snprintf (buffer, size, "%s%s%s%s%s%s", change->reason,
+                      *change->trigger ? " (" : "", change->trigger,
+                      *change->trigger ? ")" : "",
+                      *change->successor ? "; successor " : "",
+                      change->successor);
+            break;
+        }
         default:
             break;
     }
@@ -458,10 +467,19 @@ cf_show_event (FILE *out, const Cf__Event *event, bool with_case)
     char when[CF_SHOW_TIME_SIZE], data[512];
     s_event_data (event->data, data, sizeof data);
     const Cf__Principal *who = event->principal;
-    s_line (out, "%6" PRIu64 "  %s  %s%s%s %s → %s  %s(%s)%s%s%s%s%s",
-            event->seq, cf_show_time (event->at, when),
-            with_case ? event->case_id : "", with_case ? "  " : "",
-            event->event, s_state (event->from), s_state (event->to),
+    //  A certificate's change shows the certificate's statuses, not the
+    //  case's (which stays certified)
+    char moved[160];
+    if (*event->certificate)
+        snprintf (moved, sizeof moved, "%s %s → %s", event->certificate,
+                  cf_show_cert_status (event->certificate_from),
+                  cf_show_cert_status (event->certificate_to));
+    else
+        snprintf (moved, sizeof moved, "%s → %s", s_state (event->from),
+                  s_state (event->to));
+    s_line (out, "%6" PRIu64 "  %s  %s%s%s %s  %s(%s)%s%s%s%s%s", event->seq,
+            cf_show_time (event->at, when), with_case ? event->case_id : "",
+            with_case ? "  " : "", event->event, moved,
             who && *who->name ? who->name : "?",
             who ? cf_fsm_role_name ((cf_role_t)who->role) : "?",
             *data ? " — " : "", data, *event->refused ? " [refused: " : "",

@@ -724,6 +724,43 @@ s_close_work (cf_engine_t *self, const Cf__Case *record, const Cf__Job *current)
     return 0;
 }
 
+//  Takes the round copy of a certificate (caller owns it until
+//  s_certificate_keep), or a fresh copy from the store
+static int
+s_certificate_take (cf_engine_t *self, const char *number,
+                    Cf__Certificate **certificate_p)
+{
+    Cf__Certificate *certificate = zhashx_lookup (self->certificates, number);
+    if (certificate) {
+        zhashx_delete (self->certificates, number);
+        *certificate_p = certificate;
+        return 0;
+    }
+    return cf_store_get_certificate (self->store, number, certificate_p);
+}
+
+static void
+s_certificate_keep (cf_engine_t *self, Cf__Certificate *certificate)
+{
+    Cf__Certificate *old =
+        zhashx_lookup (self->certificates, certificate->number);
+    if (old && old != certificate) {
+        zhashx_delete (self->certificates, certificate->number);
+        cf_pb_free (&old);
+    }
+    zhashx_update (self->certificates, certificate->number, certificate);
+}
+
+//  Frees the round's copies of certificates
+static void
+s_certificates_drop (cf_engine_t *self)
+{
+    for (Cf__Certificate *certificate = zhashx_first (self->certificates);
+         certificate; certificate = zhashx_next (self->certificates))
+        cf_pb_free (&certificate);
+    zhashx_purge (self->certificates);
+}
+
 //  The meta key holding the date a company first held a certificate
 static char *
 s_first_key (const char *uscc)
@@ -761,12 +798,71 @@ s_first_certified (cf_engine_t *self, const Cf__Case *record, char **date_p)
     return rc;
 }
 
+//  The meta key recording that the company uscc holds certificate number
+//  (with number NULL, the prefix of all the company's)
+static char *
+s_holds_key (const char *uscc, const char *number)
+{
+    char *key = NULL;
+    if (asprintf (&key, "holds/%s/%s", uscc, number ? number : "") < 0)
+        cf_mem_fail ();
+    for (char *cursor = key + 6; *cursor && *cursor != '/'; cursor++)
+        if (*cursor >= 'a' && *cursor <= 'z')
+            *cursor = (char)(*cursor - 'a' + 'A');
+    return key;
+}
+
+//  The certificates the company uscc holds or held, as the round sees them,
+//  into a new array of *count copies (free each and the array)
+static int
+s_held (cf_engine_t *self, const char *uscc, Cf__Certificate ***held_p,
+        size_t *count)
+{
+    *held_p = NULL;
+    *count = 0;
+    if (s_blank (uscc))
+        return 0;
+    char *prefix = s_holds_key (uscc, NULL);
+    char **keys = NULL;
+    size_t found = 0;
+    int rc = cf_store_meta_keys (self->store, prefix, &keys, &found);
+    Cf__Certificate **held =
+        found ? cf_mem_check (calloc (found, sizeof *held)) : NULL;
+    for (size_t index = 0; rc == 0 && index < found; index++) {
+        const char *number = keys[index] + strlen (prefix);
+        Cf__Certificate *round = zhashx_lookup (self->certificates, number);
+        if (round)
+            held[(*count)++] = cf_pb_dup (&round->base);
+        else {
+            rc = cf_store_get_certificate (self->store, number, &held[*count]);
+            if (rc == 0)
+                (*count)++;
+        }
+    }
+    cf_store_keys_free (&keys, found);
+    free (prefix);
+    *held_p = held;
+    if (rc) {
+        for (size_t index = 0; index < *count; index++)
+            cf_pb_free (&held[index]);
+        free (held);
+        *held_p = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 //  Puts a new certificate and, for the company's first, its date
 static int
 s_put_certificate (cf_engine_t *self, const Cf__Case *record,
                    const Cf__Certificate *certificate)
 {
     int rc = cf_batch_put_certificate (self->batch, certificate);
+    if (rc == 0 && !s_blank (certificate->uscc)) {
+        char *key = s_holds_key (certificate->uscc, certificate->number);
+        rc = cf_batch_set_meta (self->batch, key, certificate->case_id);
+        free (key);
+    }
     char *first = NULL;
     if (rc == 0)
         rc = s_first_certified (self, record, &first);
@@ -852,8 +948,42 @@ s_check_issue (const cf_scheme_t *scheme, const Cf__Case *record,
                          granted->name);
         return CF_EGUARD;
     }
-    return cf_certificate_build (scheme, record, issued->number, issue,
-                                 granted->name, certificate_p, problems);
+    //  A renewal decided in time starts the day after the certificate it
+    //  renews ends: no gap, no overlap
+    cf_day_t decision = 0, ends = 0;
+    if (record->kind == CF__CASE_KIND__CASE_KIND_RECERTIFICATION &&
+        cf_date_parse (record->decision_date, &decision) == 0 &&
+        cf_date_parse (record->subject_expiry, &ends) == 0 &&
+        decision <= ends && issue != ends + 1) {
+        char starts[11];
+        cf_problems_add (problems, "issue.renewal_start",
+                         "case %s renews certificate %s, which ends on %s: its "
+                         "certificate starts on %s, not %.*s",
+                         record->id, record->subject, record->subject_expiry,
+                         cf_date_format (ends + 1, starts),
+                         CF_UTF8_CUT (issued->issue_date, CF_UTF8_QUOTE_MAX));
+        return CF_EGUARD;
+    }
+    rc = cf_certificate_build (scheme, record, issued->number, issue,
+                               granted->name, certificate_p, problems);
+    if (rc == 0 && record->kind == CF__CASE_KIND__CASE_KIND_RECERTIFICATION)
+        cf_pb_set_string (&(*certificate_p)->replaces, record->subject);
+    return rc;
+}
+
+//  A renewal's certificate was issued: the one it renews names its
+//  successor, which takes over at its end (or has, when it ended before)
+static int
+s_link_renewed (cf_engine_t *self, const Cf__Certificate *successor)
+{
+    Cf__Certificate *renewed = NULL;
+    int rc = s_certificate_take (self, successor->replaces, &renewed);
+    if (rc)
+        return rc;
+    cf_pb_set_string (&renewed->superseded_by, successor->number);
+    rc = cf_batch_update_certificate (self->batch, renewed);
+    s_certificate_keep (self, renewed);
+    return rc;
 }
 
 static int s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
@@ -910,6 +1040,8 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
         (*record_p)->deadline_at =
             cf_certfsm_due (certificate, governs->scheme);
         rc = s_put_certificate (self, *record_p, certificate);
+        if (rc == 0 && !s_blank (certificate->replaces))
+            rc = s_link_renewed (self, certificate);
     }
     if (rc == 0)
         rc = s_record_event (self, *record_p, from, outcome.event, who, data,
@@ -932,43 +1064,6 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
 
 //  ------------------------------------------------------------------------
 //  Certificates after issuance
-
-//  Takes the round copy of a certificate (caller owns it until
-//  s_certificate_keep), or a fresh copy from the store
-static int
-s_certificate_take (cf_engine_t *self, const char *number,
-                    Cf__Certificate **certificate_p)
-{
-    Cf__Certificate *certificate = zhashx_lookup (self->certificates, number);
-    if (certificate) {
-        zhashx_delete (self->certificates, number);
-        *certificate_p = certificate;
-        return 0;
-    }
-    return cf_store_get_certificate (self->store, number, certificate_p);
-}
-
-static void
-s_certificate_keep (cf_engine_t *self, Cf__Certificate *certificate)
-{
-    Cf__Certificate *old =
-        zhashx_lookup (self->certificates, certificate->number);
-    if (old && old != certificate) {
-        zhashx_delete (self->certificates, certificate->number);
-        cf_pb_free (&old);
-    }
-    zhashx_update (self->certificates, certificate->number, certificate);
-}
-
-//  Frees the round's copies of certificates
-static void
-s_certificates_drop (cf_engine_t *self)
-{
-    for (Cf__Certificate *certificate = zhashx_first (self->certificates);
-         certificate; certificate = zhashx_next (self->certificates))
-        cf_pb_free (&certificate);
-    zhashx_purge (self->certificates);
-}
 
 //  Fires event on certificate number for who. The certificate and its case
 //  change together: the case's deadline follows the certificate's timer,
@@ -1215,7 +1310,7 @@ s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
         successor->status_seq = record->last_seq;
         cf_pb_set_string (&successor->status_reason, decided.reason);
         if (rc == 0)
-            rc = cf_batch_put_certificate (self->batch, successor);
+            rc = s_put_certificate (self, record, successor);
         if (rc == 0) {
             cf_pb_set_string (&record->certificate, next);
             record->deadline_at = cf_certfsm_due (successor, governs->scheme);
@@ -1447,15 +1542,30 @@ s_tick_certificate (cf_engine_t *self, const char *case_id, const char *number)
     }
     if (event < 0)
         return;
+    //  A renewed certificate hands over to its successor at its end
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    char *reason = NULL, *successor = NULL;
+    if (event == CF_CERT_EVENT_SUPERSEDED) {
+        successor = cf_mem_check (strdup (certificate->superseded_by));
+        if (asprintf (&reason,
+                      "renewed: certificate %s continues from the "
+                      "day after %s",
+                      successor, certificate->expiry_date) < 0)
+            cf_mem_fail ();
+        change.successor = successor;
+        change.reason = reason;
+    }
     cf_problems_t *problems = cf_problems_new ();
     if (s_certificate_fire (self, number, (cf_cert_event_t)event, &s_system,
-                            NULL, NULL, problems) != 0) {
+                            reason ? &change : NULL, NULL, problems) != 0) {
         char *why = cf_problems_join (problems);
         cf_log_error ("certificate=%s: timer did not fire: %s", number, why);
         free (why);
         zhashx_insert (self->stuck, case_id, (void *)1);
     }
     cf_problems_destroy (&problems);
+    free (reason);
+    free (successor);
 }
 
 //  ------------------------------------------------------------------------
@@ -1551,8 +1661,34 @@ s_do_submit (cf_engine_t *self, const Cf__Principal *who,
                             .principal = who,
                             .data = &data,
                             .now = self->now};
+    //  The facts the guards check: the certificate a recertification
+    //  renews, or those the company already holds
+    Cf__Certificate *renewed = NULL;
+    Cf__Certificate **held = NULL;
+    int rc = 0;
+    if (!s_blank (submit->renews)) {
+        record->kind = CF__CASE_KIND__CASE_KIND_RECERTIFICATION;
+        rc = s_certificate_take (self, submit->renews, &renewed);
+        if (rc == CF_ENOTFOUND)
+            rc = 0;
+        if (renewed && !s_blank (renewed->renewal)) {
+            Cf__Case *open = NULL;
+            if (s_case_take (self, renewed->renewal, &open) == 0) {
+                input.renewal_open =
+                    !cf_fsm_state_terminal ((cf_state_t)open->state);
+                s_case_keep (self, open);
+            }
+        }
+        input.certificate = renewed;
+    } else if (submit->application->uscc)
+        rc = s_held (self, submit->application->uscc, &held, &input.held_count);
+    input.held = held;
     cf_fsm_outcome_t outcome;
-    int rc = cf_fsm_fire (&record, CF_EVENT_SUBMIT, &input, &outcome, problems);
+    if (rc == 0)
+        rc = cf_fsm_fire (&record, CF_EVENT_SUBMIT, &input, &outcome, problems);
+    for (size_t index = 0; index < input.held_count; index++)
+        cf_pb_free (&held[index]);
+    free (held);
     uint64_t number = 0;
     if (rc == 0)
         rc = cf_store_next_id (self->store, self->batch, "next_case", &number);
@@ -1567,6 +1703,13 @@ s_do_submit (cf_engine_t *self, const Cf__Principal *who,
     }
     if (rc == 0 && outcome.job)
         rc = s_enqueue (self, record, outcome.job);
+    //  The renewed certificate names the case that renews it
+    if (rc == 0 && renewed) {
+        cf_pb_set_string (&renewed->renewal, record->id);
+        rc = cf_batch_update_certificate (self->batch, renewed);
+    }
+    if (renewed)
+        s_certificate_keep (self, renewed);
     if (rc) {
         if (number)
             self->poisoned = rc;

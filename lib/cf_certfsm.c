@@ -209,7 +209,11 @@ cf_certfsm_due_event (const Cf__Certificate *cert, const cf_scheme_t *scheme,
         int64_t due = s_due_valid (cert, scheme, &visit);
         if (due == 0 || now < due)
             return -1;
-        return visit ? CF_CERT_EVENT_VISIT_MISSED : CF_CERT_EVENT_EXPIRED;
+        if (visit)
+            return CF_CERT_EVENT_VISIT_MISSED;
+        //  A renewed certificate hands over to its successor at its end
+        return s_blank (cert->superseded_by) ? CF_CERT_EVENT_EXPIRED
+                                             : CF_CERT_EVENT_SUPERSEDED;
     }
     int64_t due = cf_certfsm_due (cert, scheme);
     return due && now >= due ? CF_CERT_EVENT_LAPSED : -1;
@@ -633,9 +637,11 @@ s_record (s_ctx_t *ctx)
     if (ctx->row->next == ctx->row->from)
         return;
     cf_cert_event_t event = ctx->row->event;
-    bool timer = event == CF_CERT_EVENT_EXPIRED ||
-                 event == CF_CERT_EVENT_LAPSED ||
-                 event == CF_CERT_EVENT_VISIT_MISSED;
+    //  (a renewed certificate, superseded at its end, is one too)
+    bool timer =
+        event == CF_CERT_EVENT_EXPIRED || event == CF_CERT_EVENT_LAPSED ||
+        event == CF_CERT_EVENT_VISIT_MISSED ||
+        (event == CF_CERT_EVENT_SUPERSEDED && !s_blank (cert->superseded_by));
     //  A timer's change is dated the day that ran out; a decision, today
     cf_day_t dated =
         timer ? cf_date_from_ms (cf_certfsm_due (cert, ctx->input->scheme))

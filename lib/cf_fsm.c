@@ -371,6 +371,106 @@ s_guard_company_named (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
     return rc;
 }
 
+static bool
+s_scope_overlaps (const Cf__Application *application,
+                  const Cf__Certificate *cert, const char **item)
+{
+    for (size_t wanted = 0; wanted < application->n_scope; wanted++)
+        for (size_t held = 0; held < cert->n_scope; held++)
+            if (strcmp (application->scope[wanted], cert->scope[held]) == 0) {
+                *item = cert->scope[held];
+                return true;
+            }
+    return false;
+}
+
+//  An initial application for a scope the company already holds a live
+//  certificate for is refused: it renews, or widens the one it holds
+static int
+s_guard_not_held (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    if (ctx->record->kind != CF__CASE_KIND__CASE_KIND_INITIAL)
+        return 0;
+    const Cf__Application *application = s_data_application (ctx);
+    int rc = 0;
+    for (size_t index = 0; index < ctx->input->held_count; index++) {
+        const Cf__Certificate *cert = ctx->input->held[index];
+        const char *item = NULL;
+        if (cf_certfsm_status_final (cert->status) ||
+            strcmp (cert->uscc, application->uscc) != 0 ||
+            !s_scope_overlaps (application, cert, &item))
+            continue;
+        cf_problems_add (problems, "application.held",
+                         "%s: company %s already holds certificate %s for "
+                         "'%s' (%s until %s); apply to renew it (certflow "
+                         "submit FILE --renews %s) in the %d months before it "
+                         "expires, or ask for it to be reissued with a wider "
+                         "scope",
+                         s_event (ctx), application->uscc, cert->number, item,
+                         cf_certfsm_status_name (cert->status),
+                         cert->expiry_date, cert->number,
+                         ctx->scheme->recertification_months);
+        rc = CF_EGUARD;
+    }
+    return rc;
+}
+
+//  A recertification renews a live certificate of the applicant's company,
+//  applied for in the scheme's months before it expires, one at a time
+static int
+s_guard_renewal (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    if (ctx->record->kind != CF__CASE_KIND__CASE_KIND_RECERTIFICATION)
+        return 0;
+    const Cf__Certificate *cert = ctx->input->certificate;
+    const Cf__Application *application = s_data_application (ctx);
+    if (!cert || !s_same (cert->org, ctx->principal->org)) {
+        cf_problems_add (problems, "renewal.unknown",
+                         "%s: no certificate of your organization to renew",
+                         s_event (ctx));
+        return CF_EGUARD;
+    }
+    int rc = 0;
+    if (cf_certfsm_status_final (cert->status)) {
+        cf_problems_add (problems, "renewal.final",
+                         "%s: certificate %s is %s and cannot be renewed; "
+                         "apply for a new certificate",
+                         s_event (ctx), cert->number,
+                         cf_certfsm_status_name (cert->status));
+        rc = CF_EGUARD;
+    }
+    if (strcmp (cert->uscc, application->uscc) != 0) {
+        cf_problems_add (problems, "renewal.company",
+                         "%s: certificate %s is held by %s, not by %s",
+                         s_event (ctx), cert->number, cert->uscc,
+                         application->uscc);
+        rc = CF_EGUARD;
+    }
+    cf_day_t expiry;
+    char opens[11];
+    if (cf_date_parse (cert->expiry_date, &expiry) == 0 &&
+        ctx->today < cf_date_add_months (
+                         expiry + 1, -ctx->scheme->recertification_months)) {
+        cf_problems_add (
+            problems, "renewal.early",
+            "%s: certificate %s expires on %s; its renewal may be applied for "
+            "from %s",
+            s_event (ctx), cert->number, cert->expiry_date,
+            cf_date_format (
+                cf_date_add_months (expiry + 1,
+                                    -ctx->scheme->recertification_months),
+                opens));
+        rc = CF_EGUARD;
+    }
+    if (ctx->input->renewal_open) {
+        cf_problems_add (problems, "renewal.open",
+                         "%s: case %s already renews certificate %s",
+                         s_event (ctx), cert->renewal, cert->number);
+        rc = CF_EGUARD;
+    }
+    return rc;
+}
+
 static int
 s_guard_findings (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
 {
@@ -1173,6 +1273,11 @@ s_act_open_case (cf_fsm_ctx_t *ctx)
     cf_pb_set_string (&ctx->draft->org, ctx->principal->org);
     cf_pb_set_string (&ctx->draft->scheme_version, ctx->scheme->version);
     ctx->draft->created_at = ctx->now;
+    const Cf__Certificate *renewed = ctx->input->certificate;
+    if (ctx->draft->kind == CF__CASE_KIND__CASE_KIND_RECERTIFICATION) {
+        cf_pb_set_string (&ctx->draft->subject, renewed->number);
+        cf_pb_set_string (&ctx->draft->subject_expiry, renewed->expiry_date);
+    }
 }
 
 static void
@@ -1573,7 +1678,7 @@ s_act_close_withdrawn (cf_fsm_ctx_t *ctx)
 static const cf_fsm_row_t s_rows[] = {
     //   kinds    from                  event                roles              next                  job
     FOR (APPS,   NONE,                 SUBMIT,              APPLICANT,         SUBMITTED,            "intake",
-         IF (s_guard_applicant_org, s_guard_application, s_guard_company_named),
+         IF (s_guard_applicant_org, s_guard_application, s_guard_company_named, s_guard_not_held, s_guard_renewal),
          DO (s_act_store_application, s_act_open_case)),
     FOR (APPS,   SUBMITTED,            INTAKE_PASSED,       WORKER,            DOCUMENT_REVIEW,      "review",
          IF (NULL),

@@ -181,7 +181,14 @@ typedef struct {
                                      //  a certificate; NULL or "": never.
                                      //  Read by majority_grant (star rule)
     const Cf__Certificate *certificate;  //  surveillance_opened: the
-                                         //  certificate visited
+                                         //  certificate visited; submit of a
+                                         //  recertification: the one renewed
+    bool renewal_open;                   //  submit of a recertification:
+                                         //  another one for it is open
+    Cf__Certificate *const *held;        //  submit of an initial
+                                         //  application: the company's
+                                         //  certificates (by credit code)
+    size_t held_count;                   //  How many
     const Cf__Case *certified;           //  surveillance_opened: the case
                                          //  that granted it
 } cf_fsm_input_t;

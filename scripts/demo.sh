@@ -9,12 +9,22 @@
 #  history, and stops everything cleanly.
 #
 #  Usage: scripts/demo.sh            (data in ./demo-data, removed first)
+#         scripts/demo.sh --year     then a year of the certificate's life:
+#                                    its first surveillance visit is missed
+#                                    (suspended), made late (restored)
 #  Ports: the defaults 5580-5582 on 127.0.0.1, or CERTFLOW_CLIENT_ENDPOINT,
 #  CERTFLOW_WORKER_ENDPOINT and CERTFLOW_FEED_ENDPOINT.
 #  CERTFLOW_DEMO_DATA=DIR puts the data elsewhere; CERTFLOW_DEMO_BIN=DIR
 #  runs the programs built in DIR and skips installing and building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+year=false
+case "${1:-}" in
+    --year) year=true ;;
+    "") ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^#  \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown argument '$1'; try --year or --help" >&2; exit 2 ;;
+esac
 
 bin=${CERTFLOW_DEMO_BIN:-}
 if [ -z "$bin" ]; then
@@ -121,34 +131,52 @@ wait_for "$case_id" '"state":"STATE_ONSITE_AUDIT"'
 leader=$(field "$case_id" leader)
 echo "  audit team planned; team leader $leader"
 
-audit_end=$(field "$case_id" end_date)
-step "two weeks pass: the audit takes place, its last day $audit_end"
-kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
-start_daemon $(( $(date -d "$audit_end 10:00 +0800" +%s) * 1000 - $(date +%s%3N) ))
-echo "  certflowd restarted with its clock at $audit_end 10:00 (UTC+8)"
+#  Lets time pass: restarts certflowd with its clock at DATE 10:00 (UTC+8)
+advance_to () {
+    kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
+    start_daemon $(( $(date -d "$1 10:00 +0800" +%s) * 1000 - $(date +%s%3N) ))
+    echo "  certflowd restarted with its clock at $1 10:00 (UTC+8)"
+}
 
-step "team leader $leader files the score sheet (examples/scores.json)"
-as "$leader" scores "$case_id" examples/scores.json --audit-date "$audit_end" >/dev/null
-wait_for "$case_id" '"state":"STATE_RECTIFICATION"'
-as consultant status "$case_id"
+#  The audit of a case (an application or a visit): the team leader files
+#  the sheet after its last day, the nonconformity is corrected, verified
+audit () {
+    local case_id=$1 leader audit_end
+    wait_for "$case_id" '"state":"STATE_ONSITE_AUDIT"'
+    leader=$(field "$case_id" leader)
+    audit_end=$(field "$case_id" end_date)
+    echo "  audit team planned; team leader $leader; last audit day $audit_end"
+    step "time passes: the audit takes place, its last day $audit_end"
+    advance_to "$audit_end"
+    step "team leader $leader files the score sheet (examples/scores.json)"
+    as "$leader" scores "$case_id" examples/scores.json --audit-date "$audit_end" >/dev/null
+    wait_for "$case_id" '"state":"STATE_RECTIFICATION"'
+    as consultant status "$case_id"
+    step "the consultancy corrects the nonconformity; the leader verifies and rescores"
+    as consultant rectify "$case_id" examples/fixes.json >/dev/null
+    wait_for "$case_id" '"state":"STATE_VERIFICATION"'
+    as "$leader" verify "$case_id" --accept examples/scores-revised.json >/dev/null
+    wait_for "$case_id" '"members":\["COM'
+}
 
-step "the consultancy corrects the nonconformity; the leader verifies and rescores"
-as consultant rectify "$case_id" examples/fixes.json >/dev/null
-wait_for "$case_id" '"state":"STATE_VERIFICATION"'
-as "$leader" verify "$case_id" --accept examples/scores-revised.json >/dev/null
-wait_for "$case_id" '"members":\["COM'
+#  The committee, independent of the audit, votes until a majority grants
+committee () {
+    local case_id=$1 members member
+    step "the committee, independent of the audit, votes"
+    members=$(as admin --json status "$case_id" | grep -o '"members":\["[^]]*\]' | tail -n 1 \
+              | grep -o 'COM[0-9]*')
+    for member in $members; do
+        #  Once a majority has granted, the decision is taken: no more votes
+        as admin --json status "$case_id" | grep -q '"state":"STATE_COMMITTEE_REVIEW"' \
+            || break
+        as "$member" vote "$case_id" grant --reason "evidence complete; 86.9 points after rectification" >/dev/null
+        echo "  $member: grant"
+        sleep 0.3
+    done
+}
 
-step "the committee, independent of the audit, votes"
-members=$(as admin --json status "$case_id" | grep -o '"members":\["[^]]*\]' | tail -n 1 \
-          | grep -o 'COM[0-9]*')
-for member in $members; do
-    #  Once a majority has granted, the decision is taken: no more votes
-    as admin --json status "$case_id" | grep -q '"state":"STATE_COMMITTEE_REVIEW"' \
-        || break
-    as "$member" vote "$case_id" grant --reason "evidence complete; 86.9 points after rectification" >/dev/null
-    echo "  $member: grant"
-    sleep 0.3
-done
+audit "$case_id"
+committee "$case_id"
 wait_for "$case_id" '"state":"STATE_CERTIFIED"'
 number=$(field "$case_id" certificate)
 
@@ -158,6 +186,37 @@ as consultant certificate check "$number"
 
 step "the case history"
 as consultant history "$case_id"
+
+if $year; then
+    #  The certificate's first year: its first surveillance visit is due a
+    #  year after issuance
+    due=$(as admin --json certificate check "$number" | grep -o '"due":"[^"]*"' \
+          | head -n 1 | cut -d'"' -f4)
+    step "what falls due within 400 days"
+    as admin certificates --due 400d
+    step "eleven months pass: the visit due $due is planned"
+    advance_to "$(date -d "$due - 30 days" +%F)"
+    visit=$(as admin --json surveillance open "$number" | grep -o '"id":"CF-[0-9-]*"' \
+            | cut -d'"' -f4)
+    echo "  surveillance case $visit"
+    audit "$visit"
+    committee "$visit"
+    wait_for "$visit" '"state":"STATE_MAINTAINED"'
+    step "maintained: visit 1 is made, the next one due a year later"
+    as consultant certificate check "$number"
+    today=$(as admin --json ping | grep -o '"now":"*[0-9]*' | grep -o '[0-9]*$')
+    today=$(TZ=Asia/Shanghai date -d "@$(( today / 1000 ))" +%F)
+    step "the mark is found on an uncertified product line: suspended"
+    as admin certificate suspend "$number" --trigger misuse --trigger-date "$today" \
+        --reason "certification mark on the uncertified YX-9 blender line"
+    as consultant certificate check "$number" || true
+    step "the holder withdraws the marking: restored with the evidence"
+    as admin certificate restore "$number" \
+        --reason "marking removed from the YX-9 line; photos and dealer notice on file"
+    as consultant certificate check "$number"
+    step "the certificate's history"
+    as consultant certificate history "$number"
+fi
 
 step "stopping everything"
 sleep 1

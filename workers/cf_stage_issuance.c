@@ -85,6 +85,11 @@ cf_stage_issuance (const cf_stage_input_t *input, Cf__JobResult *result,
         return rc;
 
     cf_day_t issue_day = input->today > decided ? input->today : decided;
+    //  A renewal decided in time starts when the certificate it renews ends
+    cf_day_t ends;
+    if (record->kind == CF__CASE_KIND__CASE_KIND_RECERTIFICATION &&
+        cf_date_parse (record->subject_expiry, &ends) == 0 && decided <= ends)
+        issue_day = ends + 1;
     Cf__Certificate *certificate = NULL;
     rc = cf_certificate_build (input->scheme, record, number, issue_day,
                                granted->name, &certificate, problems);

@@ -24,6 +24,24 @@ sleep 0.5
 if pgrep -f "$t/" >"$t/left.log"; then
     cf_dist_fail "processes left running: $(pgrep -af "$t/")"
 fi
+#  The year of the certificate's life: a visit maintains it, a suspension
+#  and its restoration, in its history; in under a minute
+start=$(date +%s)
+CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/year" \
+    CERTFLOW_CLIENT_ENDPOINT="ipc://$t/year-client.ipc" \
+    CERTFLOW_WORKER_ENDPOINT="ipc://$t/year-worker.ipc" \
+    CERTFLOW_FEED_ENDPOINT="ipc://$t/year-feed.ipc" \
+    "$source_dir/scripts/demo.sh" --year </dev/null >"$t/year.log" 2>&1 \
+    || cf_dist_fail "demo.sh --year exited $?"
+for needed in "surveillance case CF-" "visit 1 due" "maintained (case CF-" \
+        "surveillance_passed" "certificate_suspended" "certificate_restored" \
+        ": valid; grade" "demo finished"; do
+    grep -qF "$needed" "$t/year.log" || cf_dist_fail "demo.sh --year did not say: $needed"
+done
+[ $(( $(date +%s) - start )) -lt 60 ] || cf_dist_fail "demo.sh --year took a minute or more"
+if pgrep -f "$t/" >"$t/left.log"; then
+    cf_dist_fail "demo.sh --year left processes running: $(pgrep -af "$t/")"
+fi
 #  Every example file the README names is there
 for file in $(grep -o 'examples/[A-Za-z0-9_/-]*\.json' "$source_dir/README.md" | sort -u); do
     [ -s "$source_dir/$file" ] || cf_dist_fail "README names $file, which is missing"

@@ -3,7 +3,8 @@
     programs, with the daemon's clock let pass: surveillance visits made,
     missed and made late, a suspension that runs out, the holder's
     cancellation, reissues by decision and by a visit that changes the
-    grade, expiry, and a SIGKILL while the expiry timer fires.
+    grade, expiry, and a SIGKILL while the expiry timer fires; a second
+    application refused and a recertification that takes over at expiry.
 
     The example sheets score 85.3 on site (one minor nonconformity) and
     86.9 once fixed: three-star, granted as compliant to a company that has
@@ -278,15 +279,14 @@ test_a_suspension_runs_out_and_the_holder_cancels (void **state)
     for (size_t index = 0; index < sizeof decisions / sizeof *decisions;
          index++) {
         const char *const *argv = decisions[index];
-        const cf_proc_output_t *refused =
-            cf_proc_certflow (proc, rival, "--json", argv[0], argv[1], argv[2],
-                              argv[3], argv[4], argv[5], argv[6], argv[7],
-                              argv[8], NULL);
+        const cf_proc_output_t *refused = cf_proc_certflow (
+            proc, rival, "--json", argv[0], argv[1], argv[2], argv[3], argv[4],
+            argv[5], argv[6], argv[7], argv[8], NULL);
         assert_int_not_equal (refused->status, 0);
         const char *status = cf_proc_json_string (refused->json, "/status");
         assert_non_null (status);
         assert_true (strcmp (status, "STATUS_NOT_FOUND") == 0 ||
-                     strcmp (status, "STATUS_INVALID") == 0);
+                     strcmp (status, "STATUS_BAD_REQUEST") == 0);
     }
     const cf_proc_output_t *opened = cf_proc_expect (
         proc, 1, rival, "--json", "surveillance", "open", held, NULL);
@@ -342,13 +342,16 @@ test_reissues_supersede (void **state)
     cf_proc_expect (proc, 1, NULL, "certificate", "reissue", number, "--reason",
                     "again", "--company-name", "X", NULL);
 
-    //  12 months on, a new case of the company is granted three stars
+    //  12 months on, the company ends that certificate and applies anew;
+    //  the new case is granted three stars
     char *held = strdup (s_field (proc, successor, "/issue_date"));
     cf_day_t day;
     assert_int_equal (cf_date_parse (held, &day), 0);
     char later[11];
     cf_proc_advance_to (proc,
                         cf_date_format (cf_date_add_months (day, 12), later));
+    cf_proc_expect (proc, 0, applicant, "certificate", "cancel", successor,
+                    "--reason", "replaced by a new application", NULL);
     const char *starred = s_certify (proc, applicant);
     assert_string_equal (s_field (proc, starred, "/grade"), "three_star");
     //  Its first visit scores 76.3: compliant, so it is reissued
@@ -373,6 +376,79 @@ test_reissues_supersede (void **state)
     free (lower);
 }
 
+//  A second initial application for the same scope is refused; a
+//  recertification applied for 3 months before expiry takes over on the
+//  day after it
+static void
+test_a_recertification_takes_over_at_expiry (void **state)
+{
+    cf_proc_t *proc = *state;
+    const char *applicant = cf_proc_full_site (proc, S_ORG);
+    const char *number = s_certify (proc, applicant);
+    char *expiry = strdup (s_field (proc, number, "/expiry_date"));
+    const char *application =
+        cf_proc_source (proc, "examples/application.json");
+    const cf_proc_output_t *again = cf_proc_expect (
+        proc, 1, applicant, "--json", "submit", application, NULL);
+    const char *message = cf_proc_json_string (again->json, "/message");
+    assert_non_null (strstr (message, number));
+    assert_non_null (strstr (message, "--renews"));
+    const cf_proc_output_t *early =
+        cf_proc_expect (proc, 1, applicant, "--json", "submit", application,
+                        "--renews", number, NULL);
+    assert_non_null (
+        strstr (cf_proc_json_string (early->json, "/message"), "from"));
+    //  Both visits are made; the staff are renewed for the years ahead
+    cf_proc_set_revised_sheet (proc, s_low_sheet (proc));
+    s_renew_staff (proc);
+    s_visit (proc, applicant, number, "maintained");
+    s_visit (proc, applicant, number, "maintained");
+    s_wait_status (proc, number, "CERT_STATUS_VALID");
+
+    //  Three months before expiry the renewal opens; one at a time
+    cf_day_t ends;
+    assert_int_equal (cf_date_parse (expiry, &ends), 0);
+    char day[11];
+    cf_proc_advance_to (
+        proc, cf_date_format (cf_date_add_months (ends + 1, -3), day));
+    const cf_proc_output_t *renewal =
+        cf_proc_expect (proc, 0, applicant, "--json", "submit", application,
+                        "--renews", number, NULL);
+    const char *case_id = cf_proc_json_string (renewal->json, "/record/id");
+    assert_string_equal (cf_proc_json_string (renewal->json, "/record/kind"),
+                         "CASE_KIND_RECERTIFICATION");
+    assert_string_equal (cf_proc_json_string (renewal->json, "/record/subject"),
+                         number);
+    const cf_proc_output_t *second =
+        cf_proc_expect (proc, 1, applicant, "--json", "submit", application,
+                        "--renews", number, NULL);
+    assert_non_null (
+        strstr (cf_proc_json_string (second->json, "/message"), case_id));
+    cf_proc_drive (proc, applicant, case_id, "certified", CF_PROC_STATE_MS);
+    const cf_proc_output_t *status =
+        cf_proc_wait_state (proc, applicant, case_id, "certified",
+                            "/record/certificate", CF_PROC_STATE_MS);
+    char *renewed =
+        strdup (cf_proc_json_string (status->json, "/record/certificate"));
+    //  Decided in time: it starts the day after the old one ends
+    assert_string_equal (s_field (proc, renewed, "/issue_date"),
+                         cf_date_format (ends + 1, day));
+    assert_string_equal (s_field (proc, renewed, "/replaces"), number);
+    assert_string_equal (s_field (proc, number, "/superseded_by"), renewed);
+    assert_string_equal (s_field (proc, number, "/status"),
+                         "CERT_STATUS_VALID");
+    //  At its end the old one is superseded, not expired
+    cf_proc_advance_to (proc, s_day_after (expiry, day));
+    s_wait_status (proc, number, "CERT_STATUS_SUPERSEDED");
+    assert_string_equal (s_field (proc, number, "/status_date"), expiry);
+    assert_string_equal (s_field (proc, renewed, "/status"),
+                         "CERT_STATUS_VALID");
+    assert_int_equal (cf_proc_stop (cf_proc_current_daemon (proc)), 0);
+    assert_int_equal (cf_proc_verify (proc)->status, 0);
+    free (expiry);
+    free (renewed);
+}
+
 int
 main (void)
 {
@@ -384,6 +460,9 @@ main (void)
             cf_proc_teardown),
         cmocka_unit_test_setup_teardown (test_reissues_supersede, s_setup,
                                          cf_proc_teardown),
+        cmocka_unit_test_setup_teardown (
+            test_a_recertification_takes_over_at_expiry, s_setup,
+            cf_proc_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -399,8 +399,8 @@ test_case_goes_from_application_to_certificate (void **state)
     //  No visit is made: the end of its due day suspends the certificate
     check = cf_proc_expect (proc, 0, applicant, "--json", "certificate",
                             "check", number, NULL);
-    const char *due = cf_proc_json_string (check->json,
-                                           "/certificate/visits/0/due");
+    const char *due =
+        cf_proc_json_string (check->json, "/certificate/visits/0/due");
     assert_non_null (due);
     char *visit_due = strdup (due);
     cf_day_t due_day;
@@ -445,10 +445,19 @@ test_case_goes_from_application_to_certificate (void **state)
 }
 
 //  Drives a new case of the example company to certified and returns the
-//  grade on its certificate
+//  grade on its certificate. The company's live certificate, if any, is
+//  cancelled first: it could not apply again for the same scope.
 static const char *
 s_certified_grade (cf_proc_t *proc, const char *applicant)
 {
+    const cf_proc_output_t *held =
+        cf_proc_expect (proc, 0, applicant, "--json", "certificates",
+                        "--status", "valid", NULL);
+    const char *live =
+        cf_proc_json_string (held->json, "/certificates/certificates/0/number");
+    if (live)
+        cf_proc_expect (proc, 0, applicant, "certificate", "cancel", live,
+                        "--reason", "the company ends it to apply anew", NULL);
     const char *case_id = cf_proc_submit_example (proc, applicant);
     cf_proc_drive (proc, applicant, case_id, "certified", CF_PROC_STATE_MS);
     const cf_proc_output_t *status =

@@ -1477,10 +1477,12 @@ s_decide (s_fixture_t *self, const Cf__Principal *who, const char *number,
 
 //  A certificate after issuance: suspended by decision, refused to another
 //  organization, withdrawn by its own timer when the suspension runs out
-static void
-test_a_certificate_lives_its_own_life (void **state)
+//  Stores a certified case CF-2026-000077 of organization A holding a
+//  valid certificate CFC2026SC00077 issued 2026-11-01, as issuance leaves
+//  them; returns the case (caller frees)
+static Cf__Case *
+s_put_certified (s_fixture_t *self)
 {
-    s_fixture_t *self = *state;
     Cf__Case *record = cf_pb_new (&cf__case__descriptor);
     cf_pb_set_string (&record->id, "CF-2026-000077");
     cf_pb_set_string (&record->org, s_applicant_a.org);
@@ -1492,6 +1494,9 @@ test_a_certificate_lives_its_own_life (void **state)
     cf_pb_set_string (&cert->case_id, record->id);
     cf_pb_set_string (&cert->issue_date, "2026-11-01");
     cf_pb_set_string (&cert->expiry_date, "2029-11-01");
+    cf_pb_set_string (&cert->org, record->org);
+    cf_pb_set_string (&cert->uscc, "91330110MA2J7R4N38");
+    cf_pb_set_string (&cert->company_name, "云熙电器有限公司");
     cert->status = CF__CERT_STATUS__CERT_STATUS_VALID;
     record->deadline_at = cf_certfsm_due (cert, self->scheme);
     Cf__Event issued = CF__EVENT__INIT;
@@ -1508,6 +1513,14 @@ test_a_certificate_lives_its_own_life (void **state)
     assert_int_equal (cf_store_commit (self->store, batch, NULL, NULL), 0);
     cf_batch_destroy (&batch);
     cf_pb_free (&cert);
+    return record;
+}
+
+static void
+test_a_certificate_lives_its_own_life (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Case *record = s_put_certified (self);
 
     Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
     change.reason = "after-sales hotline closed for a month";
@@ -1555,6 +1568,99 @@ test_a_certificate_lives_its_own_life (void **state)
     cf_pb_free (&record);
 }
 
+//  Reissues by decision only; a refused one leaves the numbering as it was.
+//  The list pages the register as each principal may see it.
+static void
+test_a_refused_reissue_takes_no_number (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Case *record = s_put_certified (self);
+    cf_pb_free (&record);
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__CertificateReissue edit = CF__CERTIFICATE_REISSUE__INIT;
+    edit.number = "CFC2026SC00077";
+    edit.reason = "renamed";
+    edit.company_name = "云熙智能家电有限公司";
+    request.body_case = CF__REQUEST__BODY_CERTIFICATE_REISSUE;
+    request.certificate_reissue = &edit;
+    //  The holder may not decide it; another organization hears nothing
+    Cf__Reply *reply = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_applicant_b, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+    //  A decision needs its reason, and a change
+    edit.reason = "";
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    cf_pb_free (&reply);
+    edit.reason = "business licence renamed on 2026-11-20";
+    edit.company_name = "";
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    cf_pb_free (&reply);
+    //  Decided: the year's first number, the old one superseded
+    edit.company_name = "云熙智能家电有限公司";
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (reply->certificate->number, "CFC2026SC00001");
+    assert_string_equal (reply->certificate->replaces, "CFC2026SC00077");
+    assert_string_equal (reply->certificate->company_name, edit.company_name);
+    assert_string_equal (reply->certificate->expiry_date, "2029-11-01");
+    cf_pb_free (&reply);
+    Cf__Certificate *old = NULL;
+    assert_int_equal (
+        cf_store_get_certificate (self->store, "CFC2026SC00077", &old), 0);
+    assert_int_equal (old->status, CF__CERT_STATUS__CERT_STATUS_SUPERSEDED);
+    assert_string_equal (old->superseded_by, "CFC2026SC00001");
+    cf_pb_free (&old);
+    Cf__Case *after = NULL;
+    assert_int_equal (cf_store_get_case (self->store, "CF-2026-000077", &after),
+                      0);
+    assert_string_equal (after->certificate, "CFC2026SC00001");
+    assert_true (after->deadline_at > 0);
+    cf_pb_free (&after);
+
+    //  The list: by status; the holder sees its own, another none
+    Cf__Request list = CF__REQUEST__INIT;
+    Cf__CertificateQuery query = CF__CERTIFICATE_QUERY__INIT;
+    query.status = CF__CERT_STATUS__CERT_STATUS_SUPERSEDED;
+    list.body_case = CF__REQUEST__BODY_CERTIFICATES;
+    list.certificates = &query;
+    reply = s_request (self, &s_admin, &list);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (reply->certificates->n_certificates, 1);
+    assert_string_equal (reply->certificates->certificates[0]->number,
+                         "CFC2026SC00077");
+    cf_pb_free (&reply);
+    query.status = CF__CERT_STATUS__CERT_STATUS_UNSPECIFIED;
+    reply = s_request (self, &s_applicant_a, &list);
+    assert_int_equal (reply->certificates->n_certificates, 2);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_applicant_b, &list);
+    assert_int_equal (reply->certificates->n_certificates, 0);
+    cf_pb_free (&reply);
+    //  Due by a date: only the live one with its expiry by then
+    query.due_by = "2029-11-01";
+    reply = s_request (self, &s_admin, &list);
+    assert_int_equal (reply->certificates->n_certificates, 1);
+    assert_string_equal (reply->certificates->certificates[0]->number,
+                         "CFC2026SC00001");
+    cf_pb_free (&reply);
+    query.due_by = "2029-10-31";
+    reply = s_request (self, &s_admin, &list);
+    assert_int_equal (reply->certificates->n_certificates, 0);
+    cf_pb_free (&reply);
+    query.due_by = "soon";
+    reply = s_request (self, &s_admin, &list);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_BAD_REQUEST);
+    cf_pb_free (&reply);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -1585,6 +1691,7 @@ main (void)
         TEST (test_a_case_that_ends_cancels_its_jobs),
         TEST (test_each_case_runs_under_its_own_scheme),
         TEST (test_a_certificate_lives_its_own_life),
+        TEST (test_a_refused_reissue_takes_no_number),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
