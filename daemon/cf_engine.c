@@ -589,6 +589,25 @@ s_reserve_number (cf_engine_t *self, const Cf__Case *record, bool peek,
     return rc;
 }
 
+//  Gives a case the state machine has just opened its id, the next of
+//  the year (*number), and logs its first event
+static int
+s_number_case (cf_engine_t *self, Cf__Case *record,
+               const cf_fsm_outcome_t *outcome, const Cf__Principal *who,
+               const Cf__EventData *data, uint64_t *number)
+{
+    int rc = cf_store_next_id (self->store, self->batch, "next_case", number);
+    if (rc)
+        return rc;
+    int year, month, mday;
+    cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
+    char id[40];
+    snprintf (id, sizeof id, "CF-%04d-%06" PRIu64, year, *number);
+    cf_pb_set_string (&record->id, id);
+    return s_record_event (self, record, CF__STATE__STATE_UNSPECIFIED,
+                           outcome->event, who, data, NULL);
+}
+
 //  Enqueues the job of stage for record unless one is already waiting
 static int
 s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
@@ -1240,9 +1259,7 @@ s_successor (cf_engine_t *self, const Cf__Certificate *old, Cf__CertStatus was,
                       what->decision_date ? what->decision_date : today);
     cf_pb_set_string (&successor->status_date, today);
     successor->status = was;
-    if (what->cleared && successor->suspension &&
-        (strcmp (successor->suspension->trigger, "missed_surveillance") == 0 ||
-         strcmp (successor->suspension->trigger, "surveillance_finding") == 0))
+    if (what->cleared && cf_certfsm_suspended_by_surveillance (successor))
         successor->status = CF__CERT_STATUS__CERT_STATUS_VALID;
     if (successor->status == CF__CERT_STATUS__CERT_STATUS_VALID)
         cf_pb_free (&successor->suspension);
@@ -1438,16 +1455,7 @@ s_do_surveillance_open (cf_engine_t *self, const Cf__Principal *who,
         rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION;
     uint64_t number = 0;
     if (rc == 0)
-        rc = cf_store_next_id (self->store, self->batch, "next_case", &number);
-    if (rc == 0) {
-        int year, month, mday;
-        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
-        char id[40];
-        snprintf (id, sizeof id, "CF-%04d-%06" PRIu64, year, number);
-        cf_pb_set_string (&record->id, id);
-        rc = s_record_event (self, record, CF__STATE__STATE_UNSPECIFIED,
-                             outcome.event, who, NULL, NULL);
-    }
+        rc = s_number_case (self, record, &outcome, who, NULL, &number);
     if (rc == 0) {
         Cf__Visit *visit = cert->visits[record->visit - 1];
         cf_pb_set_string (&visit->outcome, CF_VISIT_OPEN);
@@ -1691,16 +1699,7 @@ s_do_submit (cf_engine_t *self, const Cf__Principal *who,
     free (held);
     uint64_t number = 0;
     if (rc == 0)
-        rc = cf_store_next_id (self->store, self->batch, "next_case", &number);
-    if (rc == 0) {
-        int year, month, mday;
-        cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
-        char id[40];
-        snprintf (id, sizeof id, "CF-%04d-%06" PRIu64, year, number);
-        cf_pb_set_string (&record->id, id);
-        rc = s_record_event (self, record, CF__STATE__STATE_UNSPECIFIED,
-                             outcome.event, who, &data, NULL);
-    }
+        rc = s_number_case (self, record, &outcome, who, &data, &number);
     if (rc == 0 && outcome.job)
         rc = s_enqueue (self, record, outcome.job);
     //  The renewed certificate names the case that renews it

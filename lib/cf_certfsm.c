@@ -378,13 +378,19 @@ s_guard_visit_case (const s_ctx_t *ctx, cf_problems_t *problems)
     return CF_EGUARD;
 }
 
+bool
+cf_certfsm_suspended_by_surveillance (const Cf__Certificate *cert)
+{
+    const Cf__Suspension *suspension = cert->suspension;
+    return suspension && (s_is (suspension->trigger, "missed_surveillance") ||
+                          s_is (suspension->trigger, "surveillance_finding"));
+}
+
 //  The suspension came from surveillance, so a passed visit clears it
 static bool
 s_surveillance_cause (const s_ctx_t *ctx)
 {
-    const Cf__Suspension *suspension = ctx->cert->suspension;
-    return suspension && (s_is (suspension->trigger, "missed_surveillance") ||
-                          s_is (suspension->trigger, "surveillance_finding"));
+    return cf_certfsm_suspended_by_surveillance (ctx->cert);
 }
 
 static int

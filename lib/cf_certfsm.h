@@ -139,6 +139,10 @@ int64_t cf_certfsm_due (const Cf__Certificate *cert, const cf_scheme_t *scheme);
 int cf_certfsm_due_event (const Cf__Certificate *cert,
                           const cf_scheme_t *scheme, int64_t now);
 
+//  Returns true when cert carries a suspension that surveillance caused
+//  (a missed visit or a visit's finding): a passed visit lifts it.
+bool cf_certfsm_suspended_by_surveillance (const Cf__Certificate *cert);
+
 //  The visit the next surveillance would make: the first not yet passed.
 //  Returns 0 and sets *index (when not NULL), or CF_EGUARD with a problem
 //  when the certificate is final, has no visit left, or one is open.
