@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "certflow.pb-c.h"
+#include "cf_application.h"
 #include "cf_bench.h"
 #include "cf_client.h"
 #include "cf_date.h"
@@ -102,6 +103,7 @@ typedef struct {
     char case_id[32];
     char who[16];   //  S_VOTE: the member
     char date[11];  //  S_PLAN, S_SHEET: the audit day
+    char uscc[19];  //  S_SUBMIT: the company's credit code
 } s_step_t;
 
 //  The driver: a queue of steps for the threads, the cases in flight
@@ -120,6 +122,7 @@ typedef struct {
     zlistx_t *pool[S_PEOPLE + 1];  //  Idle clients of each person, admin last
     //  The phase: how many cases, how many submitted and certified
     int phase, target, submitted, certified;
+    long companies;    //  Companies submitted so far, across phases
     int64_t *latency;  //  Per certified case, usecs
     char failure[512];
     atomic_long requests;  //  The cases' own requests
@@ -204,14 +207,33 @@ s_fail (s_driver_t *self, const char *format, ...)
 
 //  The next case of the phase, when there is one left to submit
 //  (called with the lock held)
+//  A valid credit code for company serial: each case is its own company,
+//  as a company holding a live certificate may not apply again for it
+static void
+s_company_code (long serial, char code[19])
+{
+    const char *org = "0123456789X";
+    const char *check = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    snprintf (code, 19, "913301%08ld00", serial % 100000000);
+    for (const char *first = org; *first; first++)
+        for (const char *last = check; *last; last++) {
+            code[16] = *first;
+            code[17] = *last;
+            if (cf_application_check_uscc (code, NULL) == 0)
+                return;
+        }
+}
+
 static void
 s_next_submit (s_driver_t *self)
 {
     if (self->submitted >= self->target)
         return;
     self->submitted++;
+    long company = ++self->companies;
     pthread_mutex_unlock (&self->lock);
     s_step_t step = {.kind = S_SUBMIT};
+    s_company_code (company, step.uscc);
     s_push (self, &step);
     pthread_mutex_lock (&self->lock);
 }
@@ -318,6 +340,7 @@ s_take (s_thread_t *self, const s_step_t *step)
     Cf__FireRequest fire;
     Cf__EventData data = CF__EVENT_DATA__INIT;
     Cf__SubmitRequest submit = CF__SUBMIT_REQUEST__INIT;
+    Cf__Application company;
     Cf__AuditPlan plan = CF__AUDIT_PLAN__INIT;
     Cf__ScoreSheet sheet;
     Cf__CommitteeData committee = CF__COMMITTEE_DATA__INIT;
@@ -326,7 +349,9 @@ s_take (s_thread_t *self, const s_step_t *step)
     int64_t sent = zclock_usecs ();
     switch (step->kind) {
         case S_SUBMIT:
-            submit.application = (Cf__Application *)driver->application;
+            company = *driver->application;
+            company.uscc = (char *)step->uscc;
+            submit.application = &company;
             request.body_case = CF__REQUEST__BODY_SUBMIT;
             request.submit = &submit;
             break;
