@@ -1355,10 +1355,43 @@ s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
 //  maintained grade keeps the certificate (and lifts a suspension that
 //  surveillance caused); a changed grade reissues it; a refusal or an
 //  abandoned rectification suspends it.
+//  The certificate a visit's outcome goes on: the one it visited or, when
+//  that was reissued meanwhile, its latest successor (a new string), or
+//  NULL when the chain cannot be read
+static char *
+s_visited (cf_engine_t *self, const char *number)
+{
+    char *current = cf_mem_check (strdup (number));
+    for (int hop = 0; hop < 64; hop++) {
+        Cf__Certificate *cert = NULL;
+        if (s_certificate_take (self, current, &cert) != 0) {
+            free (current);
+            return NULL;
+        }
+        bool onward = cert->status == CF__CERT_STATUS__CERT_STATUS_SUPERSEDED &&
+                      !s_blank (cert->superseded_by);
+        char *next =
+            onward ? cf_mem_check (strdup (cert->superseded_by)) : NULL;
+        s_certificate_keep (self, cert);
+        if (!onward)
+            return current;
+        free (current);
+        current = next;
+    }
+    return current;
+}
+
 static int
 s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
                  const cf_scheme_t *scheme)
 {
+    char *number = s_visited (self, visit->subject);
+    if (!number) {
+        self->poisoned = CF_ECORRUPT;
+        cf_log_error ("case=%s: certificate %s of the visit is not readable",
+                      visit->id, visit->subject);
+        return CF_ECORRUPT;
+    }
     char *reason = NULL;
     Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
     change.case_id = visit->id;
@@ -1369,7 +1402,7 @@ s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
         Cf__Certificate *cert = NULL;
         rc = s_granted_grade (scheme, visit, &granted, problems);
         if (rc == 0)
-            rc = s_certificate_take (self, visit->subject, &cert);
+            rc = s_certificate_take (self, number, &cert);
         if (rc == 0) {
             bool same = strcmp (cert->grade, granted->name) == 0;
             const Cf__ScoreResult *latest =
@@ -1385,11 +1418,11 @@ s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
                                 .decision_date = visit->decision_date,
                                 .cleared = true};
             s_certificate_keep (self, cert);
-            rc = same ? s_certificate_fire (self, visit->subject,
+            rc = same ? s_certificate_fire (self, number,
                                             CF_CERT_EVENT_VISIT_PASSED,
                                             &s_system, &change, NULL, problems)
-                      : s_reissue (self, visit->subject, &s_system, &change,
-                                   &what, NULL, problems);
+                      : s_reissue (self, number, &s_system, &change, &what,
+                                   NULL, problems);
         }
     } else {
         if (asprintf (&reason, "surveillance case %s ended %s: %s", visit->id,
@@ -1399,21 +1432,30 @@ s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
                           : visit->closing_reason) < 0)
             cf_mem_fail ();
         change.reason = reason;
-        rc = s_certificate_fire (self, visit->subject,
-                                 CF_CERT_EVENT_VISIT_FAILED, &s_system, &change,
-                                 NULL, problems);
+        rc = s_certificate_fire (self, number, CF_CERT_EVENT_VISIT_FAILED,
+                                 &s_system, &change, NULL, problems);
     }
-    if (rc) {
-        char *why = cf_problems_join (problems);
+    //  A certificate withdrawn, cancelled or expired meanwhile takes no
+    //  outcome: the visit's own case records it. Only a store failure
+    //  sinks the round.
+    bool refused =
+        rc == CF_EGUARD || rc == CF_ENOTRANSITION || rc == CF_EFORBIDDEN;
+    char *why = rc ? cf_problems_join (problems) : NULL;
+    if (refused)
+        cf_log_warn ("case=%s: the visit's outcome does not apply to "
+                     "certificate %s: %s",
+                     visit->id, number, why);
+    else if (rc) {
         cf_log_error ("case=%s: the visit's outcome was not recorded on "
                       "certificate %s: %s",
-                      visit->id, visit->subject, why);
-        free (why);
+                      visit->id, number, why);
         self->poisoned = rc;
     }
+    free (why);
     free (reason);
+    free (number);
     cf_problems_destroy (&problems);
-    return rc;
+    return refused ? 0 : rc;
 }
 
 //  An administrator opens the next surveillance visit of a certificate: a

@@ -252,12 +252,21 @@ test_a_suspension_runs_out_and_the_holder_cancels (void **state)
     const char *number = s_certify (proc, applicant);
     char day[11];
     char *first_due = strdup (s_field (proc, number, "/visits/0/due"));
+    //  A visit is opened but not made in time
+    const cf_proc_output_t *opened = cf_proc_expect (
+        proc, 0, NULL, "--json", "surveillance", "open", number, NULL);
+    const char *late = cf_proc_json_string (opened->json, "/record/id");
     cf_proc_advance_to (proc, s_day_after (first_due, day));
     s_wait_status (proc, number, "CERT_STATUS_SUSPENDED");
     char *until = strdup (s_field (proc, number, "/suspension/until"));
     cf_proc_advance_to (proc, s_day_after (until, day));
     s_wait_status (proc, number, "CERT_STATUS_WITHDRAWN");
     assert_string_equal (s_field (proc, number, "/status_date"), until);
+    //  Finished after the withdrawal, the visit ends all the same, and the
+    //  certificate stays withdrawn
+    cf_proc_drive (proc, applicant, late, "maintained", CF_PROC_STATE_MS);
+    assert_string_equal (s_field (proc, number, "/status"),
+                         "CERT_STATUS_WITHDRAWN");
     const cf_proc_output_t *withdrawn = cf_proc_expect (
         proc, 0, NULL, "certificates", "--status", "withdrawn", NULL);
     assert_non_null (strstr (withdrawn->out, number));
@@ -288,9 +297,9 @@ test_a_suspension_runs_out_and_the_holder_cancels (void **state)
         assert_true (strcmp (status, "STATUS_NOT_FOUND") == 0 ||
                      strcmp (status, "STATUS_BAD_REQUEST") == 0);
     }
-    const cf_proc_output_t *opened = cf_proc_expect (
+    const cf_proc_output_t *forbidden = cf_proc_expect (
         proc, 1, rival, "--json", "surveillance", "open", held, NULL);
-    assert_string_equal (cf_proc_json_string (opened->json, "/status"),
+    assert_string_equal (cf_proc_json_string (forbidden->json, "/status"),
                          "STATUS_FORBIDDEN");
     const cf_proc_output_t *theirs =
         cf_proc_expect (proc, 0, rival, "--json", "certificates", NULL);
