@@ -1595,16 +1595,30 @@ s_tick_certificate (cf_engine_t *self, const char *case_id, const char *number)
     //  A renewed certificate hands over to its successor at its end
     Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
     char *reason = NULL, *successor = NULL;
+    int made = 0;
     if (event == CF_CERT_EVENT_SUPERSEDED) {
         successor = cf_mem_check (strdup (certificate->superseded_by));
-        if (asprintf (&reason,
-                      "renewed: certificate %s continues from the "
-                      "day after %s",
-                      successor, certificate->expiry_date) < 0)
-            cf_mem_fail ();
+        made = asprintf (&reason,
+                         "renewed: certificate %s continues from the day "
+                         "after %s",
+                         successor, certificate->expiry_date);
         change.successor = successor;
-        change.reason = reason;
-    }
+    } else if (event == CF_CERT_EVENT_VISIT_DUE) {
+        size_t visit = 0;
+        const Cf__Visit *awaited =
+            cf_certfsm_visit_awaited (certificate, &visit);
+        made = asprintf (&reason,
+                         "surveillance visit %zu is due on %s: open it with "
+                         "certflow surveillance open %s",
+                         visit + 1, awaited ? awaited->due : "?", number);
+    } else if (event == CF_CERT_EVENT_RENEWAL_DUE)
+        made = asprintf (&reason,
+                         "the certificate expires on %s; its renewal may be "
+                         "applied for now (certflow submit FILE --renews %s)",
+                         certificate->expiry_date, number);
+    if (made < 0)
+        cf_mem_fail ();
+    change.reason = reason;
     cf_problems_t *problems = cf_problems_new ();
     if (s_certificate_fire (self, number, (cf_cert_event_t)event, &s_system,
                             reason ? &change : NULL, NULL, problems) != 0) {

@@ -133,15 +133,24 @@ s_visit_passed (const Cf__Visit *visit)
            s_is (visit->outcome, CF_VISIT_GRADE_CHANGED);
 }
 
-//  The visit the timer waits on: the first neither passed nor missed
+const Cf__Visit *
+cf_certfsm_visit_awaited (const Cf__Certificate *cert, size_t *index)
+{
+    for (size_t visit = 0; visit < cert->n_visits; visit++)
+        if (!s_visit_passed (cert->visits[visit]) &&
+            !cert->visits[visit]->missed) {
+            if (index)
+                *index = visit;
+            return cert->visits[visit];
+        }
+    return NULL;
+}
+
+//  The visit the timer waits on (a draft's, to change it)
 static Cf__Visit *
 s_visit_awaited (const Cf__Certificate *cert)
 {
-    for (size_t index = 0; index < cert->n_visits; index++)
-        if (!s_visit_passed (cert->visits[index]) &&
-            !cert->visits[index]->missed)
-            return cert->visits[index];
-    return NULL;
+    return (Cf__Visit *)cf_certfsm_visit_awaited (cert, NULL);
 }
 
 //  The open visit whose surveillance case is case_id, or NULL
@@ -167,22 +176,46 @@ s_visit_deadline (const Cf__Visit *visit, const cf_scheme_t *scheme,
     return 0;
 }
 
-//  A valid certificate's next due instant, and whether it is a visit's
+//  Keeps the earlier of (*due, *event) and (at, event)
+static void
+s_earlier (int64_t *due, int *event, int64_t at, int which)
+{
+    if (at && (*due == 0 || at < *due)) {
+        *due = at;
+        *event = which;
+    }
+}
+
+//  A valid certificate's next due instant and the event it brings
 static int64_t
 s_due_valid (const Cf__Certificate *cert, const cf_scheme_t *scheme,
-             bool *visit_p)
+             int *event_p)
 {
-    cf_day_t expiry, visit_day;
-    int64_t due =
-        cf_date_parse (cert->expiry_date, &expiry) == 0 ? s_end_of (expiry) : 0;
+    int64_t due = 0;
+    int event = -1;
+    cf_day_t expiry, day;
+    bool dated = cf_date_parse (cert->expiry_date, &expiry) == 0;
+    if (dated)
+        //  A renewed certificate hands over to its successor at its end
+        s_earlier (&due, &event, s_end_of (expiry),
+                   s_blank (cert->superseded_by) ? CF_CERT_EVENT_EXPIRED
+                                                 : CF_CERT_EVENT_SUPERSEDED);
+    if (dated && !cert->renewal_reminded && s_blank (cert->renewal) &&
+        s_blank (cert->superseded_by))
+        s_earlier (&due, &event,
+                   cf_date_to_ms (cf_date_add_months (
+                       expiry + 1, -scheme->recertification_months)),
+                   CF_CERT_EVENT_RENEWAL_DUE);
     const Cf__Visit *visit = s_visit_awaited (cert);
-    bool by_visit = visit &&
-                    s_visit_deadline (visit, scheme, &visit_day) == 0 &&
-                    (due == 0 || s_end_of (visit_day) < due);
-    if (by_visit)
-        due = s_end_of (visit_day);
-    if (visit_p)
-        *visit_p = by_visit;
+    if (visit && s_visit_deadline (visit, scheme, &day) == 0)
+        s_earlier (&due, &event, s_end_of (day), CF_CERT_EVENT_VISIT_MISSED);
+    if (visit && !visit->reminded && !s_is (visit->outcome, CF_VISIT_OPEN) &&
+        cf_date_parse (visit->due, &day) == 0)
+        s_earlier (&due, &event,
+                   cf_date_to_ms (day - scheme->surveillance_reminder_days),
+                   CF_CERT_EVENT_VISIT_DUE);
+    if (event_p)
+        *event_p = event;
     return due;
 }
 
@@ -205,15 +238,9 @@ cf_certfsm_due_event (const Cf__Certificate *cert, const cf_scheme_t *scheme,
 {
     assert (cert && scheme);
     if (cert->status == CF__CERT_STATUS__CERT_STATUS_VALID) {
-        bool visit = false;
-        int64_t due = s_due_valid (cert, scheme, &visit);
-        if (due == 0 || now < due)
-            return -1;
-        if (visit)
-            return CF_CERT_EVENT_VISIT_MISSED;
-        //  A renewed certificate hands over to its successor at its end
-        return s_blank (cert->superseded_by) ? CF_CERT_EVENT_EXPIRED
-                                             : CF_CERT_EVENT_SUPERSEDED;
+        int event = -1;
+        int64_t due = s_due_valid (cert, scheme, &event);
+        return due && now >= due ? event : -1;
     }
     int64_t due = cf_certfsm_due (cert, scheme);
     return due && now >= due ? CF_CERT_EVENT_LAPSED : -1;
@@ -361,6 +388,34 @@ s_guard_visit_overdue (const s_ctx_t *ctx, cf_problems_t *problems)
             : 0;
     return s_guard_timer (ctx, problems, due,
                           "next surveillance visit is not overdue");
+}
+
+static int
+s_guard_visit_reminder (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    const Cf__Visit *visit = s_visit_awaited (ctx->cert);
+    cf_day_t day;
+    int64_t due =
+        visit && !visit->reminded && cf_date_parse (visit->due, &day) == 0
+            ? cf_date_to_ms (day -
+                             ctx->input->scheme->surveillance_reminder_days)
+            : 0;
+    return s_guard_timer (ctx, problems, due,
+                          "next visit is not yet to be reminded of");
+}
+
+static int
+s_guard_renewal_reminder (const s_ctx_t *ctx, cf_problems_t *problems)
+{
+    cf_day_t expiry;
+    int64_t due =
+        !ctx->cert->renewal_reminded &&
+                cf_date_parse (ctx->cert->expiry_date, &expiry) == 0
+            ? cf_date_to_ms (cf_date_add_months (
+                  expiry + 1, -ctx->input->scheme->recertification_months))
+            : 0;
+    return s_guard_timer (ctx, problems, due,
+                          "renewal may not be applied for yet");
 }
 
 //  The change names the surveillance case of an open visit
@@ -511,6 +566,18 @@ s_act_suspend_finding (s_ctx_t *ctx)
                ctx->today, 0);
 }
 
+static void
+s_act_visit_reminded (s_ctx_t *ctx)
+{
+    s_visit_awaited (ctx->draft)->reminded = true;
+}
+
+static void
+s_act_renewal_reminded (s_ctx_t *ctx)
+{
+    ctx->draft->renewal_reminded = true;
+}
+
 //  The successor is named; a grade changed by a visit closes that visit
 static void
 s_act_supersede (s_ctx_t *ctx)
@@ -577,6 +644,11 @@ static const cf_certfsm_row_t s_rows[] = {
          DO (s_act_visit_failed, s_act_suspend_finding)),
     ROW (SUSPENDED, VISIT_FAILED, SYSTEM,            SUSPENDED,
          IF (s_guard_reason, s_guard_visit_case), DO (s_act_visit_failed)),
+    //  Reminders, for the holder and the body, in the certificate's history
+    ROW (VALID,     VISIT_DUE,    SYSTEM,            VALID,
+         IF (s_guard_visit_reminder), DO (s_act_visit_reminded)),
+    ROW (VALID,     RENEWAL_DUE,  SYSTEM,            VALID,
+         IF (s_guard_renewal_reminder), DO (s_act_renewal_reminded)),
 };
 // clang-format on
 

@@ -55,7 +55,9 @@
     X (SUPERSEDED, "certificate_superseded", "a reissued certificate replaces it")            \
     X (VISIT_MISSED, "surveillance_missed",  "a visit was not completed in time: suspended")  \
     X (VISIT_PASSED, "surveillance_passed",  "a visit maintained it (and lifts its suspension)") \
-    X (VISIT_FAILED, "surveillance_failed",  "a visit found it wanting: suspended")
+    X (VISIT_FAILED, "surveillance_failed",  "a visit found it wanting: suspended")       \
+    X (VISIT_DUE,    "surveillance_due",     "a reminder: the next visit falls due")        \
+    X (RENEWAL_DUE,  "renewal_due",          "a reminder: its renewal may be applied for")
 
 //  X (suffix, name) of the triggers of a suspension
 #define CF_CERTFSM_TRIGGER_MAP(X)                        \
@@ -128,16 +130,25 @@ int CF_MUST_CHECK cf_certfsm_fire (Cf__Certificate **cert_p,
                                    Cf__CertStatus *to_p,
                                    cf_problems_t *problems);
 
-//  The instant the certificate's own timer is due: while valid, the end of
-//  the next visit's due date plus the scheme's grace or, after the last
-//  visit, of its expiry day (China time); while suspended, the end of the
-//  suspension's last day; 0 when final or the dates cannot be read.
+//  The instant the certificate's own timer is due: while valid, the first
+//  of its reminders still to give, the end of the next visit's due date
+//  plus the scheme's grace, and the end of its expiry day (China time);
+//  while suspended, the end of the suspension's last day; 0 when final or
+//  the dates cannot be read.
 int64_t cf_certfsm_due (const Cf__Certificate *cert, const cf_scheme_t *scheme);
 
-//  The timer's event for cert at instant now (CF_CERT_EVENT_VISIT_MISSED,
-//  _EXPIRED or _LAPSED); -1 when nothing is due.
+//  The timer's event for cert at instant now (CF_CERT_EVENT_VISIT_DUE,
+//  _RENEWAL_DUE, _VISIT_MISSED, _EXPIRED, _SUPERSEDED or _LAPSED); -1 when
+//  nothing is due. The reminders come at the start of the day the scheme's
+//  reminder_days before a visit's due date, and of the first day its
+//  renewal may be applied for.
 int cf_certfsm_due_event (const Cf__Certificate *cert,
                           const cf_scheme_t *scheme, int64_t now);
+
+//  Returns the visit the certificate's timer waits on (the first neither
+//  passed nor missed) and sets *index (when not NULL) to it, or NULL.
+const Cf__Visit *cf_certfsm_visit_awaited (const Cf__Certificate *cert,
+                                           size_t *index);
 
 //  Returns true when cert carries a suspension that surveillance caused
 //  (a missed visit or a visit's finding): a passed visit lifts it.

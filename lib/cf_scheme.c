@@ -1088,6 +1088,10 @@ static const s_number_t s_certificate_numbers[] = {
      "the days a surveillance visit may be late before the certificate is "
      "suspended",
      NULL, offsetof (cf_scheme_t, surveillance_grace_days)},
+    {"surveillance_reminder_days", 0, 0, 180,
+     "certificate.surveillance_reminder_days", "scheme.not_whole",
+     "the days before a visit's due date that its reminder comes", NULL,
+     offsetof (cf_scheme_t, surveillance_reminder_days)},
     {"suspension_decision_days", 0, 1, 30,
      "certificate.suspension_decision_days", "scheme.not_whole",
      "the days within which a confirmed trigger is decided", NULL,
@@ -1113,6 +1117,7 @@ s_parse_certificate (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
                                        "validity_years",
                                        "surveillance_months",
                                        "surveillance_grace_days",
+                                       "surveillance_reminder_days",
                                        "suspension_decision_days",
                                        "suspension_months",
                                        "suspension_months_max",

@@ -111,16 +111,17 @@ typedef struct _cf_scheme_t {
     char *certificate_pattern;       //  e.g. "CFC{YYYY}{SEQ:5}"
     int validity_years;              //  Certificate life
     int surveillance_months;         //  Surveillance at least this often
-    int surveillance_grace_days;   //  A visit may be this late: then suspended
-    int suspension_decision_days;  //  Suspend within this of the trigger
-    int suspension_months;         //  A suspension's period, by default
-    int suspension_months_max;     //  and at most (at most
-                                   //  CF_SCHEME_SUSPENSION_MONTHS_LIMIT)
-    int recertification_months;    //  Renewal may be applied for this long
-                                   //  before expiry
-    cf_audit_time_t *audit_time;   //  Base audit time by company size
-    size_t audit_time_count;       //  Steps, by ascending max_employees
-    int32_t outlet_person_days_tenths;    //  Added per fixed outlet (>= 5)
+    int surveillance_grace_days;  //  A visit may be this late: then suspended
+    int surveillance_reminder_days;     //  Reminded this long before a visit
+    int suspension_decision_days;       //  Suspend within this of the trigger
+    int suspension_months;              //  A suspension's period, by default
+    int suspension_months_max;          //  and at most (at most
+                                        //  CF_SCHEME_SUSPENSION_MONTHS_LIMIT)
+    int recertification_months;         //  Renewal may be applied for this long
+                                        //  before expiry
+    cf_audit_time_t *audit_time;        //  Base audit time by company size
+    size_t audit_time_count;            //  Steps, by ascending max_employees
+    int32_t outlet_person_days_tenths;  //  Added per fixed outlet (>= 5)
     int32_t category_person_days_tenths;  //  Added per scope item past one
     uint64_t day_rate_fen;                //  Fee per person-day
     uint64_t application_fee_fen;         //  Fixed fee per case

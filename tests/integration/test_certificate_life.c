@@ -225,6 +225,10 @@ test_two_visits_a_missed_one_and_expiry (void **state)
     s_wait_status (proc, number, "CERT_STATUS_EXPIRED");
     assert_string_equal (s_field (proc, number, "/status_date"), expiry);
     assert_int_equal (s_count (proc, case_id, "certificate_expired"), 1);
+    //  The reminders came once each: visit 2 (visit 1 was opened before
+    //  its own) and the renewal
+    assert_int_equal (s_count (proc, case_id, "surveillance_due"), 1);
+    assert_int_equal (s_count (proc, case_id, "renewal_due"), 1);
     //  The certificate's history: issued, two visits, missed, expired
     const cf_proc_output_t *history = cf_proc_expect (
         proc, 0, NULL, "--json", "certificate", "history", number, NULL);

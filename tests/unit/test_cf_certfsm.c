@@ -53,6 +53,8 @@ static const struct {
     {SUSPENDED, CF_CERT_EVENT_VISIT_PASSED, S_BIT (SYSTEM)},
     {VALID, CF_CERT_EVENT_VISIT_FAILED, S_BIT (SYSTEM)},
     {SUSPENDED, CF_CERT_EVENT_VISIT_FAILED, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_VISIT_DUE, S_BIT (SYSTEM)},
+    {VALID, CF_CERT_EVENT_RENEWAL_DUE, S_BIT (SYSTEM)},
 };
 
 //  The built-in scheme: 5 decision days, 3 months' suspension (6 at most),
@@ -95,6 +97,8 @@ s_certificate (void)
     cf_pb_set_string (&cert->issue_date, "2026-03-20");
     cf_pb_set_string (&cert->expiry_date, "2029-03-20");
     cert->status = VALID;
+    //  Its reminders are given (test_reminders_come_once has them)
+    cert->renewal_reminded = true;
     return cert;
 }
 
@@ -327,6 +331,7 @@ s_visited (void)
     for (size_t index = 0; index < 2; index++) {
         Cf__Visit *visit = cf_pb_new (&cf__visit__descriptor);
         cf_pb_set_string (&visit->due, due[index]);
+        visit->reminded = true;
         cf_pb_append (&cert->n_visits, (void ***)&cert->visits, visit);
     }
     return cert;
@@ -494,6 +499,61 @@ test_a_reissue_supersedes_naming_its_successor (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  A visit's reminder comes the scheme's 30 days before it is due, the
+//  renewal's when it may be applied for (3 months before expiry); each once
+static void
+test_reminders_come_once (void **state)
+{
+    (void)state;
+    cf_problems_t *problems = cf_problems_new ();
+    Cf__Certificate *cert = s_visited ();
+    cert->renewal_reminded = false;
+    for (size_t index = 0; index < cert->n_visits; index++)
+        cert->visits[index]->reminded = false;
+    int64_t remind = cf_date_to_ms (cf_date_from_ymd (2027, 2, 18));
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), remind);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, remind - 1), -1);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, remind),
+                      CF_CERT_EVENT_VISIT_DUE);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_DUE,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, remind - 1,
+                              problems),
+                      CF_EGUARD);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_VISIT_DUE,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, remind,
+                              problems),
+                      0);
+    assert_int_equal (cert->status, VALID);
+    assert_true (cert->visits[0]->reminded);
+    //  A reminder is no change of status: its date and reason stay
+    assert_null (cert->status_date[0] ? cert->status_date : NULL);
+    //  Then the visit's deadline; once it is made, the next one's reminder
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2027, 3, 21)) - 1);
+    cf_pb_set_string (&cert->visits[0]->outcome, CF_VISIT_MAINTAINED);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2028, 2, 19)));
+    cf_pb_set_string (&cert->visits[1]->outcome, CF_VISIT_MAINTAINED);
+    //  The renewal opens 3 months before the expiry day's end
+    int64_t opens = cf_date_to_ms (cf_date_from_ymd (2028, 12, 21));
+    assert_int_equal (cf_certfsm_due (cert, s_scheme), opens);
+    assert_int_equal (cf_certfsm_due_event (cert, s_scheme, opens),
+                      CF_CERT_EVENT_RENEWAL_DUE);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_RENEWAL_DUE,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, opens,
+                              problems),
+                      0);
+    assert_true (cert->renewal_reminded);
+    assert_int_equal (s_fire (&cert, CF_CERT_EVENT_RENEWAL_DUE,
+                              CF__ROLE__ROLE_SYSTEM, NULL, NULL, opens,
+                              problems),
+                      CF_EGUARD);
+    assert_int_equal (cf_certfsm_due (cert, s_scheme),
+                      cf_date_to_ms (cf_date_from_ymd (2029, 3, 21)) - 1);
+    cf_pb_free (&cert);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -506,6 +566,7 @@ main (void)
             test_a_missed_visit_suspends_and_a_passed_one_restores),
         cmocka_unit_test (test_visits_follow_the_scheme_and_their_causes),
         cmocka_unit_test (test_a_reissue_supersedes_naming_its_successor),
+        cmocka_unit_test (test_reminders_come_once),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
