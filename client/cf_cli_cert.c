@@ -39,12 +39,14 @@ s_normal_number (const char *number)
 }
 
 static int
-s_ask_certificate (cf_cli_t *cli, const char *number, Cf__Reply **reply_p)
+s_ask_certificate (cf_cli_t *cli, const char *number, const char *on,
+                   Cf__Reply **reply_p)
 {
     char *normal = s_normal_number (number);
     Cf__Request *request = cf_cli_request_new (CF__REQUEST__BODY_CERTIFICATE);
     request->certificate = cf_pb_new (&cf__certificate_ref__descriptor);
     cf_pb_set_string (&request->certificate->number, normal);
+    cf_pb_set_string (&request->certificate->on, on ? on : "");
     free (normal);
     int rc = cf_cli_request (cli, request, reply_p);
     if (rc == 0 && (*reply_p)->body_case != CF__REPLY__BODY_CERTIFICATE) {
@@ -129,7 +131,7 @@ s_certificate_show (cf_cli_t *cli)
     cf_problems_destroy (&problems);
     Cf__Reply *reply = NULL;
     if (rc == 0)
-        rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), &reply);
+        rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), NULL, &reply);
     if (rc == 0 && !cf_cli_printed_json (cli, reply)) {
         char *document =
             cf_certificate_render (scheme, reply->certificate, NULL);
@@ -146,15 +148,21 @@ static int
 s_certificate_check (cf_cli_t *cli)
 {
     Cf__Reply *reply;
-    int rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), &reply);
+    const char *on = cf_cli_option (cli, "on", 0);
+    int rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), on, &reply);
     if (rc)
         return rc;
     const Cf__Certificate *cert = reply->certificate;
     //  A stored "valid" may have run out since: judge it on the daemon's
-    //  date (one clock)
+    //  date (one clock); on another date the daemon read it from the history
     Cf__CertStatus status =
-        cf_certificate_status_on (cert, cf_date_from_ms (reply->now));
+        on ? cert->status
+           : cf_certificate_status_on (cert, cf_date_from_ms (reply->now));
     if (!cf_cli_printed_json (cli, reply)) {
+        if (on)
+            fprintf (cf_cli_out (cli), "on %s: %s since %s (%s)\n", on,
+                     cf_show_cert_status (status), cert->status_date,
+                     cert->status_reason);
         cf_scheme_t *scheme = NULL;
         if (cf_scheme_default (&scheme))
             scheme = NULL;
@@ -375,7 +383,7 @@ static int
 s_certificate_history (cf_cli_t *cli)
 {
     Cf__Reply *reply;
-    int rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), &reply);
+    int rc = s_ask_certificate (cli, cf_cli_arg (cli, 0), NULL, &reply);
     if (rc)
         return rc;
     char *number = cf_mem_check (strdup (reply->certificate->number));
@@ -518,6 +526,11 @@ static const cf_cli_option_t s_reissue_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_check_options[] = {
+    {"on", "DATE", false, "the day to answer for (default: the daemon's today)"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_option_t s_list_options[] = {
     {"status", "S",      false, "valid, suspended, withdrawn, cancelled, expired or superseded"},
     {"org",    "ORG",    false, "the holder organization (staff)"},
@@ -545,9 +558,11 @@ static const cf_cli_command_t s_commands[] = {
      "cancel (注销) a certificate: the holder's request, or its business ended "
      "(holder, admin)",
      NULL, 1, 1, s_decision_options, s_certificate_cancel},
-    {"certificate check", "NUMBER",
+    {"certificate check", "NUMBER [--on DATE]",
      "is the certificate valid? grade and expiry; exit 1 if not valid",
-     NULL, 1, 1, NULL, s_certificate_check},
+     "--on DATE answers for that day, from the certificate's history: the\n"
+     "status it had then, since when and why.",
+     1, 1, s_check_options, s_certificate_check},
     {"certificate history", "NUMBER",
      "list the certificate's changes: issuance, visits, suspensions, reissue",
      NULL, 1, 1, NULL, s_certificate_history},

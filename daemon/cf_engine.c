@@ -2054,20 +2054,117 @@ s_do_retry (cf_engine_t *self, const Cf__Principal *who, uint64_t id,
     return 0;
 }
 
+//  The day a certificate event took effect: a decision's when it was made;
+//  an expiry (or a renewal taking over) at the end of the expiry day, so
+//  from the day after, however late the daemon's timer committed it
+static cf_day_t
+s_effective_day (const Cf__Certificate *cert, const Cf__Event *event)
+{
+    cf_day_t day = cf_date_from_ms (event->at), expiry;
+    bool ended = strcmp (event->event, "certificate_expired") == 0 ||
+                 strcmp (event->event, "certificate_superseded") == 0;
+    if (ended && cf_date_parse (cert->expiry_date, &expiry) == 0 &&
+        day > expiry)
+        return expiry + 1;
+    return day;
+}
+
+//  Sets cert's status, its date and reason to what they were on day, from
+//  its case's history; CF_ENOTFOUND when it was not yet issued then
 static int
-s_do_certificate (cf_engine_t *self, const char *number, Cf__Reply *reply,
+s_certificate_on (cf_engine_t *self, Cf__Certificate *cert, cf_day_t day,
                   cf_problems_t *problems)
 {
+    cf_day_t issued;
+    if (cf_date_parse (cert->issue_date, &issued) != 0 || day < issued) {
+        char on[11];
+        cf_problems_add (problems, "certificate.not_in_force",
+                         "certificate %s was not in force on %s: it starts on "
+                         "%s",
+                         cert->number, cf_date_format (day, on),
+                         cert->issue_date);
+        return CF_ENOTFOUND;
+    }
+    Cf__CertStatus status = CF__CERT_STATUS__CERT_STATUS_VALID;
+    char *since = cf_mem_check (strdup (cert->issue_date));
+    char *reason = cf_mem_check (strdup ("issued"));
+    uint64_t after = 0;
+    bool more = true;
+    int rc = 0;
+    while (rc == 0 && more) {
+        Cf__Event **events = NULL;
+        size_t count = 0;
+        rc = cf_store_history_page (self->store, cert->case_id, after, 200,
+                                    S_PAGE_BYTES_MAX, &events, &count, &more);
+        for (size_t index = 0; rc == 0 && index < count; index++) {
+            const Cf__Event *event = events[index];
+            after = event->seq;
+            if (strcmp (event->certificate, cert->number) != 0 ||
+                *event->refused ||
+                event->certificate_to == event->certificate_from ||
+                s_effective_day (cert, event) > day)
+                continue;
+            status = event->certificate_to;
+            char date[11];
+            free (since);
+            since = cf_mem_check (
+                strdup (cf_date_format (s_effective_day (cert, event), date)));
+            free (reason);
+            const Cf__EventData *data = event->data;
+            reason = cf_mem_check (strdup (
+                data && data->body_case == CF__EVENT_DATA__BODY_CHANGE &&
+                        *data->change->reason
+                    ? data->change->reason
+                    : event->event));
+        }
+        for (size_t index = 0; index < count; index++)
+            cf_pb_free (&events[index]);
+        free (events);
+        more = more && count > 0;
+    }
+    if (rc == 0) {
+        //  A suspension shows when it is the one in force on that day
+        cf_day_t from;
+        if (status != CF__CERT_STATUS__CERT_STATUS_SUSPENDED ||
+            !cert->suspension ||
+            cf_date_parse (cert->suspension->from, &from) != 0 || from > day)
+            cf_pb_free (&cert->suspension);
+        cert->status = status;
+        cf_pb_set_string (&cert->status_date, since);
+        cf_pb_set_string (&cert->status_reason, reason);
+    }
+    free (since);
+    free (reason);
+    return rc;
+}
+
+static int
+s_do_certificate (cf_engine_t *self, const Cf__CertificateRef *ref,
+                  Cf__Reply *reply, cf_problems_t *problems)
+{
+    cf_day_t on = cf_date_from_ms (self->now);
+    if (!s_blank (ref->on) && cf_date_parse (ref->on, &on) != 0) {
+        cf_problems_add (problems, "certificate.on",
+                         "'%.*s' is not a date YYYY-MM-DD",
+                         CF_UTF8_CUT (ref->on, CF_UTF8_QUOTE_MAX));
+        return CF_EINVAL;
+    }
     Cf__Certificate *certificate = NULL;
-    int rc = cf_store_get_certificate (self->store, number, &certificate);
+    int rc = cf_store_get_certificate (self->store, ref->number, &certificate);
     if (rc == CF_ENOTFOUND)
         cf_problems_add (problems, "certificate.unknown",
                          "no certificate %.*s in the register",
-                         CF_UTF8_CUT (number, CF_UTF8_QUOTE_MAX));
+                         CF_UTF8_CUT (ref->number, CF_UTF8_QUOTE_MAX));
     if (rc)
         return rc;
-    certificate->status =
-        cf_certificate_status_on (certificate, cf_date_from_ms (self->now));
+    if (s_blank (ref->on))
+        certificate->status = cf_certificate_status_on (certificate, on);
+    else
+        rc = s_certificate_on (self, certificate, on, problems);
+    if (rc) {
+        cf_pb_free (&certificate);
+        return rc;
+    }
     reply->body_case = CF__REPLY__BODY_CERTIFICATE;
     reply->certificate = certificate;
     return 0;
@@ -2317,7 +2414,7 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_RETRY:
             return s_do_retry (self, who, request->retry->job, problems);
         case CF__REQUEST__BODY_CERTIFICATE:
-            return s_do_certificate (self, request->certificate->number, reply,
+            return s_do_certificate (self, request->certificate, reply,
                                      problems);
         case CF__REQUEST__BODY_CERTIFICATE_FIRE:
             return s_do_certificate_fire (self, who, request->certificate_fire,

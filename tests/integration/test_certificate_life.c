@@ -266,6 +266,34 @@ test_a_suspension_runs_out_and_the_holder_cancels (void **state)
     cf_proc_advance_to (proc, s_day_after (until, day));
     s_wait_status (proc, number, "CERT_STATUS_WITHDRAWN");
     assert_string_equal (s_field (proc, number, "/status_date"), until);
+    //  The register answers for any day from the certificate's history
+    char *issued = strdup (s_field (proc, number, "/issue_date"));
+    cf_day_t first;
+    assert_int_equal (cf_date_parse (issued, &first), 0);
+    char before[11];
+    const cf_proc_output_t *on =
+        cf_proc_expect (proc, 1, NULL, "--json", "certificate", "check", number,
+                        "--on", cf_date_format (first - 1, before), NULL);
+    assert_string_equal (cf_proc_json_string (on->json, "/status"),
+                         "STATUS_NOT_FOUND");
+    const struct {
+        const char *day, *status;
+    } register_on[] = {{issued, "CERT_STATUS_VALID"},
+                       {first_due, "CERT_STATUS_VALID"},
+                       {s_day_after (first_due, day), "CERT_STATUS_SUSPENDED"},
+                       {until, "CERT_STATUS_SUSPENDED"}};
+    for (size_t index = 0; index < 4; index++) {
+        on = cf_proc_certflow (proc, NULL, "--json", "certificate", "check",
+                               number, "--on", register_on[index].day, NULL);
+        assert_string_equal (
+            cf_proc_json_string (on->json, "/certificate/status"),
+            register_on[index].status);
+    }
+    on = cf_proc_certflow (proc, NULL, "--json", "certificate", "check", number,
+                           "--on", s_day_after (until, day), NULL);
+    assert_string_equal (cf_proc_json_string (on->json, "/certificate/status"),
+                         "CERT_STATUS_WITHDRAWN");
+    free (issued);
     //  Finished after the withdrawal, the visit ends all the same, and the
     //  certificate stays withdrawn
     cf_proc_drive (proc, applicant, late, "maintained", CF_PROC_STATE_MS);
