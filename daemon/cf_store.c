@@ -615,16 +615,23 @@ s_make_directory (const char *dir)
 
 //  Opens the named databases and checks or writes the schema version
 static int
-s_open_databases (cf_store_t *self, const char *dir)
+s_open_databases (cf_store_t *self, const char *dir, bool readonly)
 {
     MDB_txn *txn;
-    int rc = s_txn_begin (self, 0, &txn);
+    int rc = s_txn_begin (self, readonly ? MDB_RDONLY : 0, &txn);
     if (rc)
         return rc;
     size_t entries = 0;
     for (int db = 0; db < S_DB_COUNT && rc == 0; db++) {
-        int mrc =
-            mdb_dbi_open (txn, s_db_names[db], MDB_CREATE, &self->dbi[db]);
+        int mrc = mdb_dbi_open (txn, s_db_names[db], readonly ? 0 : MDB_CREATE,
+                                &self->dbi[db]);
+        if (mrc == MDB_NOTFOUND) {
+            cf_log_error ("store: %s has no %s database: it is not a certflow "
+                          "store, or certflowd has not initialized it",
+                          dir, s_db_names[db]);
+            mdb_txn_abort (txn);
+            return CF_EVERSION;
+        }
         MDB_stat stat;
         if (mrc == 0)
             mrc = mdb_stat (txn, self->dbi[db], &stat);
@@ -650,7 +657,7 @@ s_open_databases (cf_store_t *self, const char *dir)
                               (const char *)value.mv_data);
                 rc = CF_EVERSION;
             }
-        } else if (rc == CF_ENOTFOUND && entries > 0) {
+        } else if (rc == CF_ENOTFOUND && (entries > 0 || readonly)) {
             cf_log_error ("store: %s holds data without a schema version: "
                           "it is not a certflow store of this build",
                           dir);
@@ -681,8 +688,8 @@ s_keep_grown_size (cf_store_t *self, size_t map_size)
     return rc;
 }
 
-int
-cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
+static int
+s_open (const char *dir, size_t map_size, bool readonly, cf_store_t **store_p)
 {
     assert (dir && store_p);
     *store_p = NULL;
@@ -692,19 +699,19 @@ cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
         cf_log_error ("store: libsodium failed to initialise");
         return CF_ESTORE;
     }
-    int rc = s_make_directory (dir);
+    int rc = readonly ? 0 : s_make_directory (dir);
     if (rc)
         return rc;
     cf_store_t *self = cf_mem_check (calloc (1, sizeof (cf_store_t)));
     int mrc = mdb_env_create (&self->env);
     if (mrc == 0)
         mrc = mdb_env_set_maxdbs (self->env, S_DB_COUNT);
-    if (mrc == 0)
+    if (mrc == 0 && !readonly)
         mrc = mdb_env_set_mapsize (
             self->env, map_size ? map_size : CF_STORE_DEFAULT_MAP_SIZE);
     if (mrc == 0)
-        mrc = mdb_env_open (self->env, dir, 0, 0600);
-    if (mrc == 0)
+        mrc = mdb_env_open (self->env, dir, readonly ? MDB_RDONLY : 0, 0600);
+    if (mrc == 0 && !readonly)
         mrc = s_keep_grown_size (self, map_size);
     if (mrc) {
         char what[64 + PATH_MAX];
@@ -721,11 +728,23 @@ cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
             cf_log_notice ("store: cleared %d stale reader slot(s)", dead);
     }
     if (rc == 0)
-        rc = s_open_databases (self, dir);
+        rc = s_open_databases (self, dir, readonly);
     if (rc)
         cf_store_destroy (&self);
     *store_p = self;
     return rc;
+}
+
+int
+cf_store_open (const char *dir, size_t map_size, cf_store_t **store_p)
+{
+    return s_open (dir, map_size, false, store_p);
+}
+
+int
+cf_store_open_readonly (const char *dir, cf_store_t **store_p)
+{
+    return s_open (dir, 0, true, store_p);
 }
 
 void

@@ -102,6 +102,14 @@ typedef struct {
 CF_MUST_CHECK int cf_store_open (const char *dir, size_t map_size,
                                  cf_store_t **store_p);
 
+//  Opens the store in directory dir to read only, beside the daemon that
+//  writes it (LMDB lets readers in other processes see each commit whole,
+//  without holding the writer back); it is never created or changed.
+//  Returns as cf_store_open; CF_EVERSION also for a directory that holds
+//  no initialized store.
+CF_MUST_CHECK int cf_store_open_readonly (const char *dir,
+                                          cf_store_t **store_p);
+
 //  Closes the store and nulls *store_p. NULL-safe and idempotent.
 void cf_store_destroy (cf_store_t **store_p);
 

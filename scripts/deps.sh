@@ -8,10 +8,11 @@ packages=(
     libzmq3-dev libczmq-dev libsodium-dev
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev lmdb-utils
-    libcmocka-dev libjson-c-dev libsystemd-dev
+    libcmocka-dev libjson-c-dev libsystemd-dev libmicrohttpd-dev
     systemd man-db dpkg-dev procps
     python3-zmq python3-protobuf protobuf-compiler
     clang libclang-rt-14-dev
+    chromium
 )
 
 missing=()

@@ -16,14 +16,15 @@ DESTDIR="$root" cmake --install "$build" >"$cf_dist_tmp/install.log" \
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 sysconf=$(sed -n 's/^CMAKE_INSTALL_SYSCONFDIR:PATH=//p' "$build/CMakeCache.txt")
 case "$sysconf" in /*) ;; *) sysconf="$prefix/$sysconf" ;; esac
-for file in bin/certflowd bin/certflow-worker bin/certflow \
+for file in bin/certflowd bin/certflow-worker bin/certflow bin/certflow-register \
         share/certflow/scheme.json share/certflow/examples/application.json \
         share/certflow/examples/staff/AUD001.json \
         lib/systemd/system/certflowd.service \
         lib/systemd/system/certflow-worker@.service \
+        lib/systemd/system/certflow-register.service \
         lib/sysusers.d/certflow.conf share/doc/certflow/README.md \
         share/man/man8/certflowd.8 share/man/man1/certflow.1 \
-        share/man/man1/certflow-worker.1; do
+        share/man/man1/certflow-worker.1 share/man/man8/certflow-register.8; do
     [ -s "$root$prefix/$file" ] || cf_dist_fail "not installed: $prefix/$file"
 done
 [ -s "$root$sysconf/certflow/certflowd.cfg" ] \
@@ -43,11 +44,12 @@ cf_dist_stop
 units="$build/dist-test"
 cp "$units/certflow-worker@.service" "$cf_dist_tmp/certflow-worker@intake.service"
 systemd-analyze verify --man=no "$units/certflowd.service" \
-    "$cf_dist_tmp/certflow-worker@intake.service" >"$cf_dist_tmp/verify-units.log" 2>&1 \
+    "$cf_dist_tmp/certflow-worker@intake.service" "$units/certflow-register.service" >"$cf_dist_tmp/verify-units.log" 2>&1 \
     || cf_dist_fail "systemd-analyze verify: $(cat "$cf_dist_tmp/verify-units.log")"
 [ -s "$cf_dist_tmp/verify-units.log" ] \
     && cf_dist_fail "systemd-analyze verify warns: $(cat "$cf_dist_tmp/verify-units.log")"
-for unit in "$units/certflowd.service" "$cf_dist_tmp/certflow-worker@intake.service"; do
+for unit in "$units/certflowd.service" "$cf_dist_tmp/certflow-worker@intake.service" \
+        "$units/certflow-register.service"; do
     systemd-analyze security --offline=yes --threshold=20 "$unit" \
         >"$cf_dist_tmp/security.log" 2>&1 \
         || cf_dist_fail "$unit is exposed: $(grep Overall "$cf_dist_tmp/security.log")"
@@ -56,7 +58,7 @@ done
 #  Man pages: every option of --help is in the page, and man renders it
 #  without a warning
 for page in man8/certflowd.8:certflowd man1/certflow-worker.1:certflow-worker \
-        man1/certflow.1:certflow; do
+        man1/certflow.1:certflow man8/certflow-register.8:certflow-register; do
     file="$root$prefix/share/man/${page%%:*}"
     program="$root$prefix/bin/${page##*:}"
     text=$(MANWIDTH=200 man --warnings -l "$file" 2>"$cf_dist_tmp/man.log")
