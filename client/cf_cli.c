@@ -370,6 +370,7 @@ s_table (size_t index)
     return index == 0   ? cf_cli_case_commands ()
            : index == 1 ? cf_cli_admin_commands ()
            : index == 2 ? cf_cli_certificate_commands ()
+           : index == 3 ? cf_cli_report_commands ()
                         : NULL;
 }
 

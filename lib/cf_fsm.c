@@ -1280,6 +1280,14 @@ s_act_open_case (cf_fsm_ctx_t *ctx)
     }
 }
 
+//  The service level counts from acceptance (DOMAIN section 6)
+static void
+s_act_accept (cf_fsm_ctx_t *ctx)
+{
+    ctx->draft->accepted_at = ctx->now;
+    ctx->draft->waiting_at_acceptance = ctx->draft->waiting_ms;
+}
+
 static void
 s_act_clear_findings (cf_fsm_ctx_t *ctx)
 {
@@ -1581,6 +1589,7 @@ static void
 s_decide (cf_fsm_ctx_t *ctx, const char *decision)
 {
     char today[11];
+    ctx->draft->decided_at = ctx->now;
     cf_pb_set_string (&ctx->draft->decision, decision);
     cf_pb_set_string (&ctx->draft->decision_date,
                       cf_date_format (ctx->today, today));
@@ -1682,7 +1691,7 @@ static const cf_fsm_row_t s_rows[] = {
          DO (s_act_store_application, s_act_open_case)),
     FOR (APPS,   SUBMITTED,            INTAKE_PASSED,       WORKER,            DOCUMENT_REVIEW,      "review",
          IF (NULL),
-         DO (NULL)),
+         DO (s_act_accept)),
     FOR (APPS,   SUBMITTED,            INTAKE_INCOMPLETE,   WORKER,            SUPPLEMENT_REQUESTED, NULL,
          IF (s_guard_findings),
          DO (s_act_store_findings, s_act_request_supplement)),

@@ -841,6 +841,10 @@ static const s_number_t s_deadline_numbers[] = {
     {"rectification_max_rounds", 0, 1, 10, "deadlines.rectification_max_rounds",
      "scheme.not_whole", "the rejected fixes allowed before the case ends",
      NULL, offsetof (cf_scheme_t, rectification_max_rounds)},
+    {"service_level_days", 0, 1, 365, "deadlines.service_level_days",
+     "scheme.not_whole",
+     "the days from acceptance to decision, net of the applicant's waits",
+     NULL, offsetof (cf_scheme_t, service_level_days)},
 };
 
 static void
@@ -849,7 +853,8 @@ s_parse_deadlines (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
     static const char *const keys[] = {
         "supplement_days",          "signature_days",
         "rectification_days",       "rectification_ceiling_days",
-        "rectification_max_rounds", NULL};
+        "rectification_max_rounds", "service_level_days",
+        NULL};
     json_object *section = s_section (self, root, "deadlines", keys);
     if (!section)
         return;

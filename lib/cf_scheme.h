@@ -102,6 +102,8 @@ typedef struct _cf_scheme_t {
     int rectification_days;          //  Time for each round of corrections
     int rectification_ceiling_days;  //  Total rectification time, all rounds
     int rectification_max_rounds;    //  Rejected fixes allowed before ending
+    int service_level_days;          //  Acceptance to decision, net of the
+                                     //  applicant's waits, at most
     int committee_size;              //  Members on the decision committee
     int team_min_size;               //  Audit team: leader + members, at least
     int star_wait_months;            //  Compliant this long before stars

@@ -270,6 +270,15 @@ s_status_words (Cf__CertStatus status)
     }
 }
 
+//  The day the status shown began: the last change's, or the issue date
+static const char *
+s_status_since (const Cf__Certificate *cert, Cf__CertStatus status)
+{
+    if (status != cert->status)
+        return cert->expiry_date;  //  Expired since the last change
+    return s_blank (cert->status_date) ? cert->issue_date : cert->status_date;
+}
+
 //  The next visit to make, or NULL
 static const Cf__Visit *
 s_next_visit (const Cf__Certificate *cert)
@@ -353,11 +362,9 @@ s_html_certificate (s_text_t *page, cf_store_t *store,
               "id=\"status\">%s",
               status == CF__CERT_STATUS__CERT_STATUS_VALID ? "valid" : "warn",
               s_status_words (status));
-    if (!s_blank (cert->status_date) && status == cert->status) {
-        s_printf (page, " (");
-        s_escaped (page, cert->status_date);
-        s_printf (page, ")");
-    }
+    s_printf (page, " (");
+    s_escaped (page, s_status_since (cert, status));
+    s_printf (page, ")");
     s_printf (page, "</td></tr>\n");
     if (cert->suspension && status == CF__CERT_STATUS__CERT_STATUS_SUSPENDED) {
         s_printf (page, "<tr><th>暂停期 Suspended</th><td>");
@@ -443,10 +450,9 @@ s_json_certificate (cf_store_t *store, const Cf__Certificate *cert,
     json_object_object_add (
         json, "status",
         json_object_new_string (cf_certfsm_status_name (status)));
-    json_object_object_add (json, "status_date",
-                            json_object_new_string (status == cert->status
-                                                        ? cert->status_date
-                                                        : cert->expiry_date));
+    json_object_object_add (
+        json, "status_date",
+        json_object_new_string (s_status_since (cert, status)));
     if (cert->suspension && status == CF__CERT_STATUS__CERT_STATUS_SUSPENDED) {
         json_object *suspension = json_object_new_object ();
         json_object_object_add (

@@ -187,6 +187,21 @@ as consultant certificate check "$number"
 step "the case history"
 as consultant history "$case_id"
 
+step "the public register: anyone may ask, without a certflow identity"
+"$bin/certflow-register" --data "$data" --listen 127.0.0.1:0 >"$data/register.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "ready" "$data/register.log" && break; sleep 0.1; done
+register=$(sed -n 's|.*ready: \(http://[0-9.:]*\)/.*|\1|p' "$data/register.log")
+echo "  $register/certificates/$number"
+exec 3<>"/dev/tcp/127.0.0.1/${register##*:}"
+printf 'GET /certificates/%s?format=json HTTP/1.0\r\n\r\n' "$number" >&3
+sed -n '/^{/p' <&3
+exec 3<&-
+
+decided=$(field "$case_id" decision_date)
+step "the service level of the case (target 15 days, net of the applicant's waits)"
+as admin report sla --from "$decided" --to "$decided"
+
 if $year; then
     #  The certificate's first year: its first surveillance visit is due a
     #  year after issuance

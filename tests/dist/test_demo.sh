@@ -17,7 +17,8 @@ CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/data" \
     "$source_dir/scripts/demo.sh" </dev/null >"$t/demo.log" 2>&1 \
     || cf_dist_fail "demo.sh exited $?"
 for needed in ": valid; grade" "feed | " "demo finished" \
-        "data directory: $t/data/" "history CF-2026-000001"; do
+        "data directory: $t/data/" "history CF-2026-000001" \
+        "http://127.0.0.1:" '"status":"valid"' "service level" "median"; do
     grep -qF "$needed" "$t/demo.log" || cf_dist_fail "the demo did not say: $needed"
 done
 sleep 0.5

@@ -221,6 +221,50 @@ test_case_goes_from_application_to_certificate (void **state)
     const char *number =
         cf_proc_json_string (status->json, "/record/certificate");
 
+    //  The service level: net of the signature and rectification waits,
+    //  the time of each stage, and the histogram
+    const char *svg = cf_proc_path (proc, "sla.svg");
+    const cf_proc_output_t *sla =
+        cf_proc_expect (proc, 0, NULL, "--json", "report", "sla", "--from",
+                        decided, "--to", decided, "--svg", svg, NULL);
+    assert_int_equal (cf_proc_json_int (sla->json, "/summary/count", 0), 1);
+    assert_string_equal (cf_proc_json_string (sla->json, "/cases/0/case_id"),
+                         case_id);
+    int64_t accepted_at =
+        cf_proc_json_int (status->json, "/record/accepted_at", 0);
+    int64_t decided_at =
+        cf_proc_json_int (status->json, "/record/decided_at", 0);
+    int64_t waited =
+        cf_proc_json_int (status->json, "/record/waiting_ms", 0) -
+        cf_proc_json_int (status->json, "/record/waiting_at_acceptance", 0);
+    assert_true (accepted_at > 0 && decided_at > accepted_at && waited > 0);
+    assert_int_equal (cf_proc_json_int (sla->json, "/cases/0/net_ms", 0),
+                      decided_at - accepted_at - waited);
+    assert_true (
+        cf_proc_json_int (sla->json, "/cases/0/stages_ms/onsite_audit", 0) > 0);
+    assert_true (cf_proc_json_int (sla->json,
+                                   "/cases/0/stages_ms/rectification", 0) > 0);
+    char *picture = NULL;
+    size_t picture_size = 0;
+    FILE *file = fopen (svg, "r");
+    assert_non_null (file);
+    assert_int_equal (getdelim (&picture, &picture_size, '\0', file) > 0, 1);
+    fclose (file);
+    assert_non_null (strstr (picture, "<svg"));
+    assert_non_null (strstr (picture, "target 15 days"));
+    free (picture);
+    const cf_proc_output_t *csv =
+        cf_proc_expect (proc, 0, NULL, "report", "sla", "--from", decided,
+                        "--to", decided, "--csv", NULL);
+    assert_non_null (strstr (csv->out, "case_id,decision_date,net_days"));
+    assert_non_null (strstr (csv->out, case_id));
+    //  A tighter target makes it a breach, listed as such
+    const cf_proc_output_t *tight =
+        cf_proc_expect (proc, 0, NULL, "report", "sla", "--from", decided,
+                        "--to", decided, "--target", "1", NULL);
+    assert_non_null (strstr (tight->out, "BREACH"));
+    assert_non_null (strstr (tight->out, "1 breach of the 1-day target"));
+
     //  The public register: valid, compliant, three years
     const cf_proc_output_t *check = cf_proc_expect (
         proc, 0, applicant, "certificate", "check", number, NULL);
