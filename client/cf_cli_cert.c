@@ -22,27 +22,13 @@
 #include "cf_show.h"
 
 //  Asks for certificate number, written as people write it: case and
-//  spaces do not matter ("cfc 2026 sc00001" is CFC2026SC00001); 0 with the
-//  reply holding it.
-static char *
-s_normal_number (const char *number)
-{
-    char *normal = cf_mem_check (strdup (number));
-    size_t kept = 0;
-    for (const char *cursor = number; *cursor; cursor++)
-        if (*cursor != ' ' && *cursor != '\t')
-            normal[kept++] =
-                (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
-                                                        : *cursor);
-    normal[kept] = '\0';
-    return normal;
-}
-
+//  spaces do not matter ("cfc 2026 sc00001" is CFC2026SC00001), on a day
+//  (NULL: today); 0 with the reply holding it.
 static int
 s_ask_certificate (cf_cli_t *cli, const char *number, const char *on,
                    Cf__Reply **reply_p)
 {
-    char *normal = s_normal_number (number);
+    char *normal = cf_certificate_normal_number (number);
     Cf__Request *request = cf_cli_request_new (CF__REQUEST__BODY_CERTIFICATE);
     request->certificate = cf_pb_new (&cf__certificate_ref__descriptor);
     cf_pb_set_string (&request->certificate->number, normal);
@@ -202,7 +188,7 @@ s_certificate_decide (cf_cli_t *cli, cf_cert_event_t event)
             cli, "%s needs --reason TEXT, recorded with the decision",
             cf_certfsm_event_name (event));
     Cf__CertificateFire *fire = cf_pb_new (&cf__certificate_fire__descriptor);
-    char *normal = s_normal_number (cf_cli_arg (cli, 0));
+    char *normal = cf_certificate_normal_number (cf_cli_arg (cli, 0));
     cf_pb_set_string (&fire->number, normal);
     free (normal);
     cf_pb_set_string (&fire->event, cf_certfsm_event_name (event));
@@ -442,7 +428,7 @@ s_certificate_reissue (cf_cli_t *cli)
             cli, "reissue needs --reason TEXT: the decision and what changed");
     Cf__CertificateReissue *edit =
         cf_pb_new (&cf__certificate_reissue__descriptor);
-    char *normal = s_normal_number (cf_cli_arg (cli, 0));
+    char *normal = cf_certificate_normal_number (cf_cli_arg (cli, 0));
     cf_pb_set_string (&edit->number, normal);
     free (normal);
     cf_pb_set_string (&edit->reason, reason);
@@ -479,7 +465,7 @@ s_surveillance_open (cf_cli_t *cli)
     Cf__Request *request =
         cf_cli_request_new (CF__REQUEST__BODY_SURVEILLANCE_OPEN);
     request->surveillance_open = cf_pb_new (&cf__certificate_ref__descriptor);
-    char *normal = s_normal_number (cf_cli_arg (cli, 0));
+    char *normal = cf_certificate_normal_number (cf_cli_arg (cli, 0));
     cf_pb_set_string (&request->surveillance_open->number, normal);
     free (normal);
     Cf__Reply *reply;

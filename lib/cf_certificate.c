@@ -516,3 +516,18 @@ cf_certificate_render (const cf_scheme_t *scheme, const Cf__Certificate *cert,
     s_rule (&page, '=');
     return page.data;
 }
+
+char *
+cf_certificate_normal_number (const char *number)
+{
+    assert (number);
+    char *normal = cf_mem_check (strdup (number));
+    size_t kept = 0;
+    for (const char *cursor = number; *cursor; cursor++)
+        if (*cursor != ' ' && *cursor != '\t')
+            normal[kept++] =
+                (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
+                                                        : *cursor);
+    normal[kept] = '\0';
+    return normal;
+}

@@ -74,4 +74,8 @@ char *cf_certificate_render (const cf_scheme_t *scheme,
                              const Cf__Certificate *cert,
                              const char *grade_label);
 
+//  Returns certificate number as people write it made canonical: spaces
+//  and tabs dropped, letters in upper case (a new string the caller frees).
+char *cf_certificate_normal_number (const char *number);
+
 #endif

@@ -111,21 +111,6 @@ s_value_ok (const char *value)
     return true;
 }
 
-//  The number as people write it: spaces dropped, letters upper case
-static char *
-s_normal_number (const char *number)
-{
-    char *normal = cf_mem_check (strdup (number));
-    size_t kept = 0;
-    for (const char *cursor = number; *cursor; cursor++)
-        if (*cursor != ' ' && *cursor != '\t')
-            normal[kept++] =
-                (char)(*cursor >= 'a' && *cursor <= 'z' ? *cursor - 'a' + 'A'
-                                                        : *cursor);
-    normal[kept] = '\0';
-    return normal;
-}
-
 //  ------------------------------------------------------------------------
 //  Finding certificates
 
@@ -168,7 +153,7 @@ s_find (cf_store_t *store, const cf_register_query_t *query, s_found_t *found)
 {
     int rc = 0;
     if (!s_blank (query->number)) {
-        char *number = s_normal_number (query->number);
+        char *number = cf_certificate_normal_number (query->number);
         Cf__Certificate *cert = NULL;
         rc = cf_store_get_certificate (store, number, &cert);
         free (number);
@@ -177,7 +162,7 @@ s_find (cf_store_t *store, const cf_register_query_t *query, s_found_t *found)
         return rc == CF_ENOTFOUND || rc == CF_EINVAL ? 0 : rc;
     }
     if (!s_blank (query->uscc)) {
-        char *uscc = s_normal_number (query->uscc);
+        char *uscc = cf_certificate_normal_number (query->uscc);
         char *prefix = NULL;
         if (asprintf (&prefix, "holds/%s/", uscc) < 0)
             cf_mem_fail ();
