@@ -71,6 +71,32 @@ typedef struct {
                                 //  stored by s_whole_fields
 } s_number_t;
 
+//  The number fields added since the first schemes: they may be absent,
+//  so that the schemes a store recorded before them still read, and then
+//  take these values
+static const struct {
+    const char *key;
+    int fallback;
+} s_later_numbers[] = {
+    {"service_level_days", 15},         {"surveillance_grace_days", 0},
+    {"surveillance_reminder_days", 30}, {"suspension_decision_days", 5},
+    {"suspension_months", 3},           {"suspension_months_max", 6},
+    {"recertification_months", 3},
+};
+
+//  True, with *fallback set, when key may be absent
+static bool
+s_later (const char *key, int *fallback)
+{
+    for (size_t index = 0;
+         index < sizeof s_later_numbers / sizeof *s_later_numbers; index++)
+        if (strcmp (s_later_numbers[index].key, key) == 0) {
+            *fallback = s_later_numbers[index].fallback;
+            return true;
+        }
+    return false;
+}
+
 //  What reading a number's text can find
 typedef enum {
     S_NUMBER_OK,        //  An exact value in range of the limit
@@ -499,8 +525,13 @@ s_whole_fields (s_parser_t *self, json_object *section, const char *path,
 {
     for (size_t index = 0; index < count; index++) {
         int64_t value = 0;
-        if (s_number (self, section, path, &specs[index], &value))
-            *(int *)((char *)scheme + specs[index].offset) = (int)value;
+        int fallback = 0;
+        int *field = (int *)((char *)scheme + specs[index].offset);
+        if (!json_object_object_get_ex (section, specs[index].key, NULL) &&
+            s_later (specs[index].key, &fallback))
+            *field = fallback;
+        else if (s_number (self, section, path, &specs[index], &value))
+            *field = (int)value;
     }
 }
 
@@ -843,18 +874,20 @@ static const s_number_t s_deadline_numbers[] = {
      NULL, offsetof (cf_scheme_t, rectification_max_rounds)},
     {"service_level_days", 0, 1, 365, "deadlines.service_level_days",
      "scheme.not_whole",
-     "the days from acceptance to decision, net of the applicant's waits",
-     NULL, offsetof (cf_scheme_t, service_level_days)},
+     "the days from acceptance to decision, net of the applicant's waits", NULL,
+     offsetof (cf_scheme_t, service_level_days)},
 };
 
 static void
 s_parse_deadlines (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
 {
-    static const char *const keys[] = {
-        "supplement_days",          "signature_days",
-        "rectification_days",       "rectification_ceiling_days",
-        "rectification_max_rounds", "service_level_days",
-        NULL};
+    static const char *const keys[] = {"supplement_days",
+                                       "signature_days",
+                                       "rectification_days",
+                                       "rectification_ceiling_days",
+                                       "rectification_max_rounds",
+                                       "service_level_days",
+                                       NULL};
     json_object *section = s_section (self, root, "deadlines", keys);
     if (!section)
         return;

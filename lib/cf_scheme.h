@@ -29,7 +29,13 @@
         certificate.validity_years, certificate.surveillance_months: a
         whole number outside its range (the code is the field's path);
         committee_size may be even, but an even committee can tie and a
-        tie refuses (cf_case_tally), so the message advises an odd size
+        tie refuses (cf_case_tally), so the message advises an odd size.
+        Added since the first schemes, and optional with the default in
+        brackets, so that a store's recorded schemes still read:
+        deadlines.service_level_days (15), certificate.surveillance_grace_days
+        (0), .surveillance_reminder_days (30), .suspension_decision_days (5),
+        .suspension_months (3), .suspension_months_max (6),
+        .recertification_months (3)
       certificate.pattern_literal, certificate.pattern_cb_code,
         certificate.pattern_seq, certificate.pattern_seq_width,
         certificate.pattern_year, certificate.pattern_token,

@@ -606,6 +606,47 @@ test_missing_and_unknown_keys_are_reported (void **state)
     s_expect_cases (cases, sizeof cases / sizeof cases[0]);
 }
 
+//  The fields added since the first schemes may be absent, so that a
+//  store's recorded schemes still read: they take their defaults
+static void
+test_later_fields_default_when_absent (void **state)
+{
+    (void)state;
+    const s_change_t changes[] = {
+        {"deadlines.service_level_days", NULL},
+        {"certificate.surveillance_grace_days", NULL},
+        {"certificate.surveillance_reminder_days", NULL},
+        {"certificate.suspension_decision_days", NULL},
+        {"certificate.suspension_months", NULL},
+        {"certificate.suspension_months_max", NULL},
+        {"certificate.recertification_months", NULL},
+    };
+    char *text = s_changed (changes, sizeof changes / sizeof changes[0]);
+    assert_null (strstr (text, "service_level_days"));
+    cf_scheme_t *scheme = NULL;
+    assert_int_equal (
+        cf_scheme_parse (text, strlen (text), "older", &scheme, NULL), 0);
+    assert_int_equal (scheme->service_level_days, 15);
+    assert_int_equal (scheme->surveillance_grace_days, 0);
+    assert_int_equal (scheme->surveillance_reminder_days, 30);
+    assert_int_equal (scheme->suspension_decision_days, 5);
+    assert_int_equal (scheme->suspension_months, 3);
+    assert_int_equal (scheme->suspension_months_max, 6);
+    assert_int_equal (scheme->recertification_months, 3);
+    cf_scheme_destroy (&scheme);
+    free (text);
+    //  Given, they are checked like any other
+    const s_case_t wrong[] = {
+        {{{"certificate.suspension_months_max", "30"}},
+         "certificate.suspension_months_max",
+         "certificate.suspension_months_max"},
+        {{{"deadlines.service_level_days", "0"}},
+         "deadlines.service_level_days",
+         "deadlines.service_level_days"},
+    };
+    s_expect_cases (wrong, sizeof wrong / sizeof wrong[0]);
+}
+
 static void
 test_wrong_types_are_reported (void **state)
 {
@@ -1072,6 +1113,7 @@ main (void)
         cmocka_unit_test (test_every_problem_is_reported_at_once),
         cmocka_unit_test (test_misspelt_key_suggests_the_right_one),
         cmocka_unit_test (test_missing_and_unknown_keys_are_reported),
+        cmocka_unit_test (test_later_fields_default_when_absent),
         cmocka_unit_test (test_wrong_types_are_reported),
         cmocka_unit_test (test_empty_strings_are_reported),
         cmocka_unit_test (test_indicator_problems_are_reported),
