@@ -197,25 +197,40 @@ s_find (cf_store_t *store, const cf_register_query_t *query, s_found_t *found)
 //  ------------------------------------------------------------------------
 //  What a certificate shows
 
+//  The scheme of version, parsed once: a version's recorded text never
+//  changes (certflowd refuses other content under it), and the register
+//  answers one request at a time, so the last one read is kept
+static const cf_scheme_t *
+s_scheme_of (cf_store_t *store, const char *version)
+{
+    static char *kept_version;
+    static cf_scheme_t *kept;
+    if (kept_version && strcmp (kept_version, version) == 0)
+        return kept;
+    char *key = NULL, *text = NULL;
+    if (asprintf (&key, "scheme/%s", version) < 0)
+        cf_mem_fail ();
+    cf_scheme_t *scheme = NULL;
+    if (cf_store_get_meta (store, key, &text) == 0 &&
+        cf_scheme_parse (text, strlen (text), version, &scheme, NULL) == 0) {
+        cf_scheme_destroy (&kept);
+        free (kept_version);
+        kept = scheme;
+        kept_version = cf_mem_check (strdup (version));
+    }
+    free (text);
+    free (key);
+    return scheme;
+}
+
 //  The grade's label in the certificate's own scheme, or its name
 static char *
 s_grade_label (cf_store_t *store, const Cf__Certificate *cert)
 {
-    char *key = NULL, *text = NULL, *label = NULL;
-    if (asprintf (&key, "scheme/%s", cert->scheme_version) < 0)
-        cf_mem_fail ();
-    cf_scheme_t *scheme = NULL;
-    if (cf_store_get_meta (store, key, &text) == 0 &&
-        cf_scheme_parse (text, strlen (text), cert->scheme_version, &scheme,
-                         NULL) == 0) {
-        const cf_grade_t *grade = cf_scheme_grade_named (scheme, cert->grade);
-        if (grade)
-            label = cf_mem_check (strdup (grade->label));
-    }
-    cf_scheme_destroy (&scheme);
-    free (text);
-    free (key);
-    return label ? label : cf_mem_check (strdup (cert->grade));
+    const cf_scheme_t *scheme = s_scheme_of (store, cert->scheme_version);
+    const cf_grade_t *grade =
+        scheme ? cf_scheme_grade_named (scheme, cert->grade) : NULL;
+    return cf_mem_check (strdup (grade ? grade->label : cert->grade));
 }
 
 //  The stars a grade name gives (five_star: 5), 0 for none
