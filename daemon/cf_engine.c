@@ -564,25 +564,39 @@ s_job_put (cf_engine_t *self, const Cf__Job *job)
 }
 
 //  Reserves the next certificate number of the year for a certificate of
-//  record's scheme into number (size bytes); with peek, only says which
+//  case record into number (size bytes); with peek, only says which. The
+//  number belongs to the register, so it follows the daemon's scheme, not
+//  the case's: a pattern widened in a new version numbers the cases that
+//  waited on the old one. A pattern with no number left for the year is
+//  refused as a guard, naming the fix.
 static int
 s_reserve_number (cf_engine_t *self, const Cf__Case *record, bool peek,
-                  char *number, size_t size)
+                  char *number, size_t size, cf_problems_t *problems)
 {
-    const s_scheme_t *governs = NULL;
-    int rc = s_scheme_of (self, record, &governs, NULL);
-    if (rc)
-        return rc;
     int year, month, mday;
     cf_date_to_ymd (cf_date_from_ms (self->now), &year, &month, &mday);
     char counter[32];
     snprintf (counter, sizeof counter, "cert_seq/%04d", year);
     uint64_t sequence = 0;
-    rc = peek ? cf_store_peek_id (self->store, self->batch, counter, &sequence)
-              : cf_store_next_id (self->store, self->batch, counter, &sequence);
+    int rc =
+        peek ? cf_store_peek_id (self->store, self->batch, counter, &sequence)
+             : cf_store_next_id (self->store, self->batch, counter, &sequence);
+    if (rc == 0 && sequence > UINT32_MAX)
+        rc = CF_ELIMIT;
     if (rc == 0)
-        rc = cf_scheme_certificate_number (governs->scheme, year,
+        rc = cf_scheme_certificate_number (self->scheme, year,
                                            (uint32_t)sequence, number, size);
+    if (rc == CF_ELIMIT) {
+        cf_problems_add (problems, "certificate.number",
+                         "case %s: certificate number %" PRIu64 " of %d does "
+                         "not fit the pattern %s of scheme %s; start certflowd "
+                         "with a scheme version whose number_pattern has a "
+                         "wider {SEQ:n}, then retry",
+                         record->id, sequence, year,
+                         self->scheme->certificate_pattern,
+                         self->scheme->version);
+        return CF_EGUARD;
+    }
     if (rc)
         cf_log_error ("case=%s: no certificate number: %s", record->id,
                       cf_strerror (rc));
@@ -635,7 +649,8 @@ s_enqueue (cf_engine_t *self, const Cf__Case *record, const char *stage)
     if (strcmp (stage, "issuance") == 0) {
         //  The number is reserved now, so it is unique and never reused
         char number[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
-        rc = s_reserve_number (self, record, false, number, sizeof number);
+        rc =
+            s_reserve_number (self, record, false, number, sizeof number, NULL);
         if (rc) {
             cf_pb_free (&job);
             free (key);
@@ -1007,6 +1022,34 @@ s_link_renewed (cf_engine_t *self, const Cf__Certificate *successor)
 
 static int s_visit_outcome (cf_engine_t *self, const Cf__Case *visit,
                             const cf_scheme_t *scheme);
+static char *s_visited (cf_engine_t *self, const char *number);
+
+//  Whether a case just granted can take the certificate number it needs:
+//  an application's for its issuance, a visit's for the reissue of a
+//  changed grade. Asked before anything changes, so that a used-up pattern
+//  refuses the one grant instead of sinking the round.
+static int
+s_number_left (cf_engine_t *self, const Cf__Case *granted,
+               const cf_fsm_outcome_t *outcome, const cf_scheme_t *scheme,
+               cf_problems_t *problems)
+{
+    bool needed = outcome->job && strcmp (outcome->job, "issuance") == 0;
+    if (!needed && granted->kind == CF__CASE_KIND__CASE_KIND_SURVEILLANCE) {
+        char *number = s_visited (self, granted->subject);
+        const cf_grade_t *grade = NULL;
+        Cf__Certificate *cert = NULL;
+        if (number && s_granted_grade (scheme, granted, &grade, NULL) == 0 &&
+            s_certificate_take (self, number, &cert) == 0) {
+            needed = strcmp (cert->grade, grade->name) != 0;
+            s_certificate_keep (self, cert);
+        }
+        free (number);
+    }
+    char next[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
+    return needed ? s_reserve_number (self, granted, true, next, sizeof next,
+                                      problems)
+                  : 0;
+}
 
 //  Fires event on a case of the round. On success the case, its event, the
 //  next stage's job and (on issuance) the certificate are in the batch;
@@ -1044,11 +1087,24 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
         rc = s_first_certified (self, *record_p, &first);
     input.staff = staff;
     input.first_certified = first;
+    Cf__Case *undecided = event == CF_EVENT_MAJORITY_GRANT
+                              ? cf_pb_dup (&(*record_p)->base)
+                              : NULL;
     cf_fsm_outcome_t outcome;
     if (rc == 0)
         rc = cf_fsm_fire (record_p, event, &input, &outcome, problems);
     cf_store_staff_free (&staff, input.staff_count);
     free (first);
+    if (rc == 0 && undecided) {
+        rc = s_number_left (self, *record_p, &outcome, governs->scheme,
+                            problems);
+        if (rc) {
+            cf_pb_free (record_p);
+            *record_p = undecided;
+            undecided = NULL;
+        }
+    }
+    cf_pb_free (&undecided);
     if (rc) {
         cf_pb_free (&certificate);
         return rc;
@@ -1298,7 +1354,7 @@ s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
     rc = s_case_take (self, case_id, &record);
     char next[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1];
     if (rc == 0) {
-        rc = s_reserve_number (self, record, true, next, sizeof next);
+        rc = s_reserve_number (self, record, true, next, sizeof next, problems);
         s_case_keep (self, record);
     }
     Cf__CertificateChange decided =
@@ -1316,7 +1372,7 @@ s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
     char taken[CF_SCHEME_CERTIFICATE_NUMBER_MAX + 1] = "";
     rc = s_case_take (self, case_id, &record);
     if (rc == 0) {
-        rc = s_reserve_number (self, record, false, taken, sizeof taken);
+        rc = s_reserve_number (self, record, false, taken, sizeof taken, NULL);
         assert (rc || strcmp (taken, next) == 0);
     }
     Cf__Certificate *successor = NULL;

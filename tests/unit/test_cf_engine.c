@@ -18,6 +18,7 @@
 #include "cf_engine.h"
 #include "cf_fsm.h"
 #include "cf_json.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_scheme.h"
 #include "cf_store.h"
@@ -1661,6 +1662,167 @@ test_a_refused_reissue_takes_no_number (void **state)
     cf_problems_destroy (&problems);
 }
 
+//  Opens the engine on the default scheme as version, with its certificate
+//  numbers to width digits; returns the scheme (caller destroys)
+static cf_scheme_t *
+s_engine_numbering (s_fixture_t *self, const char *version, int width)
+{
+    char quoted[64], sequence[16];
+    snprintf (quoted, sizeof quoted, "\"%s\"", version);
+    snprintf (sequence, sizeof sequence, "{SEQ:%d}", width);
+    char *renamed =
+        s_replace (cf_scheme_default_text (), "\"CF-SC-27922-2026.1\"", quoted);
+    char *text = s_replace (renamed, "{SEQ:5}", sequence);
+    free (renamed);
+    cf_scheme_t *scheme = NULL;
+    assert_int_equal (
+        cf_scheme_parse (text, strlen (text), version, &scheme, NULL), 0);
+    cf_engine_destroy (&self->engine);
+    self->engine = s_engine_with (self, scheme, text);
+    assert_non_null (self->engine);
+    free (text);
+    return scheme;
+}
+
+//  Stores case id of organization A before the committee's decision: all
+//  three members granted on a compliant score, the decision's job ready
+static void
+s_put_granted (s_fixture_t *self, const char *id, uint64_t job_id)
+{
+    Cf__Case *record = cf_pb_new (&cf__case__descriptor);
+    cf_pb_set_string (&record->id, id);
+    cf_pb_set_string (&record->org, s_applicant_a.org);
+    cf_pb_set_string (&record->scheme_version, self->scheme->version);
+    record->state = CF__STATE__STATE_COMMITTEE_REVIEW;
+    record->original = cf_pb_new (&cf__score_result__descriptor);
+    record->original->score = 75.0;
+    cf_pb_set_string (&record->original->grade, "compliant");
+    Cf__Committee *committee = cf_pb_new (&cf__committee__descriptor);
+    static const char *const members[] = {"S-C1", "S-C2", "S-C3"};
+    committee->n_members = committee->n_ballots = 3;
+    committee->members = cf_mem_check (calloc (3, sizeof (char *)));
+    committee->ballots = cf_mem_check (calloc (3, sizeof (Cf__Ballot *)));
+    for (size_t index = 0; index < 3; index++) {
+        committee->members[index] = cf_mem_check (strdup (members[index]));
+        Cf__Ballot *ballot = cf_pb_new (&cf__ballot__descriptor);
+        cf_pb_set_string (&ballot->member, members[index]);
+        ballot->vote = CF__VOTE__VOTE_GRANT;
+        ballot->at = self->now;
+        committee->ballots[index] = ballot;
+    }
+    record->committee = committee;
+    Cf__Job job = CF__JOB__INIT;
+    job.id = job_id;
+    job.case_id = (char *)id;
+    job.stage = "committee";
+    job.state = record->state;
+    job.status = CF__JOB_STATUS__JOB_STATUS_READY;
+    job.created_at = self->now;
+    cf_batch_t *batch = cf_batch_new ();
+    assert_int_equal (cf_batch_put_case (batch, record), 0);
+    assert_int_equal (cf_batch_put_job (batch, &job), 0);
+    assert_int_equal (cf_store_commit (self->store, batch, NULL, NULL), 0);
+    cf_batch_destroy (&batch);
+    cf_pb_free (&record);
+}
+
+//  The year's last number under {SEQ:1} is 9: the tenth grant is refused
+//  alone, with the fix named, and nothing else in its round is lost; a
+//  scheme version with a wider pattern numbers the case that waited
+static void
+test_a_used_up_number_pattern_refuses_the_grant_alone (void **state)
+{
+    s_fixture_t *self = *state;
+    cf_batch_t *batch = cf_batch_new ();
+    uint64_t taken = 0;
+    for (int count = 0; count < 9; count++)
+        assert_int_equal (
+            cf_store_next_id (self->store, batch, "cert_seq/2026", &taken), 0);
+    assert_int_equal (cf_store_commit (self->store, batch, NULL, NULL), 0);
+    cf_batch_destroy (&batch);
+    s_put_granted (self, "CF-2026-000501", 900001);
+    cf_scheme_t *narrow = s_engine_numbering (self, "CF-SC-27922-2026.2", 1);
+
+    //  The worker's grant and a submit, in one round
+    Cf__JobOffer *offer = s_lease (self, "committee");
+    assert_non_null (offer);
+    Cf__JobResult result = CF__JOB_RESULT__INIT;
+    result.job = offer->job->id;
+    result.lease = offer->job->lease;
+    result.event = "majority_grant";
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, "submit-beside");
+    size_t size;
+    uint8_t *data = cf_pb_pack (&request.base, &size);
+    cf_engine_begin (self->engine, self->now);
+    cf_engine_result (self->engine, self->route, &s_worker, &result);
+    cf_engine_request (self->engine, self->route, &s_applicant_b, data, size);
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    free (data);
+    cf_pb_free (&offer);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 2);
+    zframe_t *route;
+    const uint8_t *reply_data;
+    size_t reply_size;
+    assert_int_equal (cf_engine_outbox_item (self->engine, 0, &route,
+                                             &reply_data, &reply_size),
+                      CF_OUTBOX_WORKER);
+    Cf__DaemonMessage *message = NULL;
+    assert_int_equal (cf_wire_decode (&cf__daemon_message__descriptor,
+                                      reply_data, reply_size, (void **)&message,
+                                      NULL),
+                      0);
+    assert_int_equal (message->reply->status, CF__STATUS__STATUS_REFUSED);
+    assert_non_null (strstr (message->reply->message, "wider {SEQ:n}"));
+    cf_pb_free (&message);
+    Cf__Reply *reply = s_outbox_reply (self, 1);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    assert_int_equal (s_state (self, "CF-2026-000501"),
+                      CF__STATE__STATE_COMMITTEE_REVIEW);
+    Cf__Job *job = NULL;
+    assert_int_equal (cf_store_get_job (self->store, 900001, &job), 0);
+    assert_non_null (strstr (job->last_error, "CFC{YYYY}SC{SEQ:1}"));
+    cf_pb_free (&job);
+    assert_int_equal (
+        s_history_count (self, &s_admin, "CF-2026-000501", 50, NULL), 1);
+
+    //  A reissue by decision is refused the same way
+    Cf__Case *certified = s_put_certified (self);
+    cf_pb_free (&certified);
+    Cf__CertificateReissue edit = CF__CERTIFICATE_REISSUE__INIT;
+    edit.number = "CFC2026SC00077";
+    edit.reason = "business licence renamed on 2026-11-20";
+    edit.company_name = "云熙智能家电有限公司";
+    request = (Cf__Request)CF__REQUEST__INIT;
+    request.body_case = CF__REQUEST__BODY_CERTIFICATE_REISSUE;
+    request.certificate_reissue = &edit;
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    assert_non_null (strstr (reply->message, "wider {SEQ:n}"));
+    cf_pb_free (&reply);
+
+    //  Widened, the waiting grant takes the tenth number
+    cf_scheme_t *wide = s_engine_numbering (self, "CF-SC-27922-2026.3", 2);
+    self->now += 60 * 1000;
+    s_tick (self);
+    offer = s_lease (self, "committee");
+    assert_non_null (offer);
+    assert_int_equal (s_result (self, offer, "majority_grant", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    assert_int_equal (s_state (self, "CF-2026-000501"),
+                      CF__STATE__STATE_ISSUANCE);
+    offer = s_lease (self, "issuance");
+    assert_string_equal (offer->job->certificate_number, "CFC2026SC10");
+    cf_pb_free (&offer);
+    cf_engine_destroy (&self->engine);
+    cf_scheme_destroy (&narrow);
+    cf_scheme_destroy (&wide);
+    s_engine_open (self, 3);
+}
+
 int
 main (void)
 {
@@ -1692,6 +1854,7 @@ main (void)
         TEST (test_each_case_runs_under_its_own_scheme),
         TEST (test_a_certificate_lives_its_own_life),
         TEST (test_a_refused_reissue_takes_no_number),
+        TEST (test_a_used_up_number_pattern_refuses_the_grant_alone),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
