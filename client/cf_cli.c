@@ -34,6 +34,7 @@ static const cf_setting_t s_settings[] = {
     {"feed-endpoint",   "endpoints/feed",   "CERTFLOW_FEED_ENDPOINT",   CF_CLIENT_FEED,     "certflowd's event feed (for watch)",       false},
     {"cert",            "cert",             "CERTFLOW_CERT",            NULL,               "your secret certificate file, as the admin issued it", false},
     {"server-cert",     "server_cert",      "CERTFLOW_SERVER_CERT",     NULL,               "the daemon's public certificate (DATA/keys/daemon.cert)", false},
+    {"signing-key", "signing_key",  "CERTFLOW_SIGNING_KEY",    NULL,               "the certification body's public signing key, for certificate verify", false},
     {"timeout",     "timeout",     "CERTFLOW_TIMEOUT",       "3000",             "milliseconds to wait for each try of a request",        false},
     {"retries",     "retries",     "CERTFLOW_RETRIES",       "3",                "tries per request before giving up",                    false},
     {"config",      NULL,          "CERTFLOW_CONFIG",        NULL,               "ZPL file with these settings under certflow/",          false},

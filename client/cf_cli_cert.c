@@ -8,17 +8,23 @@
     =========================================================================
 */
 
+#include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "cf_certfsm.h"
 #include "cf_certificate.h"
 #include "cf_cli_private.h"
 #include "cf_date.h"
+#include "cf_file.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_scheme.h"
+#include "cf_seal.h"
 #include "cf_show.h"
 
 //  Asks for certificate number, written as people write it: case and
@@ -482,6 +488,183 @@ s_surveillance_open (cf_cli_t *cli)
 }
 
 //  ------------------------------------------------------------------------
+//  The signed document
+
+//  Largest file certificate verify reads for a seal
+#define S_DOCUMENT_MAX (16 * 1024 * 1024)
+
+//  Loads the public signing key: --key FILE, else the signing-key setting
+//  (CERTFLOW_SIGNING_KEY), else signing.pub beside the daemon's public
+//  certificate (--server-cert: both are in DATA/keys). NULL after saying
+//  why on err.
+static cf_seal_key_t *
+s_public_key (cf_cli_t *cli)
+{
+    const char *path = cf_cli_option (cli, "key", 0);
+    if (!path)
+        path = cf_cli_setting (cli, "signing-key");
+    char *beside = NULL;
+    const char *server = cf_cli_setting (cli, "server-cert");
+    if (!path && server) {
+        char *copy = cf_mem_check (strdup (server));
+        if (asprintf (&beside, "%s/" CF_SEAL_PUBLIC_FILE, dirname (copy)) < 0)
+            cf_mem_fail ();
+        free (copy);
+        path = beside;
+    }
+    if (!path) {
+        fprintf (
+            cf_cli_err (cli),
+            "certflow: certificate verify needs the certification "
+            "body's public signing key: --key FILE (its "
+            "DATA/keys/" CF_SEAL_PUBLIC_FILE "), CERTFLOW_SIGNING_KEY, "
+            "or --server-cert DATA/keys/daemon.cert with " CF_SEAL_PUBLIC_FILE
+            " beside it\n");
+        return NULL;
+    }
+    cf_problems_t *problems = cf_problems_new ();
+    cf_seal_key_t *key = NULL;
+    if (cf_seal_key_load (path, false, &key, problems) != 0) {
+        for (size_t index = 0; index < cf_problems_size (problems); index++)
+            fprintf (cf_cli_err (cli), "certflow: %s\n",
+                     cf_problems_message (problems, index));
+        fprintf (cf_cli_err (cli),
+                 "certflow: give the certification body's public signing "
+                 "key with --key FILE (DATA/keys/" CF_SEAL_PUBLIC_FILE ")\n");
+    }
+    cf_problems_destroy (&problems);
+    free (beside);
+    return key;
+}
+
+//  The payload of what: a URL as the QR code holds it (or as a scanner
+//  prints it), else a file: a certflow PDF or text holding the payload.
+//  NULL after saying why on err.
+static char *
+s_read_payload (cf_cli_t *cli, const char *what)
+{
+    if (strncmp (what, "http://", 7) == 0 ||
+        strncmp (what, "https://", 8) == 0 ||
+        strncmp (what, "QR-Code:", 8) == 0)
+        return cf_mem_check (strdup (what));
+    char *data = NULL;
+    size_t size = 0;
+    int error = cf_file_read (what, S_DOCUMENT_MAX, &data, &size);
+    if (error) {
+        fprintf (cf_cli_err (cli),
+                 "certflow: cannot read %s: %s; give a certificate PDF, a "
+                 "file with the QR code's text, or that text itself\n",
+                 what, strerror (error));
+        return NULL;
+    }
+    char *payload = NULL;
+    if (cf_seal_find (data, size, &payload) != 0)
+        fprintf (cf_cli_err (cli),
+                 "certflow: %s holds no certflow seal: it is neither a PDF "
+                 "written by certflow certificate pdf nor the text of its QR "
+                 "code; scan the QR code (zbarimg) and pass its text\n",
+                 what);
+    free (data);
+    return payload;
+}
+
+static void
+s_verify_json (cf_cli_t *cli, const cf_seal_t *seal, const bool *bad, int rc,
+               const char *key_id, const cf_problems_t *problems)
+{
+    json_object *root = json_object_new_object ();
+    json_object_object_add (root, "number",
+                            json_object_new_string (cf_seal_number (seal)));
+    json_object_object_add (root, "valid", json_object_new_boolean (rc == 0));
+    json_object_object_add (root, "key_id",
+                            json_object_new_string (cf_seal_key_id_of (seal)));
+    json_object_object_add (root, "checked_with",
+                            json_object_new_string (key_id));
+    char *link = cf_seal_register_link (seal);
+    json_object_object_add (root, "register", json_object_new_string (link));
+    free (link);
+    json_object *fields = json_object_new_object ();
+    json_object *changed = json_object_new_array ();
+    for (size_t field = 0; field < CF_SEAL_FIELD_COUNT; field++) {
+        json_object_object_add (
+            fields, cf_seal_field_name (field),
+            json_object_new_string (cf_seal_value (seal, field)));
+        if (rc == CF_ECORRUPT && bad[field])
+            json_object_array_add (
+                changed, json_object_new_string (cf_seal_field_name (field)));
+    }
+    json_object_object_add (root, "fields", fields);
+    json_object_object_add (root, "changed", changed);
+    json_object *list = json_object_new_array ();
+    for (size_t index = 0; index < cf_problems_size (problems); index++)
+        json_object_array_add (
+            list,
+            json_object_new_string (cf_problems_message (problems, index)));
+    json_object_object_add (root, "problems", list);
+    fprintf (cf_cli_out (cli), "%s\n",
+             json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN));
+    json_object_put (root);
+}
+
+static int
+s_certificate_verify (cf_cli_t *cli)
+{
+    char *payload = s_read_payload (cli, cf_cli_arg (cli, 0));
+    if (!payload)
+        return CF_CLI_USAGE;
+    cf_problems_t *problems = cf_problems_new ();
+    cf_seal_t *seal = NULL;
+    int rc = cf_seal_parse (payload, strlen (payload), &seal, problems);
+    free (payload);
+    if (rc) {
+        rc = cf_cli_input_error (cli, cf_cli_arg (cli, 0), problems);
+        cf_problems_destroy (&problems);
+        return rc;
+    }
+    cf_seal_key_t *key = s_public_key (cli);
+    if (!key) {
+        cf_seal_destroy (&seal);
+        cf_problems_destroy (&problems);
+        return CF_CLI_USAGE;
+    }
+    bool bad[CF_SEAL_FIELD_COUNT];
+    rc = cf_seal_verify (seal, key, bad, problems);
+    FILE *out = cf_cli_out (cli);
+    if (cf_cli_json (cli))
+        s_verify_json (cli, seal, bad, rc, cf_seal_key_id (key), problems);
+    else if (rc == 0) {
+        fprintf (out,
+                 "%s: the seal holds: signed by key %s of %s; nothing was "
+                 "changed\n",
+                 cf_seal_number (seal), cf_seal_key_id (key),
+                 cf_seal_value (seal, CF_SEAL_ISSUER));
+        for (size_t field = 0; field < CF_SEAL_FIELD_COUNT; field++) {
+            fprintf (out, "  %s %s: ", cf_seal_field_zh (field),
+                     cf_seal_field_en (field));
+            //  The scope's items one a line, under the first
+            for (const char *cursor = cf_seal_value (seal, field); *cursor;
+                 cursor++)
+                fputs (*cursor == '\n' ? "\n    " : (char[]){*cursor, 0},
+                       out);
+            fputc ('\n', out);
+        }
+        char *link = cf_seal_register_link (seal);
+        fprintf (out, "its status today (valid, suspended, withdrawn): %s\n",
+                 link);
+        free (link);
+    } else {
+        fprintf (out, "%s: NOT GENUINE: the seal does not hold\n",
+                 cf_seal_number (seal));
+        for (size_t index = 0; index < cf_problems_size (problems); index++)
+            fprintf (out, "  %s\n", cf_problems_message (problems, index));
+    }
+    cf_seal_key_destroy (&key);
+    cf_seal_destroy (&seal);
+    cf_problems_destroy (&problems);
+    return rc == 0 ? CF_CLI_OK : CF_CLI_REFUSED;
+}
+
+//  ------------------------------------------------------------------------
 //  The table
 
 // clang-format off
@@ -526,10 +709,23 @@ static const cf_cli_option_t s_list_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_verify_options[] = {
+    {"key", "FILE", false, "the body's public signing key (DATA/keys/signing.pub)"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_command_t s_commands[] = {
     {"certificate show", "NUMBER [--scheme FILE]",
      "print a certificate as a document", NULL, 1, 1, s_show_options,
      s_certificate_show},
+    {"certificate verify", "FILE-or-PAYLOAD [--key FILE]",
+     "check a certificate document's seal offline: exit 1 and the changed fields if it does not hold",
+     "FILE is a PDF written by certificate pdf, or a file holding the text of\n"
+     "its QR code (zbarimg prints it); or give that text (the URL) itself.\n"
+     "Only the certification body's public key is needed, no daemon: --key\n"
+     "FILE, else CERTFLOW_SIGNING_KEY, else signing.pub beside --server-cert.\n"
+     "The seal says what was issued; the register URL says the status today.",
+     1, 1, s_verify_options, s_certificate_verify},
     {"certificate suspend", "NUMBER --trigger T --trigger-date DATE [--months N] --reason TEXT",
      "suspend a valid certificate (admin, committee)",
      "Withdrawn by itself when the period runs out without a restoration.",

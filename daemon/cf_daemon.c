@@ -25,7 +25,9 @@
 #include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_scheme.h"
+#include "cf_seal.h"
 #include "cf_store.h"
+#include "cf_utf8.h"
 #include "cf_wire.h"
 
 //  Messages taken from one socket in one round: bounds a round's latency
@@ -75,6 +77,7 @@ struct _cf_daemon_t {
     zactor_t *auth;             //  zauth: the CURVE allow-list
     cf_identity_t *identity;    //  Live principal directory
     zcert_t *server_cert;       //  Daemon keys
+    cf_seal_key_t *seal_key;    //  Signs certificate documents
     zsock_t *clients;           //  Client API ROUTER
     zsock_t *workers;           //  Worker API ROUTER
     zsock_t *feed;              //  Event feed PUB
@@ -214,6 +217,33 @@ s_load_scheme (cf_daemon_t *self, cf_problems_t *problems)
                             problems);
 }
 
+//  The register's URL must be one a phone opens; the signing key is made
+//  when a data directory initialized before there were documents lacks it
+static int
+s_load_seal_key (cf_daemon_t *self, cf_problems_t *problems)
+{
+    const char *url = self->config.register_url;
+    if (!url)
+        url = self->config.register_url = CF_SEAL_REGISTER_DEFAULT;
+    if (!cf_seal_url_valid (url)) {
+        cf_problems_add (problems, "daemon.register_url",
+                         "register-url '%.*s' is not an http:// or https:// "
+                         "URL without spaces, '#' or '?'; set it to the "
+                         "public register's address",
+                         CF_UTF8_CUT (url ? url : "", CF_UTF8_QUOTE_MAX));
+        return CF_EINVAL;
+    }
+    char *keys = s_path (self->config.data_dir, "keys");
+    bool created = false;
+    int rc = cf_seal_key_ensure (keys, &self->seal_key, &created, problems);
+    if (rc == 0 && created)
+        cf_log_notice ("made the certificate signing key %s/%s (key id %s)",
+                       keys, CF_SEAL_SECRET_FILE,
+                       cf_seal_key_id (self->seal_key));
+    free (keys);
+    return rc;
+}
+
 cf_daemon_t *
 cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
 {
@@ -233,6 +263,8 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
     if (rc == 0)
         rc = s_lock (self, problems);
     if (rc == 0)
+        rc = s_load_seal_key (self, problems);
+    if (rc == 0)
         rc = s_load_scheme (self, problems);
     char *store_dir = s_path (config->data_dir, "store");
     if (rc == 0) {
@@ -249,6 +281,8 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
             .backoff_ms = config->backoff_ms,
             .certs_dir = self->certs_dir,
             .page_max = 100,
+            .seal_key = self->seal_key,
+            .register_url = config->register_url,
         };
         self->engine = cf_engine_new (self->store, self->scheme,
                                       self->scheme_text, &engine_config);
@@ -308,6 +342,7 @@ cf_daemon_destroy (cf_daemon_t **self_p)
         cf_scheme_destroy (&self->scheme);
         free (self->scheme_text);
         zcert_destroy (&self->server_cert);
+        cf_seal_key_destroy (&self->seal_key);
         free (self->certs_dir);
         if (self->lock_fd >= 0)
             close (self->lock_fd);

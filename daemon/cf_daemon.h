@@ -45,6 +45,8 @@ typedef struct {
     uint32_t max_attempts;        //  Offers before a job is parked
     int64_t backoff_ms;           //  First retry delay
     int64_t heartbeat_ms;         //  Worker and feed heartbeat interval
+    const char *register_url;     //  The public register's base URL, put
+                                  //  in every certificate document
     int64_t clock_offset_ms;      //  Drills: added to the clock, so that
                                   //  deadlines come due in tests; 0 else
     void (*reload) (void *argument);  //  On SIGHUP, after the certificate
@@ -56,8 +58,10 @@ typedef struct {
 typedef struct _cf_daemon_t cf_daemon_t;
 
 //  Opens the store, loads the scheme and keys, starts zauth and binds the
-//  sockets. Returns NULL with the reasons in problems (e.g. not initialized:
-//  run certflowd init; endpoint in use; scheme file wrong).
+//  sockets. A data directory initialized before certificate documents were
+//  signed gets its signing key (DATA/keys/signing.key) here. Returns NULL
+//  with the reasons in problems (e.g. not initialized: run certflowd init;
+//  endpoint in use; scheme file wrong; register_url not http(s)).
 cf_daemon_t *cf_daemon_new (const cf_daemon_config_t *config,
                             cf_problems_t *problems);
 

@@ -2226,6 +2226,94 @@ s_do_certificate (cf_engine_t *self, const Cf__CertificateRef *ref,
     return 0;
 }
 
+//  The document of certificate ref->number: its fields signed with the
+//  body's key, for its holder's applicants and for staff. An applicant of
+//  another organization hears "not found", and the attempt is recorded.
+//  Only a certificate valid today gets one.
+static int
+s_do_certificate_document (cf_engine_t *self, const Cf__Principal *who,
+                           const Cf__CertificateRef *ref, Cf__Reply *reply,
+                           cf_problems_t *problems)
+{
+    if (!s_staff (who) && who->role != CF__ROLE__ROLE_APPLICANT)
+        return s_forbidden (problems, who, "ask for certificate documents");
+    if (!self->config.seal_key) {
+        cf_problems_add (problems, "certificate.seal",
+                         "this daemon has no signing key; restart certflowd, "
+                         "which makes DATA/keys/" CF_SEAL_SECRET_FILE);
+        return CF_EIO;
+    }
+    Cf__Certificate *certificate = NULL;
+    int rc = cf_store_get_certificate (self->store, ref->number, &certificate);
+    if (rc == 0 && who->role == CF__ROLE__ROLE_APPLICANT &&
+        strcmp (who->org, certificate->org) != 0) {
+        cf_problems_t *why = cf_problems_new ();
+        cf_problems_add (why, "auth.org",
+                         "organization %s asked for the document of a "
+                         "certificate of another organization",
+                         who->org);
+        s_record_refusal (self, certificate->case_id, "certificate_document",
+                          who, CF_EFORBIDDEN, why);
+        cf_problems_destroy (&why);
+        cf_pb_free (&certificate);
+        rc = CF_ENOTFOUND;
+    }
+    if (rc == CF_ENOTFOUND)
+        cf_problems_add (problems, "certificate.unknown",
+                         "no certificate %.*s in the register",
+                         CF_UTF8_CUT (ref->number, CF_UTF8_QUOTE_MAX));
+    if (rc)
+        return rc;
+    certificate->status =
+        cf_certificate_status_on (certificate, cf_date_from_ms (self->now));
+    if (certificate->status != CF__CERT_STATUS__CERT_STATUS_VALID) {
+        cf_problems_add (
+            problems, "certificate.status",
+            "%s is %s since %s: a document is made for a valid "
+            "certificate only (certflow certificate check %s "
+            "says why)",
+            certificate->number, cf_certfsm_status_name (certificate->status),
+            s_blank (certificate->status_date) ? certificate->expiry_date
+                                               : certificate->status_date,
+            certificate->number);
+        cf_pb_free (&certificate);
+        return CF_EGUARD;
+    }
+    //  The grade as the scheme that governed the case words it
+    Cf__Case probe = CF__CASE__INIT;
+    probe.id = certificate->case_id;
+    probe.scheme_version = certificate->scheme_version;
+    const s_scheme_t *governs = NULL;
+    rc = s_scheme_of (self, &probe, &governs, problems);
+    char *grade = NULL, *payload = NULL;
+    cf_seal_t *seal = NULL;
+    if (rc == 0) {
+        grade = cf_certificate_grade_text (governs->scheme, certificate->grade);
+        seal = cf_seal_new (certificate, grade, self->config.register_url);
+        rc = cf_seal_sign (seal, self->config.seal_key, problems);
+    }
+    if (rc == 0)
+        payload = cf_seal_payload (seal);
+    cf_seal_destroy (&seal);
+    free (grade);
+    if (rc) {
+        cf_pb_free (&certificate);
+        return rc;
+    }
+    Cf__CertificateDocument *document =
+        cf_pb_new (&cf__certificate_document__descriptor);
+    document->certificate = certificate;
+    cf_pb_set_string (&document->payload, payload);
+    free (payload);
+    cf_pb_set_string (&document->key_id,
+                      cf_seal_key_id (self->config.seal_key));
+    reply->body_case = CF__REPLY__BODY_DOCUMENT;
+    reply->document = document;
+    cf_log_info ("certificate=%s document signed for %s", ref->number,
+                 who->name);
+    return 0;
+}
+
 //  What a certificate list asks for
 typedef struct {
     Cf__CertStatus status;  //  This status, or any
@@ -2472,6 +2560,9 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_CERTIFICATE:
             return s_do_certificate (self, request->certificate, reply,
                                      problems);
+        case CF__REQUEST__BODY_CERTIFICATE_DOCUMENT:
+            return s_do_certificate_document (
+                self, who, request->certificate_document, reply, problems);
         case CF__REQUEST__BODY_CERTIFICATE_FIRE:
             return s_do_certificate_fire (self, who, request->certificate_fire,
                                           reply, problems);

@@ -35,14 +35,19 @@
 #include "certflow.pb-c.h"
 #include "cf_error.h"
 #include "cf_scheme.h"
+#include "cf_seal.h"
 #include "cf_store.h"
 
 typedef struct {
-    int64_t lease_ms;       //  How long a worker holds a job
-    uint32_t max_attempts;  //  Offers before a job is parked
-    int64_t backoff_ms;     //  First retry delay; doubles per attempt
-    const char *certs_dir;  //  Principals' certificates (identity)
-    size_t page_max;        //  Largest page a list may ask for
+    int64_t lease_ms;               //  How long a worker holds a job
+    uint32_t max_attempts;          //  Offers before a job is parked
+    int64_t backoff_ms;             //  First retry delay; doubles per attempt
+    const char *certs_dir;          //  Principals' certificates (identity)
+    size_t page_max;                //  Largest page a list may ask for
+    const cf_seal_key_t *seal_key;  //  Signs certificate documents (the
+                                    //  secret key); NULL: none are made
+    const char *register_url;       //  The public register's base URL, in
+                                    //  every document's QR code
 } cf_engine_config_t;
 
 //  Where something in the outbox goes

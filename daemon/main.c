@@ -15,6 +15,7 @@
 #include "cf_daemon.h"
 #include "cf_identity.h"
 #include "cf_log.h"
+#include "cf_seal.h"
 #include "cf_store.h"
 
 static const cf_setting_t s_settings[] = {
@@ -29,6 +30,11 @@ static const cf_setting_t s_settings[] = {
      "tcp://127.0.0.1:5581", "worker API", false},
     {"feed-endpoint", "endpoints/feed", "CERTFLOW_FEED_ENDPOINT",
      "tcp://127.0.0.1:5582", "event feed", false},
+    {"register-url", "register_url", "CERTFLOW_REGISTER_URL",
+     CF_SEAL_REGISTER_DEFAULT,
+     "the public register's address, in the QR code of every certificate "
+     "document",
+     false},
     {"lease-ms", "jobs/lease_ms", NULL, "30000", "job lease", false},
     {"max-attempts", "jobs/max_attempts", NULL, "5",
      "offers before a job is parked as an incident", false},
@@ -47,8 +53,11 @@ static const char *s_synopsis =
     "  run     serve clients and workers until SIGTERM or SIGINT (default);\n"
     "          SIGHUP re-reads the certificate directory and the log level\n"
     "  init [--if-missing]\n"
-    "          create the daemon keys and DATA/admin.cert; --if-missing:\n"
-    "          succeed without a change when DATA has its keys already\n"
+    "          create the daemon keys, the certificate signing key\n"
+    "          (DATA/keys/signing.key; signing.pub is its public half for\n"
+    "          verifiers) and DATA/admin.cert; --if-missing: succeed without\n"
+    "          a change when DATA has its keys already (adding a missing\n"
+    "          signing key)\n"
     "  verify  check the event chain and every index of the store\n"
     "  schemes list the scheme versions the store holds (each case runs\n"
     "          under the one it recorded)";
@@ -69,15 +78,37 @@ s_init (const char *data, bool if_missing, cf_problems_t *problems)
 {
     int rc = cf_identity_init (data, problems);
     if (rc == CF_EEXIST && if_missing) {
-        printf ("%s is initialized already: kept as it is\n", data);
-        return 0;
+        cf_problems_reset (problems);
+        //  Initialized before there were certificate documents: add the key
+        char *keys = NULL;
+        if (asprintf (&keys, "%s/keys", data) < 0)
+            return s_fail (problems, 1);
+        rc = cf_seal_key_create (keys, problems);
+        free (keys);
+        if (rc == 0)
+            printf ("%s is initialized already: added the certificate "
+                    "signing key %s/keys/" CF_SEAL_SECRET_FILE "\n",
+                    data, data);
+        else if (rc == CF_EEXIST)
+            printf ("%s is initialized already: kept as it is\n", data);
+        return rc == 0 || rc == CF_EEXIST ? 0 : s_fail (problems, 1);
+    }
+    if (rc == 0) {
+        char *keys = NULL;
+        if (asprintf (&keys, "%s/keys", data) < 0)
+            return s_fail (problems, 1);
+        rc = cf_seal_key_create (keys, problems);
+        free (keys);
     }
     if (rc != 0)
         return s_fail (problems, 1);
     printf ("initialized %s\n  daemon public certificate: %s/keys/daemon.cert "
-            "(give it to clients and workers)\n  admin certificate: "
-            "%s/admin.cert (keep it secret)\n",
-            data, data, data);
+            "(give it to clients and workers)\n  certificate signing key: "
+            "%s/keys/" CF_SEAL_SECRET_FILE
+            " (secret); its public half %s/keys/" CF_SEAL_PUBLIC_FILE
+            " checks documents (publish it)\n  admin "
+            "certificate: %s/admin.cert (keep it secret)\n",
+            data, data, data, data, data);
     return 0;
 }
 
@@ -226,6 +257,7 @@ main (int argc, char **argv)
             .client_endpoint = cf_config_get (config, "client-endpoint"),
             .worker_endpoint = cf_config_get (config, "worker-endpoint"),
             .feed_endpoint = cf_config_get (config, "feed-endpoint"),
+            .register_url = cf_config_get (config, "register-url"),
             .lease_ms = lease,
             .max_attempts = (uint32_t)attempts,
             .backoff_ms = backoff,

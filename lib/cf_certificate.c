@@ -518,6 +518,19 @@ cf_certificate_render (const cf_scheme_t *scheme, const Cf__Certificate *cert,
 }
 
 char *
+cf_certificate_grade_text (const cf_scheme_t *scheme, const char *grade)
+{
+    assert (scheme && grade);
+    const cf_grade_t *named = cf_scheme_grade_named (scheme, grade);
+    size_t stars = s_stars (scheme, named);
+    char *text = NULL;
+    if (asprintf (&text, "%s%s%.*s", named ? named->label : grade,
+                  stars ? " " : "", (int)(stars * 3), "★★★★★") < 0)
+        cf_mem_fail ();
+    return text;
+}
+
+char *
 cf_certificate_normal_number (const char *number)
 {
     assert (number);

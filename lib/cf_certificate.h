@@ -74,6 +74,13 @@ char *cf_certificate_render (const cf_scheme_t *scheme,
                              const Cf__Certificate *cert,
                              const char *grade_label);
 
+//  Returns the grade named grade as a document shows it: the scheme's
+//  label, then a space and ★ per star for a star grade (GB/T 27922 star
+//  levels are three to five stars; the lowest star grade of the scheme has
+//  three), or the name itself when the scheme has no such grade. A new
+//  string the caller frees.
+char *cf_certificate_grade_text (const cf_scheme_t *scheme, const char *grade);
+
 //  Returns certificate number as people write it made canonical: spaces
 //  and tabs dropped, letters in upper case (a new string the caller frees).
 char *cf_certificate_normal_number (const char *number);

@@ -1517,6 +1517,95 @@ s_put_certified (s_fixture_t *self)
     return record;
 }
 
+//  Asks for the signed document of number as who; returns the reply
+static Cf__Reply *
+s_document (s_fixture_t *self, const Cf__Principal *who, const char *number)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__CertificateRef ref = CF__CERTIFICATE_REF__INIT;
+    ref.number = (char *)number;
+    request.body_case = CF__REQUEST__BODY_CERTIFICATE_DOCUMENT;
+    request.certificate_document = &ref;
+    return s_request (self, who, &request);
+}
+
+//  The document: signed for the holder's applicants and staff, verified by
+//  the public key, "not found" (and recorded) for another organization,
+//  refused to a worker, to a certificate no longer valid, and by an engine
+//  without a key
+static void
+test_a_certificate_document_is_signed_for_its_holder (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Case *record = s_put_certified (self);
+    Cf__Reply *reply = s_document (self, &s_applicant_a, "CFC2026SC00077");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_UNAVAILABLE);
+    cf_pb_free (&reply);
+
+    cf_seal_key_t *key = NULL;
+    assert_int_equal (cf_seal_key_ensure (self->dir, &key, NULL, NULL), 0);
+    cf_engine_destroy (&self->engine);
+    cf_engine_config_t config = {.lease_ms = 30000,
+                                 .max_attempts = 3,
+                                 .backoff_ms = 1000,
+                                 .certs_dir = self->dir,
+                                 .page_max = 100,
+                                 .seal_key = key,
+                                 .register_url = "https://cb.example/register"};
+    self->engine = cf_engine_new (self->store, self->scheme,
+                                  cf_scheme_default_text (), &config);
+    assert_non_null (self->engine);
+    const Cf__Principal *allowed[] = {&s_applicant_a, &s_admin};
+    for (size_t index = 0; index < 2; index++) {
+        reply = s_document (self, allowed[index], "CFC2026SC00077");
+        assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+        assert_int_equal (reply->body_case, CF__REPLY__BODY_DOCUMENT);
+        const char *payload = reply->document->payload;
+        assert_non_null (strstr (payload, "https://cb.example/register/"
+                                          "certificates/CFC2026SC00077#"));
+        cf_seal_t *seal = NULL;
+        assert_int_equal (
+            cf_seal_parse (payload, strlen (payload), &seal, NULL), 0);
+        assert_int_equal (cf_seal_verify (seal, key, NULL, NULL), 0);
+        assert_string_equal (cf_seal_value (seal, CF_SEAL_HOLDER),
+                             "云熙电器有限公司");
+        assert_string_equal (reply->document->key_id, cf_seal_key_id (key));
+        cf_seal_destroy (&seal);
+        cf_pb_free (&reply);
+    }
+    //  Another organization hears "not found", and it is recorded
+    size_t before = s_history_count (self, &s_admin, record->id, 0, NULL);
+    reply = s_document (self, &s_applicant_b, "CFC2026SC00077");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    assert_null (strstr (reply->message, "ORG-A"));
+    cf_pb_free (&reply);
+    assert_int_equal (s_history_count (self, &s_admin, record->id, 0, NULL),
+                      before + 1);
+    reply = s_document (self, &s_worker, "CFC2026SC00077");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_document (self, &s_admin, "CFC2099XX99999");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+    //  Suspended: no document
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    change.reason = "mark misused";
+    change.trigger = "misuse";
+    change.trigger_date = "2026-11-22";
+    change.months = 1;
+    reply = s_decide (self, &s_admin, "CFC2026SC00077", "certificate_suspended",
+                      &change);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    reply = s_document (self, &s_applicant_a, "CFC2026SC00077");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_REFUSED);
+    assert_non_null (strstr (reply->message, "valid certificate only"));
+    cf_pb_free (&reply);
+    cf_engine_destroy (&self->engine);
+    cf_seal_key_destroy (&key);
+    cf_pb_free (&record);
+}
+
 static void
 test_a_certificate_lives_its_own_life (void **state)
 {
@@ -1853,6 +1942,7 @@ main (void)
         TEST (test_a_case_that_ends_cancels_its_jobs),
         TEST (test_each_case_runs_under_its_own_scheme),
         TEST (test_a_certificate_lives_its_own_life),
+        TEST (test_a_certificate_document_is_signed_for_its_holder),
         TEST (test_a_refused_reissue_takes_no_number),
         TEST (test_a_used_up_number_pattern_refuses_the_grant_alone),
     };
