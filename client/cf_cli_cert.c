@@ -20,6 +20,7 @@
 #include "cf_certificate.h"
 #include "cf_cli_private.h"
 #include "cf_date.h"
+#include "cf_document.h"
 #include "cf_file.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
@@ -568,6 +569,92 @@ s_read_payload (cf_cli_t *cli, const char *what)
     return payload;
 }
 
+static int
+s_certificate_pdf (cf_cli_t *cli)
+{
+    const char *out = cf_cli_option (cli, "out", 0);
+    if (!out || !*out)
+        return cf_cli_usage_error (
+            cli, "certificate pdf needs --out FILE, where the PDF is written");
+    Cf__Request *request =
+        cf_cli_request_new (CF__REQUEST__BODY_CERTIFICATE_DOCUMENT);
+    request->certificate_document =
+        cf_pb_new (&cf__certificate_ref__descriptor);
+    char *normal = cf_certificate_normal_number (cf_cli_arg (cli, 0));
+    cf_pb_set_string (&request->certificate_document->number, normal);
+    free (normal);
+    Cf__Reply *reply = NULL;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    if (reply->body_case != CF__REPLY__BODY_DOCUMENT) {
+        fprintf (cf_cli_err (cli),
+                 "certflow: the daemon's reply holds no certificate document; "
+                 "upgrade certflowd\n");
+        cf_pb_free (&reply);
+        return CF_CLI_UNREACHABLE;
+    }
+    const char *payload = reply->document->payload;
+    cf_problems_t *problems = cf_problems_new ();
+    cf_seal_t *seal = NULL;
+    rc = cf_seal_parse (payload, strlen (payload), &seal, problems);
+    if (rc == 0)
+        rc = cf_document_pdf (seal, payload, out, problems);
+    if (rc) {
+        for (size_t index = 0; index < cf_problems_size (problems); index++)
+            fprintf (cf_cli_err (cli), "certflow: %s\n",
+                     cf_problems_message (problems, index));
+        cf_problems_destroy (&problems);
+        cf_seal_destroy (&seal);
+        cf_pb_free (&reply);
+        return rc == CF_EIO ? CF_CLI_USAGE : CF_CLI_UNREACHABLE;
+    }
+    char *link = cf_seal_register_link (seal);
+    int width = cf_document_qr_width (payload);
+    if (cf_cli_json (cli)) {
+        json_object *root = json_object_new_object ();
+        json_object_object_add (root, "number",
+                                json_object_new_string (cf_seal_number (seal)));
+        json_object_object_add (root, "file", json_object_new_string (out));
+        json_object_object_add (root, "pages", json_object_new_int (1));
+        json_object_object_add (
+            root, "holder",
+            json_object_new_string (cf_seal_value (seal, CF_SEAL_HOLDER)));
+        json_object_object_add (
+            root, "grade",
+            json_object_new_string (cf_seal_value (seal, CF_SEAL_GRADE)));
+        json_object_object_add (
+            root, "expires",
+            json_object_new_string (cf_seal_value (seal, CF_SEAL_EXPIRES)));
+        json_object_object_add (root, "register",
+                                json_object_new_string (link));
+        json_object_object_add (
+            root, "key_id", json_object_new_string (reply->document->key_id));
+        json_object_object_add (root, "qr_modules",
+                                json_object_new_int (width));
+        json_object_object_add (root, "payload",
+                                json_object_new_string (payload));
+        fprintf (cf_cli_out (cli), "%s\n",
+                 json_object_to_json_string_ext (root, JSON_C_TO_STRING_PLAIN));
+        json_object_put (root);
+    } else
+        fprintf (cf_cli_out (cli),
+                 "wrote %s: certificate %s of %s, %s, valid until %s (one A4 "
+                 "page)\n  signed by key %s; its QR code (%d modules) opens "
+                 "%s\n  check it offline: certflow certificate verify %s "
+                 "--key signing.pub\n",
+                 out, cf_seal_number (seal),
+                 cf_seal_value (seal, CF_SEAL_HOLDER),
+                 cf_seal_value (seal, CF_SEAL_GRADE),
+                 cf_seal_value (seal, CF_SEAL_EXPIRES), reply->document->key_id,
+                 width, link, out);
+    free (link);
+    cf_problems_destroy (&problems);
+    cf_seal_destroy (&seal);
+    cf_pb_free (&reply);
+    return CF_CLI_OK;
+}
+
 static void
 s_verify_json (cf_cli_t *cli, const cf_seal_t *seal, const bool *bad, int rc,
                const char *key_id, const cf_problems_t *problems)
@@ -644,8 +731,7 @@ s_certificate_verify (cf_cli_t *cli)
             //  The scope's items one a line, under the first
             for (const char *cursor = cf_seal_value (seal, field); *cursor;
                  cursor++)
-                fputs (*cursor == '\n' ? "\n    " : (char[]){*cursor, 0},
-                       out);
+                fputs (*cursor == '\n' ? "\n    " : (char[]){*cursor, 0}, out);
             fputc ('\n', out);
         }
         char *link = cf_seal_register_link (seal);
@@ -714,10 +800,22 @@ static const cf_cli_option_t s_verify_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_pdf_options[] = {
+    {"out", "FILE", false, "where the PDF is written (required)"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_command_t s_commands[] = {
     {"certificate show", "NUMBER [--scheme FILE]",
      "print a certificate as a document", NULL, 1, 1, s_show_options,
      s_certificate_show},
+    {"certificate pdf", "NUMBER --out FILE",
+     "write the signed certificate document: one A4 page, Chinese and English, with its QR code",
+     "The daemon signs the certificate's fields (for its holder and staff, while\n"
+     "it is valid); the PDF shows them with the grade's stars, and its QR code\n"
+     "holds the seal: the URL of the certificate in the public register, with\n"
+     "the fields and signatures after '#'. certificate verify checks it.",
+     1, 1, s_pdf_options, s_certificate_pdf},
     {"certificate verify", "FILE-or-PAYLOAD [--key FILE]",
      "check a certificate document's seal offline: exit 1 and the changed fields if it does not hold",
      "FILE is a PDF written by certificate pdf, or a file holding the text of\n"

@@ -5,8 +5,9 @@
 #  certflowd and one certflow-worker per stage, submits
 #  examples/application.json, plays every human role with its own
 #  certificate (the consultancy, the audit team leader, the committee),
-#  shows the event feed while it runs, prints the certificate and the case
-#  history, and stops everything cleanly.
+#  shows the event feed while it runs, prints the certificate, writes it as
+#  a signed PDF (DATA/certificate-NUMBER.pdf) and checks its seal, prints
+#  the case history, and stops everything cleanly.
 #
 #  Usage: scripts/demo.sh            (data in ./demo-data, removed first)
 #         scripts/demo.sh --year     then a year of the certificate's life:
@@ -184,6 +185,12 @@ step "the certificate"
 as consultant certificate show "$number"
 as consultant certificate check "$number"
 
+step "the certificate document: one signed A4 page, Chinese and English, with its QR code"
+document=$data/certificate-$number.pdf
+as consultant certificate pdf "$number" --out "$document"
+echo "  the certificate as a PDF: $document"
+as consultant certificate verify "$document" --key "$data/keys/signing.pub" | sed -n 1p
+
 step "the case history"
 as consultant history "$case_id"
 
@@ -243,6 +250,9 @@ cat <<EOF
 demo finished: certflowd, the workers and the feed watcher are stopped.
   data directory: $data/ (store/, keys/, certs/, people/*.cert, and the logs
                   certflowd.log and worker-*.log)
+  the certificate document: $document
+                  (check it: $bin/certflow certificate verify $document \\
+                   --key $data/keys/signing.pub)
   to look at the case again, start the daemon on it and ask:
     $bin/certflowd --data $data run &
     $bin/certflow --cert $people/admin.cert --server-cert $data/keys/daemon.cert \\

@@ -9,6 +9,8 @@ packages=(
     libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev lmdb-utils
     libcmocka-dev libjson-c-dev libsystemd-dev libmicrohttpd-dev
+    libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev
+    poppler-utils zbar-tools
     systemd man-db dpkg-dev procps
     python3-zmq python3-protobuf protobuf-compiler
     clang libclang-rt-14-dev

@@ -18,9 +18,12 @@ CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/data" \
     || cf_dist_fail "demo.sh exited $?"
 for needed in ": valid; grade" "feed | " "demo finished" \
         "data directory: $t/data/" "history CF-2026-000001" \
-        "http://127.0.0.1:" '"status":"valid"' "service level" "median"; do
+        "http://127.0.0.1:" '"status":"valid"' "service level" "median" \
+        "the certificate as a PDF: $t/data/certificate-" "the seal holds"; do
     grep -qF "$needed" "$t/demo.log" || cf_dist_fail "the demo did not say: $needed"
 done
+ls "$t"/data/certificate-*.pdf >/dev/null 2>&1 \
+    || cf_dist_fail "the demo wrote no certificate PDF in $t/data/"
 sleep 0.5
 if pgrep -f "$t/" >"$t/left.log"; then
     cf_dist_fail "processes left running: $(pgrep -af "$t/")"
