@@ -23,6 +23,7 @@ deb=$(ls "$tree"/certflow_*.deb)
 
 info=$(dpkg-deb --info "$deb")
 for needed in "Package: certflow" "libzmq5" "libczmq4" "liblmdb0" "systemd" \
+        "libcairo2" "libpango" "libqrencode4" "fonts-noto-cjk" \
         "postinst" "prerm" "postrm" "conffiles"; do
     grep -q "$needed" <<<"$info" || cf_dist_fail "the package lacks $needed"
 done
