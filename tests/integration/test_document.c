@@ -202,7 +202,8 @@ test_the_document_is_signed_read_and_checked (void **state)
     free (number);
 }
 
-//  init --if-missing gives an older data directory its signing key, once
+//  init --if-missing gives an older data directory its signing key, once;
+//  a register address that is no http(s) URL stops the daemon at its start
 static void
 test_init_adds_a_missing_signing_key (void **state)
 {
@@ -217,6 +218,26 @@ test_init_adds_a_missing_signing_key (void **state)
                                                   "signing key"));
     assert_int_equal (access (secret, R_OK), 0);
     assert_non_null (strstr (s_tool (proc, argv), "kept as it is"));
+    //  A register address a phone would not open: the daemon does not start
+    const char *bad_argv[] = {CF_BIN_DIR "/certflowd",
+                              "--data",
+                              cf_proc_data (proc),
+                              "--client-endpoint",
+                              cf_proc_client_endpoint (proc),
+                              "--worker-endpoint",
+                              cf_proc_worker_endpoint (proc),
+                              "--feed-endpoint",
+                              cf_proc_feed_endpoint (proc),
+                              "--register-url",
+                              "ftp://register.example",
+                              "run",
+                              NULL};
+    cf_proc_child_t *child = cf_proc_spawn (proc, "bad-url", false, bad_argv);
+    assert_non_null (child);
+    const cf_proc_output_t *output = cf_proc_collect (proc, child, 10000);
+    assert_int_equal (output->status, 1);
+    assert_non_null (
+        strstr (output->err, "register-url 'ftp://register.example'"));
 }
 
 int

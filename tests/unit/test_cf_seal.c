@@ -455,6 +455,29 @@ test_find_in_files (void **state)
 }
 
 static void
+test_register_url (void **state)
+{
+    (void)state;
+    const char *good[] = {
+        "http://127.0.0.1:8480", "https://register.example.cn",
+        "https://cb.example/register", CF_SEAL_REGISTER_DEFAULT};
+    for (size_t index = 0; index < sizeof good / sizeof good[0]; index++)
+        assert_true (cf_seal_url_valid (good[index]));
+    const char *bad[] = {"",
+                         "ftp://register.example",
+                         "register.example",
+                         "http://",
+                         "https:///path",
+                         "http://register.example/#x",
+                         "http://register.example/?q=1",
+                         "http://register example",
+                         "http://register.example/%41",
+                         "http://注册.example"};
+    for (size_t index = 0; index < sizeof bad / sizeof bad[0]; index++)
+        assert_false (cf_seal_url_valid (bad[index]));
+}
+
+static void
 test_grade_text (void **state)
 {
     (void)state;
@@ -488,6 +511,7 @@ main (void)
         TEST (test_wrong_key),
         TEST (test_truncated_and_garbage),
         TEST (test_find_in_files),
+        TEST (test_register_url),
         TEST (test_grade_text),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
