@@ -2591,6 +2591,42 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
     }
 }
 
+//  A stored reply that shows a case keeps only the case's id and the seq
+//  of the event its request made (what cf_store_verify checks), not the
+//  whole record: that was most of a case's pages. Packs reply so.
+static uint8_t *
+s_stored_reply (const Cf__Reply *reply, size_t *size)
+{
+    if (reply->body_case != CF__REPLY__BODY_RECORD || !reply->record)
+        return cf_pb_pack (&reply->base, size);
+    Cf__Case slim = CF__CASE__INIT;
+    slim.id = reply->record->id;
+    slim.last_seq = reply->record->last_seq;
+    Cf__Reply stored = *reply;
+    stored.record = &slim;
+    return cf_pb_pack (&stored.base, size);
+}
+
+//  A replayed reply shows the case as it stands now, as the principal may
+//  see it now: a slim record (no state) is read again, and dropped when
+//  the case is no longer the principal's to see
+static void
+s_replay_record (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply)
+{
+    if (reply->body_case != CF__REPLY__BODY_RECORD || !reply->record ||
+        reply->record->state != CF__STATE__STATE_UNSPECIFIED)
+        return;
+    Cf__Case *record = NULL;
+    bool shown = s_case_take (self, reply->record->id, &record) == 0;
+    cf_pb_free (&reply->record);
+    if (shown && s_may_see (who, record))
+        reply->record = cf_pb_dup (&record->base);
+    else
+        reply->body_case = CF__REPLY__BODY__NOT_SET;
+    if (shown)
+        s_case_keep (self, record);
+}
+
 //  Sends the stored reply of an earlier request with the same id
 static bool
 s_replay (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
@@ -2628,6 +2664,7 @@ s_replay (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
     Cf__Reply *reply = NULL;
     if (rc == 0 && cf_wire_decode (&cf__reply__descriptor, stored, size,
                                    (void **)&reply, NULL) == 0) {
+        s_replay_record (self, who, reply);
         s_outbox_add (self, CF_OUTBOX_CLIENT, route, &reply->base, request->id,
                       false, false);
         cf_pb_free (&reply);
@@ -2703,9 +2740,12 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
     if (mutates) {
         s_item_t *item = zlistx_last (self->outbox);
         memcpy (item->request_hash, hash, sizeof item->request_hash);
+        size_t stored_size = 0;
+        uint8_t *stored = s_stored_reply (reply, &stored_size);
         if (cf_batch_put_reply (self->batch, who->key, request->id, hash,
-                                item->data, item->size) != 0)
+                                stored, stored_size) != 0)
             cf_log_error ("request=%s: reply not stored", request->id);
+        free (stored);
         char *key = NULL;
         if (asprintf (&key, "%s%c%s", who->key, 1, request->id) < 0)
             cf_mem_fail ();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "cf_certfsm.h"
 #include "cf_date.h"
@@ -336,11 +337,38 @@ test_a_retried_request_is_answered_from_the_stored_reply (void **state)
     Cf__SubmitRequest submit;
     s_submit_request (self, &request, &submit, "same-id");
     Cf__Reply *first = s_request (self, &s_applicant_a, &request);
-    Cf__Reply *second = s_request (self, &s_applicant_a, &request);
     assert_int_equal (first->status, CF__STATUS__STATUS_OK);
+    //  The stored reply names the case and its event, not the whole record
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    size_t packed_size = 0;
+    uint8_t *packed = cf_pb_pack (&request.base, &packed_size);
+    crypto_hash_sha256 (hash, packed, packed_size);
+    free (packed);
+    uint8_t *stored = NULL;
+    size_t stored_size = 0;
+    assert_int_equal (cf_store_get_reply (self->store, s_applicant_a.key,
+                                          "same-id", hash, &stored,
+                                          &stored_size),
+                      0);
+    assert_true (stored_size < 100);
+    assert_true (protobuf_c_message_get_packed_size (&first->base) > 1000);
+    free (stored);
+    //  Retried after the case moved on, it shows the case as it is now
+    Cf__JobOffer *offer = s_lease (self, "intake");
+    assert_int_equal (s_result (self, offer, "intake_passed", NULL, NULL),
+                      CF__STATUS__STATUS_OK);
+    cf_pb_free (&offer);
+    Cf__Reply *second = s_request (self, &s_applicant_a, &request);
+    assert_int_equal (second->status, CF__STATUS__STATUS_OK);
     assert_string_equal (second->record->id, first->record->id);
-    assert_int_equal (cf_engine_last_seq (self->engine), 1);
+    assert_int_equal (second->record->state, CF__STATE__STATE_DOCUMENT_REVIEW);
+    assert_string_equal (second->record->application->company_name,
+                         first->record->application->company_name);
+    assert_int_equal (cf_engine_last_seq (self->engine), 2);
     assert_int_equal (cf_engine_event_count (self->engine), 0);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
     //  The same id with another body is a conflict
     self->application->employees++;
     Cf__Reply *third = s_request (self, &s_applicant_a, &request);
