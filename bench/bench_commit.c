@@ -56,7 +56,7 @@ s_transition (cf_store_t *store, cf_batch_t *batch, int number, int step)
     job.stage = "review";
     job.status = CF__JOB_STATUS__JOB_STATUS_READY;
     if (cf_batch_put_job (batch, &job) ||
-        cf_batch_put_reply (batch, "K", request, hash, reply, sizeof reply))
+        cf_batch_put_reply (batch, "K", request, hash, reply, sizeof reply, 0))
         abort ();
 }
 

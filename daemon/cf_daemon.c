@@ -283,6 +283,7 @@ cf_daemon_new (const cf_daemon_config_t *config, cf_problems_t *problems)
             .page_max = 100,
             .seal_key = self->seal_key,
             .register_url = config->register_url,
+            .reply_retention_ms = config->reply_retention_ms,
         };
         self->engine = cf_engine_new (self->store, self->scheme,
                                       self->scheme_text, &engine_config);

@@ -35,20 +35,21 @@
 #define CF_DAEMON_MAX_FRAME (4 * 1024 * 1024)
 
 typedef struct {
-    const char *data_dir;         //  Store, keys and certificates
-    const char *scheme_path;      //  Scheme file; NULL or "": built-in
-    size_t map_size;              //  Initial LMDB map size, bytes
-    const char *client_endpoint;  //  Client API (ROUTER)
-    const char *worker_endpoint;  //  Worker API (ROUTER)
-    const char *feed_endpoint;    //  Event feed (PUB)
-    int64_t lease_ms;             //  Job lease length
-    uint32_t max_attempts;        //  Offers before a job is parked
-    int64_t backoff_ms;           //  First retry delay
-    int64_t heartbeat_ms;         //  Worker and feed heartbeat interval
-    const char *register_url;     //  The public register's base URL, put
-                                  //  in every certificate document
-    int64_t clock_offset_ms;      //  Drills: added to the clock, so that
-                                  //  deadlines come due in tests; 0 else
+    const char *data_dir;             //  Store, keys and certificates
+    const char *scheme_path;          //  Scheme file; NULL or "": built-in
+    size_t map_size;                  //  Initial LMDB map size, bytes
+    const char *client_endpoint;      //  Client API (ROUTER)
+    const char *worker_endpoint;      //  Worker API (ROUTER)
+    const char *feed_endpoint;        //  Event feed (PUB)
+    int64_t lease_ms;                 //  Job lease length
+    uint32_t max_attempts;            //  Offers before a job is parked
+    int64_t backoff_ms;               //  First retry delay
+    int64_t heartbeat_ms;             //  Worker and feed heartbeat interval
+    int64_t reply_retention_ms;       //  Stored replies kept; 0: for ever
+    const char *register_url;         //  The public register's base URL, put
+                                      //  in every certificate document
+    int64_t clock_offset_ms;          //  Drills: added to the clock, so that
+                                      //  deadlines come due in tests; 0 else
     void (*reload) (void *argument);  //  On SIGHUP, after the certificate
                                       //  directory: re-read the rest that
                                       //  may change (log level); or NULL

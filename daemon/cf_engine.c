@@ -42,6 +42,10 @@
 //  A principal's refusals of one event on one case within this window
 //  are recorded once, ms of the daemon's clock
 #define S_REFUSAL_WINDOW_MS (60 * 1000)
+//  Stored replies past their retention: looked for once a minute, and
+//  dropped at most this many a round while there are more
+#define S_PRUNE_CHECK_MS (60 * 1000)
+#define S_PRUNE_MOST     1000
 //  Refusal windows kept in memory before the closed ones are forgotten
 #define S_REFUSALS_TRACKED 10000
 //  Due deadlines handled per round
@@ -100,6 +104,8 @@ struct _cf_engine_t {
     bool identities_revoked;    //  The round revoked one
     zlistx_t *issued;           //  Public keys the round issued (copies)
     size_t outbox_index;        //  Item the outbox cursor is on
+    int64_t replies_checked;    //  When the oldest stored reply was found
+                                //  inside the retention
 };
 
 static const Cf__Principal s_system = {
@@ -2743,7 +2749,7 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
         size_t stored_size = 0;
         uint8_t *stored = s_stored_reply (reply, &stored_size);
         if (cf_batch_put_reply (self->batch, who->key, request->id, hash,
-                                stored, stored_size) != 0)
+                                stored, stored_size, self->now) != 0)
             cf_log_error ("request=%s: reply not stored", request->id);
         free (stored);
         char *key = NULL;
@@ -2947,10 +2953,30 @@ s_tick_job (cf_engine_t *self, uint64_t id)
     cf_pb_free (&job);
 }
 
+//  Drops stored replies older than the retention. A round with nothing to
+//  drop writes nothing, so an idle daemon does not commit for it.
+static void
+s_prune_replies (cf_engine_t *self)
+{
+    int64_t retention = self->config.reply_retention_ms;
+    if (retention <= 0 || self->now - self->replies_checked < S_PRUNE_CHECK_MS)
+        return;
+    int64_t before = self->now - retention, oldest = 0;
+    int rc = cf_store_oldest_reply (self->store, &oldest);
+    if (rc == 0 && oldest < before)
+        rc = cf_batch_prune_replies (self->batch, before, S_PRUNE_MOST);
+    else
+        self->replies_checked = self->now;
+    if (rc && rc != CF_ENOTFOUND)
+        cf_log_error ("engine: stored replies not pruned: %s",
+                      cf_strerror (rc));
+}
+
 void
 cf_engine_tick (cf_engine_t *self)
 {
     assert (self->batch);
+    s_prune_replies (self);
     cf_store_deadline_t *due = NULL;
     size_t count = 0;
     if (cf_store_due (self->store, self->now, S_DUE_MAX, &due, &count) != 0) {

@@ -48,6 +48,8 @@ typedef struct {
                                     //  secret key); NULL: none are made
     const char *register_url;       //  The public register's base URL, in
                                     //  every document's QR code
+    int64_t reply_retention_ms;     //  How long a stored reply answers a
+                                    //  retried request; 0: for ever
 } cf_engine_config_t;
 
 //  Where something in the outbox goes

@@ -44,12 +44,13 @@ typedef enum {
     S_DB_STAFF,         //  staff id -> Cf__Staff
     S_DB_CERTIFICATES,  //  number -> Cf__Certificate
     S_DB_META,          //  text -> text
+    S_DB_REPLY_TIMES,   //  at BE, key, 0, request id -> empty
     S_DB_COUNT          //  Number of databases
 } s_db_t;
 
 static const char *const s_db_names[S_DB_COUNT] = {
     "cases", "events",  "case_events", "by_state",     "by_org", "deadlines",
-    "jobs",  "replies", "staff",       "certificates", "meta"};
+    "jobs",  "replies", "staff",       "certificates", "meta",   "reply_times"};
 
 typedef struct {
     bool armed;     //  Will fail a call
@@ -60,6 +61,7 @@ struct _cf_store_t {
     MDB_env *env;                            //  The environment
     MDB_dbi dbi[S_DB_COUNT];                 //  Handle of each named database
     s_fault_t faults[CF_STORE_FAULT_COUNT];  //  Armed test faults
+    bool untimed;  //  Read only, and reply_times is not there yet
 };
 
 typedef enum {
@@ -72,7 +74,8 @@ typedef enum {
     S_OP_CERTIFICATE_INSERT,  //  Insert a certificate
     S_OP_CERTIFICATE_UPDATE,  //  Replace a certificate
     S_OP_META,                //  Set a meta key
-    S_OP_COUNTER              //  Move a counter reserved by next_id
+    S_OP_COUNTER,             //  Move a counter reserved by next_id
+    S_OP_PRUNE_REPLIES        //  Drop stored replies stored before a time
 } s_op_kind_t;
 
 typedef struct {
@@ -82,8 +85,10 @@ typedef struct {
     char *text;                 //  Meta value, or reply's request id
     uint8_t *data;              //  Reply record: hash then reply
     size_t size;                //  Size of data
-    uint64_t number;            //  Job id to delete, or counter value
+    uint64_t number;            //  Job id to delete, counter value, or how
+                                //  many replies a prune drops at most
     uint64_t base;              //  Counter value the reservation read
+    int64_t at;                 //  When a reply was made; a prune's horizon
 } s_op_t;
 
 struct _cf_batch_t {
@@ -364,6 +369,19 @@ s_key_reply (s_key_t *key, const char *client, const char *request_id)
     s_key_text (key, request_id);
 }
 
+//  The row of a stored reply in reply_times: when it was made, then its
+//  replies key
+static void
+s_key_reply_time (s_key_t *key, int64_t at, const char *client,
+                  const char *request_id)
+{
+    key->size = 0;
+    s_key_u64 (key, at > 0 ? (uint64_t)at : 0);
+    s_key_text (key, client);
+    s_key_byte (key, 0);
+    s_key_text (key, request_id);
+}
+
 static MDB_val
 s_val (const s_key_t *key)
 {
@@ -613,6 +631,54 @@ s_make_directory (const char *dir)
     return rc;
 }
 
+//  Gives every stored reply of a store written before reply_times a row
+//  there, at the time of the store's last event: none is newer, so none
+//  is dropped before its retention
+static int
+s_index_reply_times (cf_store_t *self, MDB_txn *txn)
+{
+    int64_t at = 0;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, value;
+    int mrc = mdb_cursor_open (txn, self->dbi[S_DB_EVENTS], &cursor);
+    if (mrc == 0 && mdb_cursor_get (cursor, &key, &value, MDB_LAST) == 0) {
+        Cf__Event *last = (Cf__Event *)protobuf_c_message_unpack (
+            &cf__event__descriptor, NULL, value.mv_size, value.mv_data);
+        if (last)
+            at = last->at;
+        cf_pb_free (&last);
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    cursor = NULL;
+    if (mrc == 0)
+        mrc = mdb_cursor_open (txn, self->dbi[S_DB_REPLIES], &cursor);
+    size_t indexed = 0;
+    int rc = 0;
+    for (int step = MDB_FIRST; mrc == 0 && rc == 0; step = MDB_NEXT) {
+        mrc = mdb_cursor_get (cursor, &key, &value, step);
+        if (mrc)
+            break;
+        s_key_t row;
+        row.size = 0;
+        s_key_u64 (&row, at > 0 ? (uint64_t)at : 0);
+        if (key.mv_size + 8 > S_KEY_MAX)
+            continue;
+        s_key_bytes (&row, key.mv_data, key.mv_size);
+        rc = s_put_index (self, txn, S_DB_REPLY_TIMES, &row);
+        indexed++;
+    }
+    if (cursor)
+        mdb_cursor_close (cursor);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return s_lmdb_error (mrc, "replies");
+    if (rc == 0)
+        cf_log_notice ("store: %zu stored replies indexed by time, made at "
+                       "the latest at %" PRId64,
+                       indexed, at);
+    return rc;
+}
+
 //  Opens the named databases and checks or writes the schema version
 static int
 s_open_databases (cf_store_t *self, const char *dir, bool readonly)
@@ -621,10 +687,16 @@ s_open_databases (cf_store_t *self, const char *dir, bool readonly)
     int rc = s_txn_begin (self, readonly ? MDB_RDONLY : 0, &txn);
     if (rc)
         return rc;
-    size_t entries = 0;
+    size_t entries = 0, counts[S_DB_COUNT] = {0};
     for (int db = 0; db < S_DB_COUNT && rc == 0; db++) {
         int mrc = mdb_dbi_open (txn, s_db_names[db], readonly ? 0 : MDB_CREATE,
                                 &self->dbi[db]);
+        //  A reader of a store the daemon has not opened since reply_times
+        //  came needs none of it
+        if (mrc == MDB_NOTFOUND && readonly && db == S_DB_REPLY_TIMES) {
+            self->untimed = true;
+            continue;
+        }
         if (mrc == MDB_NOTFOUND) {
             cf_log_error ("store: %s has no %s database: it is not a certflow "
                           "store, or certflowd has not initialized it",
@@ -637,8 +709,10 @@ s_open_databases (cf_store_t *self, const char *dir, bool readonly)
             mrc = mdb_stat (txn, self->dbi[db], &stat);
         if (mrc)
             rc = s_lmdb_error (mrc, s_db_names[db]);
-        else
+        else {
             entries += stat.ms_entries;
+            counts[db] = stat.ms_entries;
+        }
     }
     if (rc == 0) {
         s_key_t key;
@@ -666,6 +740,9 @@ s_open_databases (cf_store_t *self, const char *dir, bool readonly)
             rc = s_meta_put (self, txn, "schema_version",
                              CF_STORE_SCHEMA_VERSION);
     }
+    if (rc == 0 && !readonly && counts[S_DB_REPLY_TIMES] == 0 &&
+        counts[S_DB_REPLIES] > 0)
+        rc = s_index_reply_times (self, txn);
     if (rc) {
         mdb_txn_abort (txn);
         return rc;
@@ -925,7 +1002,7 @@ cf_batch_delete_job (cf_batch_t *self, uint64_t id)
 int
 cf_batch_put_reply (cf_batch_t *self, const char *key, const char *request_id,
                     const uint8_t *request_hash, const uint8_t *reply,
-                    size_t size)
+                    size_t size, int64_t at)
 {
     assert (self && request_hash && (reply || size == 0));
     int rc = s_batch_open (self);
@@ -939,10 +1016,26 @@ cf_batch_put_reply (cf_batch_t *self, const char *key, const char *request_id,
     op->name = cf_mem_check (strdup (key));
     op->text = cf_mem_check (strdup (request_id));
     op->size = CF_STORE_HASH_SIZE + size;
+    op->at = at;
     op->data = cf_mem_check (malloc (op->size));
     memcpy (op->data, request_hash, CF_STORE_HASH_SIZE);
     if (size)
         memcpy (op->data + CF_STORE_HASH_SIZE, reply, size);
+    return 0;
+}
+
+int
+cf_batch_prune_replies (cf_batch_t *self, int64_t before, size_t most)
+{
+    assert (self);
+    int rc = s_batch_open (self);
+    if (rc)
+        return rc;
+    if (most == 0)
+        return CF_EINVAL;
+    s_op_t *op = s_batch_add (self, S_OP_PRUNE_REPLIES);
+    op->at = before;
+    op->number = most;
     return 0;
 }
 
@@ -1260,7 +1353,55 @@ s_apply_reply (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
     if (rc != CF_ENOTFOUND)
         return rc;
     int mrc = s_put (self, txn, S_DB_REPLIES, &key, op->data, op->size, 0);
-    return mrc ? s_lmdb_error (mrc, "replies") : 0;
+    if (mrc)
+        return s_lmdb_error (mrc, "replies");
+    s_key_reply_time (&key, op->at, op->name, op->text);
+    return s_put_index (self, txn, S_DB_REPLY_TIMES, &key);
+}
+
+//  Drops the stored replies made before op->at, oldest first, at most
+//  op->number of them. The meta key replies_kept_from says from when
+//  on every request's reply is still held, for verify.
+static int
+s_apply_prune_replies (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
+{
+    MDB_cursor *cursor = NULL;
+    int mrc = mdb_cursor_open (txn, self->dbi[S_DB_REPLY_TIMES], &cursor);
+    if (mrc)
+        return s_lmdb_error (mrc, "reply_times");
+    MDB_val key, value;
+    uint64_t dropped = 0;
+    int64_t horizon = 0;
+    int rc = 0;
+    mrc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (mrc == 0 && dropped < op->number && key.mv_size > 8) {
+        int64_t at = (int64_t)s_get_u64 (key.mv_data);
+        if (at >= op->at)
+            break;
+        MDB_val reply = {key.mv_size - 8, (uint8_t *)key.mv_data + 8};
+        mrc = mdb_del (txn, self->dbi[S_DB_REPLIES], &reply, NULL);
+        if (mrc == MDB_NOTFOUND)
+            mrc = 0;
+        if (mrc == 0)
+            mrc = mdb_cursor_del (cursor, 0);
+        if (mrc)
+            break;
+        dropped++;
+        horizon = at + 1;
+        mrc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    }
+    mdb_cursor_close (cursor);
+    if (mrc && mrc != MDB_NOTFOUND)
+        return s_lmdb_error (mrc, "reply_times");
+    if (dropped) {
+        char text[24];
+        snprintf (text, sizeof text, "%" PRId64, horizon);
+        rc = s_meta_put (self, txn, "replies_kept_from", text);
+        cf_log_info ("store: %" PRIu64 " stored replies made before %" PRId64
+                     " dropped",
+                     dropped, op->at);
+    }
+    return rc;
 }
 
 static int
@@ -1334,6 +1475,8 @@ s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op)
             return s_meta_put (self, txn, op->name, op->text);
         case S_OP_COUNTER:
             return s_apply_counter (self, txn, op);
+        case S_OP_PRUNE_REPLIES:
+            return s_apply_prune_replies (self, txn, op);
         case S_OP_EVENT:
             break;  //  Second phase
     }
@@ -1599,6 +1742,32 @@ cf_store_get_reply (cf_store_t *self, const char *key, const char *request_id,
     }
     free (record);
     return rc;
+}
+
+int
+cf_store_oldest_reply (cf_store_t *self, int64_t *at_p)
+{
+    assert (self && at_p);
+    *at_p = 0;
+    if (self->untimed)
+        return CF_ENOTFOUND;
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    MDB_cursor *cursor = NULL;
+    MDB_val key, value;
+    int mrc = mdb_cursor_open (txn, self->dbi[S_DB_REPLY_TIMES], &cursor);
+    if (mrc == 0)
+        mrc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    if (mrc == 0 && key.mv_size >= 8)
+        *at_p = (int64_t)s_get_u64 (key.mv_data);
+    if (cursor)
+        mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    if (mrc == MDB_NOTFOUND)
+        return CF_ENOTFOUND;
+    return mrc ? s_lmdb_error (mrc, "reply_times") : 0;
 }
 
 int
@@ -2283,8 +2452,11 @@ typedef struct {
     uint64_t tail_seq;                      //  Seq of the last event seen
     uint8_t tail_hash[CF_STORE_HASH_SIZE];  //  Its stored hash
     bool tail_known;                        //  tail_hash is trustworthy
-    s_seqs_t answered;  //  Events a client request made: each needs a reply
-    s_seqs_t named;     //  Events the stored replies name
+    s_seqs_t answered;   //  Events a client request made: each needs a reply
+    s_seqs_t named;      //  Events the stored replies name
+    int64_t kept_from;   //  Replies of requests made before were dropped
+    size_t replies;      //  Stored replies seen
+    size_t reply_times;  //  Their rows in reply_times
 } s_check_t;
 
 static void s_problem (s_check_t *check, const char *code, const char *format,
@@ -2388,7 +2560,8 @@ s_verify_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                        "event %" PRIu64 " names missing case %s", seq,
                        event->case_id);
     }
-    if (!*event->refused && s_answered_role (event->principal))
+    if (!*event->refused && s_answered_role (event->principal) &&
+        event->at >= check->kept_from)
         s_seqs_add (&check->answered, seq);
     cf__event__free_unpacked (event, NULL);
     return rc;
@@ -2712,6 +2885,29 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
 }
 
 //  Staff and certificates: the record decodes and sits under its own id
+//  A reply_times row names a stored reply
+static int
+s_verify_reply_time (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                     const MDB_val *value, void *argument)
+{
+    (void)value;
+    s_check_t *check = argument;
+    check->reply_times++;
+    bool exists = false;
+    int rc = 0;
+    if (key->mv_size > 8 && key->mv_size - 8 <= S_KEY_MAX) {
+        s_key_t reply;
+        reply.size = 0;
+        s_key_bytes (&reply, (const uint8_t *)key->mv_data + 8,
+                     key->mv_size - 8);
+        rc = s_exists (self, txn, S_DB_REPLIES, &reply, &exists);
+    }
+    if (rc == 0 && !exists)
+        s_problem (check, "reply_times.reply",
+                   "a reply_times row names no stored reply");
+    return rc;
+}
+
 static int
 s_verify_staff (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                 const MDB_val *value, void *argument)
@@ -2751,6 +2947,7 @@ s_verify_reply (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
 {
     (void)self, (void)txn;
     s_check_t *check = argument;
+    check->replies++;
     const char *client = key->mv_data;
     const char *nul = memchr (key->mv_data, 0, key->mv_size);
     if (!nul || value->mv_size < CF_STORE_HASH_SIZE) {
@@ -2856,19 +3053,34 @@ cf_store_verify (cf_store_t *self, cf_problems_t *problems)
         {S_DB_STAFF, s_verify_staff},
         {S_DB_CERTIFICATES, s_verify_certificate},
         {S_DB_REPLIES, s_verify_reply},
+        {S_DB_REPLY_TIMES, s_verify_reply_time},
     };
     MDB_txn *txn;
     int rc = s_txn_begin (self, MDB_RDONLY, &txn);
     if (rc)
         return rc;
+    s_key_t kept;
+    s_key_id (&kept, "replies_kept_from");
+    MDB_val horizon;
+    if (s_get (self, txn, S_DB_META, &kept, &horizon) == 0) {
+        char *text = s_strndup (horizon.mv_data, horizon.mv_size);
+        check.kept_from = strtoll (text, NULL, 10);
+        free (text);
+    }
     for (size_t pass = 0; pass < sizeof passes / sizeof passes[0] && rc == 0;
          pass++) {
+        if (passes[pass].db == S_DB_REPLY_TIMES && self->untimed)
+            continue;
         rc = s_walk (self, txn, passes[pass].db, NULL, NULL, 0,
                      passes[pass].visit, &check);
         if (rc == 0 && passes[pass].db == S_DB_EVENTS)
             rc = s_verify_meta (self, txn, &check);
     }
     mdb_txn_abort (txn);
+    if (rc == 0 && !self->untimed && check.replies != check.reply_times)
+        s_problem (&check, "reply_times.missing",
+                   "%zu stored replies but %zu reply_times rows", check.replies,
+                   check.reply_times);
     if (rc == 0)
         s_verify_answers (&check);
     free (check.answered.items);

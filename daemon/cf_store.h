@@ -18,6 +18,7 @@
       jobs          job id (uint64 BE)             -> packed Cf__Job
       replies       client key, 0, request id      -> SHA-256 of request,
                                                       then the reply bytes
+      reply_times   made at (BE), client key, 0, request id -> empty
       staff         staff id                       -> packed Cf__Staff
       certificates  certificate number             -> packed Cf__Certificate
       meta          text key                       -> text value
@@ -168,11 +169,21 @@ CF_MUST_CHECK int cf_batch_delete_job (cf_batch_t *self, uint64_t id);
 //  reply (size bytes; reply may be NULL when size is 0). Commit fails with
 //  CF_EEXIST if a reply is already stored for that key and id with the same
 //  hash, and CF_ECONFLICT if with another hash: look up with
-//  cf_store_get_reply before doing the work.
+//  cf_store_get_reply before doing the work. at is when the reply was
+//  made (the daemon's clock), for cf_batch_prune_replies.
 CF_MUST_CHECK int cf_batch_put_reply (cf_batch_t *self, const char *key,
                                       const char *request_id,
                                       const uint8_t *request_hash,
-                                      const uint8_t *reply, size_t size);
+                                      const uint8_t *reply, size_t size,
+                                      int64_t at);
+
+//  Drops, at commit, the stored replies made before before, oldest first
+//  and at most most (> 0) of them; a retry of their requests is then a new
+//  request. Records in meta replies_kept_from the time from which every
+//  request's reply is still held, so cf_store_verify asks for no reply of
+//  a request made before.
+CF_MUST_CHECK int cf_batch_prune_replies (cf_batch_t *self, int64_t before,
+                                          size_t most);
 
 //  Puts a staff record (insert or replace by id).
 CF_MUST_CHECK int cf_batch_put_staff (cf_batch_t *self, const Cf__Staff *staff);
@@ -319,6 +330,10 @@ CF_MUST_CHECK int cf_store_get_reply (cf_store_t *self, const char *key,
                                       const char *request_id,
                                       const uint8_t *request_hash,
                                       uint8_t **reply_p, size_t *size);
+
+//  Sets *at_p to when the oldest stored reply was made. Returns 0,
+//  CF_ENOTFOUND when none is stored, or a store error.
+CF_MUST_CHECK int cf_store_oldest_reply (cf_store_t *self, int64_t *at_p);
 
 //  Sets *seq to the sequence number of the latest event, 0 when none.
 //  Returns 0.

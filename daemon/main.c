@@ -40,6 +40,8 @@ static const cf_setting_t s_settings[] = {
      "offers before a job is parked as an incident", false},
     {"backoff-ms", "jobs/backoff_ms", NULL, "1000", "first retry delay", false},
     {"heartbeat-ms", "heartbeat_ms", NULL, "1000", "heartbeat interval", false},
+    {"reply-retention-days", "replies/retention_days", NULL, "30",
+     "days a stored reply answers a retried request (0: for ever)", false},
     {"clock-offset-ms", "clock_offset_ms", NULL, "0",
      "drills: run the clock this far ahead, so deadlines come due", false},
     CF_LOG_SETTINGS,
@@ -208,7 +210,7 @@ main (int argc, char **argv)
     cf_config_t *config = cf_config_new ("certflowd", s_settings);
     cf_problems_t *problems = cf_problems_new ();
     int rest = argc, rc = 0;
-    int64_t map_size, lease, attempts, backoff, beat, offset;
+    int64_t map_size, lease, attempts, backoff, beat, retention, offset;
     const char *command = "run";
     if (cf_config_parse_args (config, argc, argv, &rest, problems) != 0)
         rc = 2;
@@ -229,6 +231,8 @@ main (int argc, char **argv)
          s_number (config, "max-attempts", 1, 100, &attempts, problems) ||
          s_number (config, "backoff-ms", 1, 3600000, &backoff, problems) ||
          s_number (config, "heartbeat-ms", 50, 60000, &beat, problems) ||
+         s_number (config, "reply-retention-days", 0, 36500, &retention,
+                   problems) ||
          s_number (config, "clock-offset-ms", 0, (int64_t)3650 * 86400000,
                    &offset, problems)))
         rc = 2;
@@ -262,6 +266,7 @@ main (int argc, char **argv)
             .max_attempts = (uint32_t)attempts,
             .backoff_ms = backoff,
             .heartbeat_ms = beat,
+            .reply_retention_ms = retention * 86400000,
             .clock_offset_ms = offset,
             .reload = s_reload,
             .reload_argument = config,

@@ -1940,6 +1940,48 @@ test_a_used_up_number_pattern_refuses_the_grant_alone (void **state)
     s_engine_open (self, 3);
 }
 
+//  A stored reply answers retries for the retention, then is dropped, and
+//  the same id is a new request
+static void
+test_a_stored_reply_answers_retries_for_its_retention (void **state)
+{
+    s_fixture_t *self = *state;
+    cf_engine_destroy (&self->engine);
+    cf_engine_config_t config = {.lease_ms = 30000,
+                                 .max_attempts = 3,
+                                 .backoff_ms = 1000,
+                                 .certs_dir = self->dir,
+                                 .page_max = 100,
+                                 .reply_retention_ms = S_DAY_MS};
+    self->engine = cf_engine_new (self->store, self->scheme,
+                                  cf_scheme_default_text (), &config);
+    assert_non_null (self->engine);
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, "kept-a-day");
+    Cf__Reply *reply = s_request (self, &s_applicant_a, &request);
+    assert_string_equal (reply->record->id, "CF-2026-000001");
+    cf_pb_free (&reply);
+    int64_t made = 0;
+    assert_int_equal (cf_store_oldest_reply (self->store, &made), 0);
+    assert_int_equal (made, self->now);
+
+    self->now += 23 * 3600 * 1000;
+    s_tick (self);
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_string_equal (reply->record->id, "CF-2026-000001");
+    cf_pb_free (&reply);
+    self->now += 2 * 3600 * 1000;
+    s_tick (self);
+    assert_int_equal (cf_store_oldest_reply (self->store, &made), CF_ENOTFOUND);
+    reply = s_request (self, &s_applicant_a, &request);
+    assert_string_equal (reply->record->id, "CF-2026-000002");
+    cf_pb_free (&reply);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -1973,6 +2015,7 @@ main (void)
         TEST (test_a_certificate_document_is_signed_for_its_holder),
         TEST (test_a_refused_reissue_takes_no_number),
         TEST (test_a_used_up_number_pattern_refuses_the_grant_alone),
+        TEST (test_a_stored_reply_answers_retries_for_its_retention),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

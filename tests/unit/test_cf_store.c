@@ -783,10 +783,11 @@ test_reply_dedupe_and_conflict (void **state)
     const uint8_t reply[] = {0x0a, 0x03, 'r', '-', '1', 0x10, 0x00};
     cf_batch_t *batch = cf_batch_new ();
     assert_int_equal (cf_batch_put_reply (batch, "clientkey", "r-1", hash,
-                                          reply, sizeof reply),
+                                          reply, sizeof reply, 0),
                       0);
     assert_int_equal (
-        cf_batch_put_reply (batch, "clientkey", "r-empty", hash, NULL, 0), 0);
+        cf_batch_put_reply (batch, "clientkey", "r-empty", hash, NULL, 0, 0),
+        0);
     s_commit (fixture->store, &batch);
 
     //  A retry with the same body gets the same reply
@@ -820,14 +821,14 @@ test_reply_dedupe_and_conflict (void **state)
     //  A stored reply is never overwritten
     batch = cf_batch_new ();
     assert_int_equal (cf_batch_put_reply (batch, "clientkey", "r-1", hash,
-                                          reply, sizeof reply),
+                                          reply, sizeof reply, 0),
                       0);
     assert_int_equal (cf_store_commit (fixture->store, batch, NULL, NULL),
                       CF_EEXIST);
     cf_batch_destroy (&batch);
     batch = cf_batch_new ();
     assert_int_equal (cf_batch_put_reply (batch, "clientkey", "r-1", other,
-                                          reply, sizeof reply),
+                                          reply, sizeof reply, 0),
                       0);
     assert_int_equal (cf_store_commit (fixture->store, batch, NULL, NULL),
                       CF_ECONFLICT);
@@ -931,7 +932,7 @@ s_sample_batch (cf_store_t *store)
     uint8_t hash[32];
     s_hash_of ("request b", hash);
     assert_int_equal (cf_batch_put_reply (batch, "client-b", "req-b", hash,
-                                          (const uint8_t *)"ok", 2),
+                                          (const uint8_t *)"ok", 2, 0),
                       0);
     Cf__Certificate certificate = CF__CERTIFICATE__INIT;
     certificate.number = "SC-B";
@@ -1270,10 +1271,16 @@ test_verify_finds_a_removed_event (void **state)
     cf_problems_destroy (&problems);
 }
 
-//  Stores the reply a client request "req" of client KEY-A got: case CF-1,
-//  naming its event seq
+//  The client whose requests the stored replies below answer
+static Cf__Principal s_alice = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-A",
+    .name = "alice", .role = CF__ROLE__ROLE_APPLICANT};
+
+//  Stores the reply a client request "req" of client KEY-A got at at: case
+//  CF-1, naming its event seq
 static void
-s_put_answer (cf_batch_t *batch, const char *request_id, uint64_t seq)
+s_put_answer_at (cf_batch_t *batch, const char *request_id, uint64_t seq,
+                 int64_t at)
 {
     Cf__Case record = s_case ("CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
     record.last_seq = seq;
@@ -1286,8 +1293,107 @@ s_put_answer (cf_batch_t *batch, const char *request_id, uint64_t seq)
     uint8_t hash[32];
     s_hash_of (request_id, hash);
     assert_int_equal (
-        cf_batch_put_reply (batch, "KEY-A", request_id, hash, data, size), 0);
+        cf_batch_put_reply (batch, "KEY-A", request_id, hash, data, size, at),
+        0);
     free (data);
+}
+
+static void
+s_put_answer (cf_batch_t *batch, const char *request_id, uint64_t seq)
+{
+    s_put_answer_at (batch, request_id, seq, 0);
+}
+
+static bool
+s_has_reply (cf_store_t *store, const char *request_id)
+{
+    uint8_t hash[32], *stored = NULL;
+    size_t size;
+    s_hash_of (request_id, hash);
+    int rc =
+        cf_store_get_reply (store, "KEY-A", request_id, hash, &stored, &size);
+    free (stored);
+    return rc == 0;
+}
+
+static int64_t
+s_oldest_reply (cf_store_t *store)
+{
+    int64_t at = -1;
+    int rc = cf_store_oldest_reply (store, &at);
+    return rc == CF_ENOTFOUND ? -1 : (assert_int_equal (rc, 0), at);
+}
+
+//  Stored replies past their retention go oldest first, a bounded number
+//  a commit, and verify then asks no reply of the requests made before;
+//  a store from before the time index gets one at its first open
+static void
+test_replies_past_their_retention_are_dropped_oldest_first (void **state)
+{
+    s_fixture_t *fixture = *state;
+    const int64_t t = 1767225600000;
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case (batch, "CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    const char *const ids[] = {"req-1", "req-2", "req-3"};
+    for (int index = 0; index < 3; index++) {
+        Cf__Event event =
+            s_event ("CF-1", "withdraw_note", CF__STATE__STATE_SUBMITTED,
+                     CF__STATE__STATE_SUBMITTED);
+        event.principal = &s_alice;
+        event.at = t + index * 1000;
+        assert_int_equal (cf_batch_append_event (batch, &event), 0);
+        s_put_answer_at (batch, ids[index], (uint64_t)index + 1, event.at);
+    }
+    s_commit (fixture->store, &batch);
+    assert_int_equal (s_oldest_reply (fixture->store), t);
+
+    //  At most one a commit: the oldest
+    batch = cf_batch_new ();
+    assert_int_equal (cf_batch_prune_replies (batch, t + 1500, 0), CF_EINVAL);
+    assert_int_equal (cf_batch_prune_replies (batch, t + 1500, 1), 0);
+    s_commit (fixture->store, &batch);
+    assert_false (s_has_reply (fixture->store, "req-1"));
+    assert_true (s_has_reply (fixture->store, "req-2"));
+    assert_int_equal (s_oldest_reply (fixture->store), t + 1000);
+    char *kept = NULL;
+    assert_int_equal (
+        cf_store_get_meta (fixture->store, "replies_kept_from", &kept), 0);
+    assert_int_equal (strtoll (kept, NULL, 10), t + 1);
+    free (kept);
+    s_assert_verifies (fixture->store);
+    //  Then all made before the horizon, none after
+    batch = cf_batch_new ();
+    assert_int_equal (cf_batch_prune_replies (batch, t + 1500, 100), 0);
+    s_commit (fixture->store, &batch);
+    assert_false (s_has_reply (fixture->store, "req-2"));
+    assert_true (s_has_reply (fixture->store, "req-3"));
+    assert_int_equal (s_oldest_reply (fixture->store), t + 2000);
+    s_assert_verifies (fixture->store);
+
+    //  A store written before reply_times: its replies are indexed at its
+    //  last event's time when it is opened
+    batch = cf_batch_new ();
+    s_put_answer_at (batch, "req-4", 0, t + 5000);
+    s_commit (fixture->store, &batch);
+    cf_store_destroy (&fixture->store);
+    s_raw_t raw = s_raw_open (fixture->dir);
+    assert_int_equal (mdb_drop (raw.txn, s_raw_dbi (&raw, "reply_times"), 1),
+                      0);
+    s_raw_close (&raw);
+    s_reopen (fixture, 0);
+    assert_int_equal (s_oldest_reply (fixture->store), t + 2000);
+    assert_true (s_has_reply (fixture->store, "req-4"));
+    s_assert_verifies (fixture->store);
+    //  Only the time index of the later reply remains: found as damage
+    cf_store_destroy (&fixture->store);
+    raw = s_raw_open (fixture->dir);
+    uint8_t key[8 + 11];
+    s_seq_key ((uint64_t)(t + 2000), key);
+    memcpy (key + 8, "KEY-A\0req-4", 11);
+    s_raw_del (&raw, "reply_times", key, sizeof key);
+    s_raw_close (&raw);
+    s_reopen (fixture, 0);
+    s_assert_verify_finds (fixture->store, "reply_times.missing");
 }
 
 //  Verify compares the tables with each other: each event a client request
@@ -1297,15 +1403,11 @@ static void
 test_verify_cross_checks_replies_and_jobs (void **state)
 {
     s_fixture_t *fixture = *state;
-    Cf__Principal applicant = CF__PRINCIPAL__INIT;
-    applicant.key = "KEY-A";
-    applicant.name = "alice";
-    applicant.role = CF__ROLE__ROLE_APPLICANT;
     cf_batch_t *batch = cf_batch_new ();
     s_put_case (batch, "CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
     Cf__Event event = s_event ("CF-1", "submit", CF__STATE__STATE_UNSPECIFIED,
                                CF__STATE__STATE_SUBMITTED);
-    event.principal = &applicant;
+    event.principal = &s_alice;
     assert_int_equal (cf_batch_append_event (batch, &event), 0);
     s_put_answer (batch, "req-1", 1);
     s_commit (fixture->store, &batch);
@@ -1700,10 +1802,10 @@ test_bad_input_is_refused (void **state)
     assert_int_equal (cf_batch_put_job (batch, &job), CF_EINVAL);
     assert_int_equal (cf_batch_delete_job (batch, 0), CF_EINVAL);
     uint8_t hash[32] = {0};
-    assert_int_equal (cf_batch_put_reply (batch, "", "r", hash, NULL, 0),
+    assert_int_equal (cf_batch_put_reply (batch, "", "r", hash, NULL, 0, 0),
                       CF_EINVAL);
-    assert_int_equal (cf_batch_put_reply (batch, "k", long_id, hash, NULL, 0),
-                      CF_ELIMIT);
+    assert_int_equal (
+        cf_batch_put_reply (batch, "k", long_id, hash, NULL, 0, 0), CF_ELIMIT);
     assert_int_equal (cf_batch_size (batch), 0);
 
     //  An event for a case that does not exist fails the batch
@@ -1782,6 +1884,7 @@ main (void)
         S_TEST (test_real_map_full_then_grow),
         S_TEST (test_verify_finds_a_changed_event),
         S_TEST (test_verify_cross_checks_replies_and_jobs),
+        S_TEST (test_replies_past_their_retention_are_dropped_oldest_first),
         S_TEST (test_verify_finds_a_rehashed_event),
         S_TEST (test_verify_finds_a_removed_event),
         S_TEST (test_verify_finds_a_missing_index_row),

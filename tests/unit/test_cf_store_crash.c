@@ -156,7 +156,8 @@ s_build_batch (cf_store_t *store, uint64_t number, cf_batch_t **batch_p)
     size_t size;
     uint8_t *packed = cf_pb_pack (&reply.base, &size);
     if (rc == 0)
-        rc = cf_batch_put_reply (batch, S_CLIENT, request, hash, packed, size);
+        rc = cf_batch_put_reply (batch, S_CLIENT, request, hash, packed, size,
+                                 0);
     free (packed);
     char text[24];
     snprintf (text, sizeof text, "%" PRIu64, number);
