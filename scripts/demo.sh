@@ -14,7 +14,9 @@
 #                                    its first surveillance visit is missed
 #                                    (suspended), made late (restored)
 #  Ports: the defaults 5580-5582 on 127.0.0.1, or CERTFLOW_CLIENT_ENDPOINT,
-#  CERTFLOW_WORKER_ENDPOINT and CERTFLOW_FEED_ENDPOINT.
+#  CERTFLOW_WORKER_ENDPOINT and CERTFLOW_FEED_ENDPOINT; the public register
+#  on 127.0.0.1:8480, or CERTFLOW_REGISTER_LISTEN (the certificate's QR
+#  code opens it there).
 #  CERTFLOW_DEMO_DATA=DIR puts the data elsewhere; CERTFLOW_DEMO_BIN=DIR
 #  runs the programs built in DIR and skips installing and building.
 set -euo pipefail
@@ -41,6 +43,8 @@ export CERTFLOW_CLIENT_ENDPOINT=${CERTFLOW_CLIENT_ENDPOINT:-tcp://127.0.0.1:5580
 export CERTFLOW_WORKER_ENDPOINT=${CERTFLOW_WORKER_ENDPOINT:-tcp://127.0.0.1:5581}
 export CERTFLOW_FEED_ENDPOINT=${CERTFLOW_FEED_ENDPOINT:-tcp://127.0.0.1:5582}
 export CERTFLOW_SERVER_CERT=$data/keys/daemon.cert
+register_listen=${CERTFLOW_REGISTER_LISTEN:-127.0.0.1:8480}
+export CERTFLOW_REGISTER_URL=http://$register_listen
 
 rm -rf "$data"
 "$bin/certflowd" --data "$data" init >/dev/null 2>&1
@@ -195,7 +199,8 @@ step "the case history"
 as consultant history "$case_id"
 
 step "the public register: anyone may ask, without a certflow identity"
-"$bin/certflow-register" --data "$data" --listen 127.0.0.1:0 >"$data/register.log" 2>&1 &
+"$bin/certflow-register" --data "$data" --listen "$register_listen" \
+    >"$data/register.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q "ready" "$data/register.log" && break; sleep 0.1; done
 register=$(sed -n 's|.*ready: \(http://[0-9.:]*\)/.*|\1|p' "$data/register.log")

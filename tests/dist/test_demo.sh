@@ -10,7 +10,10 @@ source "$(dirname "$0")/lib.sh"
 source_dir=$1
 build=$2
 t=$cf_dist_tmp
+#  A free port for the register, which the certificate's QR code names
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/data" \
+    CERTFLOW_REGISTER_LISTEN="127.0.0.1:$port" \
     CERTFLOW_CLIENT_ENDPOINT="ipc://$t/client.ipc" \
     CERTFLOW_WORKER_ENDPOINT="ipc://$t/worker.ipc" \
     CERTFLOW_FEED_ENDPOINT="ipc://$t/feed.ipc" \
@@ -24,6 +27,11 @@ for needed in ": valid; grade" "feed | " "demo finished" \
 done
 ls "$t"/data/certificate-*.pdf >/dev/null 2>&1 \
     || cf_dist_fail "the demo wrote no certificate PDF in $t/data/"
+#  The seal (verify reads it from the PDF) opens the register the demo ran
+grep -q "QR code .* opens http://127.0.0.1:$port/certificates/" "$t/demo.log" \
+    || cf_dist_fail "the certificate's QR code does not open the demo's register"
+grep -qF "  http://127.0.0.1:$port/certificates/" "$t/demo.log" \
+    || cf_dist_fail "the demo's register is not on the port it was given"
 sleep 0.5
 if pgrep -f "$t/" >"$t/left.log"; then
     cf_dist_fail "processes left running: $(pgrep -af "$t/")"
@@ -35,6 +43,7 @@ CERTFLOW_DEMO_BIN="$build" CERTFLOW_DEMO_DATA="$t/year" \
     CERTFLOW_CLIENT_ENDPOINT="ipc://$t/year-client.ipc" \
     CERTFLOW_WORKER_ENDPOINT="ipc://$t/year-worker.ipc" \
     CERTFLOW_FEED_ENDPOINT="ipc://$t/year-feed.ipc" \
+    CERTFLOW_REGISTER_LISTEN="127.0.0.1:$port" \
     "$source_dir/scripts/demo.sh" --year </dev/null >"$t/year.log" 2>&1 \
     || cf_dist_fail "demo.sh --year exited $?"
 for needed in "surveillance case CF-" "visit 1 due" "maintained (case CF-" \
