@@ -497,13 +497,14 @@ s_weekday (cf_day_t day)
 }
 
 int
-cf_plan_audit_dates (cf_day_t today, uint32_t person_days_tenths,
-                     size_t team_size, cf_day_t *start, cf_day_t *end)
+cf_plan_audit_dates (cf_day_t today, int notice_days,
+                     uint32_t person_days_tenths, size_t team_size,
+                     cf_day_t *start, cf_day_t *end)
 {
     assert (start && end);
-    if (team_size == 0)
+    if (team_size == 0 || notice_days < 0)
         return CF_EINVAL;
-    int64_t first = (int64_t)today + CF_PLAN_NOTICE_DAYS;
+    int64_t first = (int64_t)today + notice_days;
     while (s_weekday ((cf_day_t)first) > 4)
         first++;
     //  Days on site, rounded up: tenths / (10 × team)

@@ -42,9 +42,6 @@
 #define CF_PLAN_MODE_REMOTE "FS02"  //  Remote audit
 #define CF_PLAN_MODE_MIXED  "FS03"  //  Partly on site, partly remote
 
-//  Days between the planning and the first audit day, at least
-#define CF_PLAN_NOTICE_DAYS 14
-
 //  Computes the audit time and the fee for application under scheme.
 //  *person_days_tenths gets the audit time in tenths of a person-day and
 //  *fee_fen the fee in fen: person-days × day_rate_fen + application_fee_fen.
@@ -119,14 +116,13 @@ int CF_MUST_CHECK cf_plan_select_team (
     const Cf__Case *record, Cf__AuditPlan **plan_p, cf_problems_t *problems);
 
 //  Proposes the audit dates when planning on day today: *start gets the
-//  first working day (Monday to Friday) at least CF_PLAN_NOTICE_DAYS after
-//  today, and *end the last of the days on site, counted in working days
-//  from *start. Days on site are person-days / team size, rounded up, at
-//  least one. Public holidays are not known here: the planner moves the
-//  dates by hand around them. Returns 0, CF_EINVAL when team_size is 0, or
-//  CF_ELIMIT when the last day would fall after 9999-12-31; on error the
-//  outputs are untouched.
-int CF_MUST_CHECK cf_plan_audit_dates (cf_day_t today,
+//  first working day (Monday to Friday) at least notice_days after today, and
+//  *end the last of the days on site, counted in working days from *start. Days
+//  on site are person-days / team size, rounded up, at least one. Public
+//  holidays are not known here: the planner moves the dates by hand around
+//  them. Returns 0, CF_EINVAL when team_size is 0, or CF_ELIMIT when the last
+//  day would fall after 9999-12-31; on error the outputs are untouched.
+int CF_MUST_CHECK cf_plan_audit_dates (cf_day_t today, int notice_days,
                                        uint32_t person_days_tenths,
                                        size_t team_size, cf_day_t *start,
                                        cf_day_t *end);

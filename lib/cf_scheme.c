@@ -81,7 +81,7 @@ static const struct {
     {"service_level_days", 15},         {"surveillance_grace_days", 0},
     {"surveillance_reminder_days", 30}, {"suspension_decision_days", 5},
     {"suspension_months", 3},           {"suspension_months_max", 6},
-    {"recertification_months", 3},
+    {"recertification_months", 3},      {"audit_notice_days", 14},
 };
 
 //  True, with *fallback set, when key may be absent
@@ -876,18 +876,20 @@ static const s_number_t s_deadline_numbers[] = {
      "scheme.not_whole",
      "the days from acceptance to decision, net of the applicant's waits", NULL,
      offsetof (cf_scheme_t, service_level_days)},
+    {"audit_notice_days", 0, 0, 90, "deadlines.audit_notice_days",
+     "scheme.not_whole",
+     "the days between planning an audit and its first day, at least", NULL,
+     offsetof (cf_scheme_t, audit_notice_days)},
 };
 
 static void
 s_parse_deadlines (s_parser_t *self, json_object *root, cf_scheme_t *scheme)
 {
-    static const char *const keys[] = {"supplement_days",
-                                       "signature_days",
-                                       "rectification_days",
-                                       "rectification_ceiling_days",
-                                       "rectification_max_rounds",
-                                       "service_level_days",
-                                       NULL};
+    static const char *const keys[] = {
+        "supplement_days",          "signature_days",
+        "rectification_days",       "rectification_ceiling_days",
+        "rectification_max_rounds", "service_level_days",
+        "audit_notice_days",        NULL};
     json_object *section = s_section (self, root, "deadlines", keys);
     if (!section)
         return;

@@ -32,7 +32,8 @@
         tie refuses (cf_case_tally), so the message advises an odd size.
         Added since the first schemes, and optional with the default in
         brackets, so that a store's recorded schemes still read:
-        deadlines.service_level_days (15), certificate.surveillance_grace_days
+        deadlines.service_level_days (15), .audit_notice_days (14),
+        certificate.surveillance_grace_days
         (0), .surveillance_reminder_days (30), .suspension_decision_days (5),
         .suspension_months (3), .suspension_months_max (6),
         .recertification_months (3)
@@ -110,6 +111,8 @@ typedef struct _cf_scheme_t {
     int rectification_max_rounds;    //  Rejected fixes allowed before ending
     int service_level_days;          //  Acceptance to decision, net of the
                                      //  applicant's waits, at most
+    int audit_notice_days;           //  Planning to an audit's first day,
+                                     //  at least
     int committee_size;              //  Members on the decision committee
     int team_min_size;               //  Audit team: leader + members, at least
     int star_wait_months;            //  Compliant this long before stars

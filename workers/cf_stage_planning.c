@@ -45,8 +45,9 @@ cf_stage_planning (const cf_stage_input_t *input, Cf__JobResult *result,
     size_t team_size =
         input->scheme->team_min_size > 0 ? input->scheme->team_min_size : 1;
     cf_day_t start, end;
-    int rc = cf_plan_audit_dates (input->today, person_days_tenths, team_size,
-                                  &start, &end);
+    int rc =
+        cf_plan_audit_dates (input->today, input->scheme->audit_notice_days,
+                             person_days_tenths, team_size, &start, &end);
     if (rc) {
         cf_problems_add (problems, "planning.dates",
                          "no audit dates can be set from today for %u.%u "

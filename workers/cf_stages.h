@@ -152,7 +152,8 @@ int CF_MUST_CHECK cf_stage_contract (const cf_stage_input_t *input,
                                      Cf__JobResult *result,
                                      cf_problems_t *problems);
 
-//  planning: dates from today (cf_plan_audit_dates, for the contract's
+//  planning: dates from today (cf_plan_audit_dates, after the scheme's
+//  deadlines.audit_notice_days, for the contract's
 //  person-days, or the scheme's audit time when the case has no contract,
 //  and a team of the scheme's minimum size) and a team from the staff
 //  (cf_plan_select_team): audit_planned with the AuditPlan. Returns 0, or

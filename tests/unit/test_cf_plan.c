@@ -604,31 +604,37 @@ test_audit_dates_skip_weekends (void **state)
     (void)state;
     struct {
         const char *today;        //  Day of planning
+        int notice;               //  Days' notice, at least
         uint32_t tenths;          //  Person-days × 10
         size_t team;              //  Auditors
         const char *start, *end;  //  Expected audit days
     } cases[] = {
         //  Monday + 14 is a Monday; 2.0 / 2 = 1 day
-        {"2026-03-02", 20, 2, "2026-03-16", "2026-03-16"},
+        {"2026-03-02", 14, 20, 2, "2026-03-16", "2026-03-16"},
         //  Friday + 14 is a Friday; 5.0 / 2 = 3 days: Fri, Mon, Tue
-        {"2026-02-13", 50, 2, "2026-02-27", "2026-03-03"},
+        {"2026-02-13", 14, 50, 2, "2026-02-27", "2026-03-03"},
         //  Wednesday + 14 is a Wednesday
-        {"2026-02-18", 10, 1, "2026-03-04", "2026-03-04"},
+        {"2026-02-18", 14, 10, 1, "2026-03-04", "2026-03-04"},
         //  Saturday or Sunday + 14 falls on a weekend: start on Monday
-        {"2026-02-14", 10, 1, "2026-03-02", "2026-03-02"},
-        {"2026-02-15", 10, 1, "2026-03-02", "2026-03-02"},
+        {"2026-02-14", 14, 10, 1, "2026-03-02", "2026-03-02"},
+        {"2026-02-15", 14, 10, 1, "2026-03-02", "2026-03-02"},
         //  10.5 / 1 = 11 days from a Monday: two weeks and a Monday
-        {"2026-03-02", 105, 1, "2026-03-16", "2026-03-30"},
+        {"2026-03-02", 14, 105, 1, "2026-03-16", "2026-03-30"},
         //  3.5 / 2 rounds up to 2 days
-        {"2026-03-02", 35, 2, "2026-03-16", "2026-03-17"},
+        {"2026-03-02", 14, 35, 2, "2026-03-16", "2026-03-17"},
         //  No time still means a day on site
-        {"2026-03-02", 0, 2, "2026-03-16", "2026-03-16"},
+        {"2026-03-02", 14, 0, 2, "2026-03-16", "2026-03-16"},
         //  Thursday start, 4 days: Thu, Fri, Mon, Tue
-        {"2026-02-19", 40, 1, "2026-03-05", "2026-03-10"},
+        {"2026-02-19", 14, 40, 1, "2026-03-05", "2026-03-10"},
+        //  Five days' notice from a Monday is a Saturday: the Monday after
+        {"2026-03-02", 5, 20, 2, "2026-03-09", "2026-03-09"},
+        //  None: today, when it is a working day
+        {"2026-03-03", 0, 20, 2, "2026-03-03", "2026-03-03"},
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases[0]; index++) {
         cf_day_t start = 0, end = 0;
         assert_int_equal (cf_plan_audit_dates (s_day (cases[index].today),
+                                               cases[index].notice,
                                                cases[index].tenths,
                                                cases[index].team, &start, &end),
                           0);
@@ -637,9 +643,12 @@ test_audit_dates_skip_weekends (void **state)
         assert_string_equal (cf_date_format (end, text), cases[index].end);
     }
     cf_day_t start = 5, end = 6;
-    assert_int_equal (cf_plan_audit_dates (0, 10, 0, &start, &end), CF_EINVAL);
+    assert_int_equal (cf_plan_audit_dates (0, 14, 10, 0, &start, &end),
+                      CF_EINVAL);
+    assert_int_equal (cf_plan_audit_dates (0, -1, 10, 1, &start, &end),
+                      CF_EINVAL);
     assert_int_equal (
-        cf_plan_audit_dates (s_day ("9999-12-10"), 100, 1, &start, &end),
+        cf_plan_audit_dates (s_day ("9999-12-10"), 14, 100, 1, &start, &end),
         CF_ELIMIT);
     assert_int_equal (start, 5);
     assert_int_equal (end, 6);

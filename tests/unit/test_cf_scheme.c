@@ -633,10 +633,22 @@ test_later_fields_default_when_absent (void **state)
     assert_int_equal (scheme->suspension_months, 3);
     assert_int_equal (scheme->suspension_months_max, 6);
     assert_int_equal (scheme->recertification_months, 3);
+    assert_int_equal (scheme->audit_notice_days, 14);
+    cf_scheme_destroy (&scheme);
+    free (text);
+    //  A body that promises its cycle gives shorter notice of its audits
+    const s_change_t shorter[] = {{"deadlines.audit_notice_days", "5"}};
+    text = s_changed (shorter, 1);
+    assert_int_equal (
+        cf_scheme_parse (text, strlen (text), "shorter", &scheme, NULL), 0);
+    assert_int_equal (scheme->audit_notice_days, 5);
     cf_scheme_destroy (&scheme);
     free (text);
     //  Given, they are checked like any other
     const s_case_t wrong[] = {
+        {{{"deadlines.audit_notice_days", "91"}},
+         "deadlines.audit_notice_days",
+         "deadlines.audit_notice_days"},
         {{{"certificate.suspension_months_max", "30"}},
          "certificate.suspension_months_max",
          "certificate.suspension_months_max"},

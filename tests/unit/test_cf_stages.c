@@ -740,6 +740,19 @@ test_planning_uses_the_signed_contract_time (void **state)
     assert_string_equal (plan->end_date, "2026-03-19");
 }
 
+//  The scheme's notice: five days from a Monday is a Saturday, so the
+//  audit starts the Monday after
+static void
+test_planning_gives_the_scheme_notice (void **state)
+{
+    fixture_t *fixture = *state;
+    fixture->scheme->audit_notice_days = 5;
+    assert_int_equal (s_run (fixture, "planning"), 0);
+    const Cf__AuditPlan *plan = fixture->result->data->plan;
+    assert_string_equal (plan->start_date, "2026-03-09");
+    assert_string_equal (plan->end_date, "2026-03-11");
+}
+
 static void
 test_planning_fails_with_too_few_staff (void **state)
 {
@@ -1056,6 +1069,7 @@ main (void)
         TEST (test_contract_without_scope_is_an_error),
         TEST (test_planning_excludes_the_conflicted_auditor),
         TEST (test_planning_uses_the_signed_contract_time),
+        TEST (test_planning_gives_the_scheme_notice),
         TEST (test_planning_fails_with_too_few_staff),
         TEST (test_scoring_reports_the_score),
         TEST (test_scoring_without_a_sheet_is_an_error),
