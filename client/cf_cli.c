@@ -372,6 +372,7 @@ s_table (size_t index)
            : index == 1 ? cf_cli_admin_commands ()
            : index == 2 ? cf_cli_certificate_commands ()
            : index == 3 ? cf_cli_report_commands ()
+           : index == 4 ? cf_cli_agency_commands ()
                         : NULL;
 }
 

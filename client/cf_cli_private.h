@@ -54,6 +54,7 @@ const cf_cli_command_t *cf_cli_case_commands (void);
 const cf_cli_command_t *cf_cli_admin_commands (void);
 const cf_cli_command_t *cf_cli_certificate_commands (void);
 const cf_cli_command_t *cf_cli_report_commands (void);
+const cf_cli_command_t *cf_cli_agency_commands (void);
 
 //  ------------------------------------------------------------------------
 //  What a command sees of its invocation

@@ -514,6 +514,29 @@ cf_show_staff (FILE *out, const Cf__Staff *staff)
     free (sectors);
 }
 
+void
+cf_show_appointment (FILE *out, const Cf__Appointment *appointment)
+{
+    assert (out && appointment);
+    char *acts = s_join (appointment->acts, appointment->n_acts);
+    char when[CF_SHOW_TIME_SIZE];
+    s_line (out, "#%" PRIu64 " %s acts for %s (%s) from %s: %s%s",
+            appointment->id, appointment->consultancy, appointment->company,
+            appointment->uscc, appointment->from, acts,
+            appointment->ended_at ? "; ended" : "");
+    s_line (out, "    recorded %s by %s%s%s",
+            cf_show_time (appointment->added_at, when),
+            appointment->added_by ? appointment->added_by->name : "?",
+            *appointment->reference ? "; reference " : "",
+            appointment->reference);
+    if (appointment->ended_at)
+        s_line (out, "    ended %s by %s: %s",
+                cf_show_time (appointment->ended_at, when),
+                appointment->ended_by ? appointment->ended_by->name : "?",
+                appointment->end_reason);
+    free (acts);
+}
+
 const char *
 cf_show_cert_status (Cf__CertStatus status)
 {

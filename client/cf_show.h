@@ -54,6 +54,11 @@ void cf_show_job (FILE *out, const Cf__Job *job);
 //  qualification, conflicts, inactive.
 void cf_show_staff (FILE *out, const Cf__Staff *staff);
 
+//  Prints an appointment: "#3 consultancy CONSULT-A acts for ACME (uscc)
+//  from DATE: submit, respond, withdraw", then who recorded it and when,
+//  its reference, and once ended who ended it, when and why.
+void cf_show_appointment (FILE *out, const Cf__Appointment *appointment);
+
 //  Prints one score line: "label  86.9 三星级 three-star (earned 86.90 of
 //  100.00 applicable, bonus +0, 0 deductions, 0 open nonconformities)",
 //  the grade's label from scheme (may be NULL: its name).

@@ -15,6 +15,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "cf_agency.h"
 #include "cf_certfsm.h"
 #include "cf_certificate.h"
 #include "cf_date.h"
@@ -97,6 +98,8 @@ struct _cf_engine_t {
     zhashx_t *certificates;     //  Round copies: number -> Cf__Certificate *
     zhashx_t *schemes;          //  Version -> s_scheme_t, read from the
                                 //  store the first time a case needs it
+    cf_agency_t *agency;        //  Organizations and appointments, with
+                                //  the round's changes
     uint64_t last_seq;          //  Latest committed event
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
@@ -2440,6 +2443,60 @@ s_do_staff_list (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply,
     return cf_store_list_staff (self->store, &list->staff, &list->n_staff);
 }
 
+//  Appointments: an administrator records and ends them; staff read them
+//  all, a consultancy its own and a company those for it
+static int
+s_do_appointment (cf_engine_t *self, const Cf__Principal *who,
+                  const Cf__Request *request, Cf__Reply *reply,
+                  cf_problems_t *problems)
+{
+    Cf__Appointment *appointment = NULL;
+    int rc;
+    switch (request->body_case) {
+        case CF__REQUEST__BODY_APPOINTMENT_ADD:
+            if (who->role != CF__ROLE__ROLE_ADMIN)
+                return s_forbidden (problems, who, "record appointments");
+            rc = cf_agency_add (self->agency, self->batch, who, self->now,
+                                request->appointment_add, &appointment,
+                                problems);
+            break;
+        case CF__REQUEST__BODY_APPOINTMENT_END:
+            if (who->role != CF__ROLE__ROLE_ADMIN)
+                return s_forbidden (problems, who, "end appointments");
+            rc = cf_agency_end (self->agency, self->batch, who, self->now,
+                                request->appointment_end, &appointment,
+                                problems);
+            break;
+        default: {
+            if (who->role != CF__ROLE__ROLE_APPLICANT && !s_staff (who))
+                return s_forbidden (problems, who, "list appointments");
+            Cf__AppointmentQuery query = *request->appointments;
+            if (who->role == CF__ROLE__ROLE_APPLICANT) {
+                bool consultancy = cf_agency_kind (self->agency, who->org) ==
+                                   CF__ORG_KIND__ORG_KIND_CONSULTANCY;
+                query.consultancy = consultancy ? who->org : query.consultancy;
+                query.company = consultancy ? query.company : who->org;
+            }
+            Cf__AppointmentList *list = NULL;
+            rc = cf_agency_list (self->agency, &query, &list);
+            if (rc == CF_ELIMIT)
+                cf_problems_add (problems, "appointments.query",
+                                 "an organization is at most %d bytes",
+                                 CF_STORE_ID_MAX);
+            reply->body_case = CF__REPLY__BODY_APPOINTMENT_LIST;
+            reply->appointment_list = list;
+            return rc;
+        }
+    }
+    if (rc == 0) {
+        reply->body_case = CF__REPLY__BODY_APPOINTMENT;
+        reply->appointment = appointment;
+    } else if (rc != CF_EINVAL && rc != CF_ELIMIT && rc != CF_EGUARD &&
+               rc != CF_ENOTFOUND)
+        self->poisoned = rc;
+    return rc;
+}
+
 //  The daemon's paths stay out of replies: a problem with its files is
 //  logged in full and answered in a sentence
 static int
@@ -2526,6 +2583,8 @@ s_mutates (const Cf__Request *request)
         case CF__REQUEST__BODY_STAFF_PUT:
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
+        case CF__REQUEST__BODY_APPOINTMENT_ADD:
+        case CF__REQUEST__BODY_APPOINTMENT_END:
             return true;
         default:
             return false;
@@ -2589,6 +2648,10 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
             return s_do_identity (self, who, request, reply, problems);
+        case CF__REQUEST__BODY_APPOINTMENT_ADD:
+        case CF__REQUEST__BODY_APPOINTMENT_END:
+        case CF__REQUEST__BODY_APPOINTMENTS:
+            return s_do_appointment (self, who, request, reply, problems);
         default:
             cf_problems_add (problems, "request.command",
                              "the request names no command; upgrade the "
@@ -3121,6 +3184,7 @@ s_round_drop (cf_engine_t *self)
     zlistx_purge (self->issued);
     zhashx_purge (self->certified);
     s_certificates_drop (self);
+    cf_agency_drop (self->agency);
 }
 
 void
@@ -3324,6 +3388,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     self->certified = zhashx_new ();
     zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
     self->certificates = zhashx_new ();
+    self->agency = cf_agency_new (store);
     self->schemes = zhashx_new ();
     zhashx_set_destructor (self->schemes, s_scheme_destroy);
     s_scheme_t *own = cf_mem_check (calloc (1, sizeof (s_scheme_t)));
@@ -3358,6 +3423,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->certified);
         zhashx_destroy (&self->schemes);
         zhashx_destroy (&self->certificates);
+        cf_agency_destroy (&self->agency);
         free (self);
         *self_p = NULL;
     }

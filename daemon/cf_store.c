@@ -45,12 +45,20 @@ typedef enum {
     S_DB_CERTIFICATES,  //  number -> Cf__Certificate
     S_DB_META,          //  text -> text
     S_DB_REPLY_TIMES,   //  at BE, key, 0, request id -> empty
+    S_DB_ORGS,          //  org id -> Cf__Organization
+    S_DB_APPOINTMENTS,  //  consultancy, 0, company, 0, id BE -> Appointment
     S_DB_COUNT          //  Number of databases
 } s_db_t;
 
 static const char *const s_db_names[S_DB_COUNT] = {
-    "cases", "events",  "case_events", "by_state",     "by_org", "deadlines",
-    "jobs",  "replies", "staff",       "certificates", "meta",   "reply_times"};
+    "cases",     "events",      "case_events",   "by_state",    "by_org",
+    "deadlines", "jobs",        "replies",       "staff",       "certificates",
+    "meta",      "reply_times", "organizations", "appointments"};
+
+//  Databases added after the first layout: a store from before them gets
+//  them when certflowd next opens it; a reader of such a store finds them
+//  empty
+#define S_DB_FIRST_ADDED S_DB_ORGS
 
 typedef struct {
     bool armed;     //  Will fail a call
@@ -60,6 +68,8 @@ typedef struct {
 struct _cf_store_t {
     MDB_env *env;                            //  The environment
     MDB_dbi dbi[S_DB_COUNT];                 //  Handle of each named database
+    bool absent[S_DB_COUNT];                 //  Added later and not in this
+                                             //  store opened to read only
     s_fault_t faults[CF_STORE_FAULT_COUNT];  //  Armed test faults
     bool untimed;  //  Read only, and reply_times is not there yet
 };
@@ -74,6 +84,8 @@ typedef enum {
     S_OP_CERTIFICATE_INSERT,  //  Insert a certificate
     S_OP_CERTIFICATE_UPDATE,  //  Replace a certificate
     S_OP_META,                //  Set a meta key
+    S_OP_ORGANIZATION,        //  Put an organization
+    S_OP_APPOINTMENT,         //  Put an appointment
     S_OP_COUNTER,             //  Move a counter reserved by next_id
     S_OP_PRUNE_REPLIES        //  Drop stored replies stored before a time
 } s_op_kind_t;
@@ -166,6 +178,12 @@ s_lmdb_error (int rc, const char *what)
     if (rc > 0)
         return CF_EIO;  //  errno: EIO, ENOSPC, EACCES, ...
     return CF_ESTORE;
+}
+
+static bool
+s_blank_id (const char *id)
+{
+    return !id || !*id;
 }
 
 //  Checks an id that becomes (part of) a key
@@ -344,6 +362,21 @@ s_key_org (s_key_t *key, const char *org, const char *case_id)
 }
 
 static void
+s_key_appointment (s_key_t *key, const char *consultancy, const char *company,
+                   uint64_t id)
+{
+    key->size = 0;
+    s_key_text (key, consultancy);
+    s_key_byte (key, 0);
+    if (company) {
+        s_key_text (key, company);
+        s_key_byte (key, 0);
+        if (id)
+            s_key_u64 (key, id);
+    }
+}
+
+static void
 s_key_deadline (s_key_t *key, int64_t due, char kind, const char *id)
 {
     key->size = 0;
@@ -485,6 +518,8 @@ static int
 s_get (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
        MDB_val *value)
 {
+    if (self->absent[db])
+        return CF_ENOTFOUND;
     MDB_val k = s_val (key);
     int rc = mdb_get (txn, self->dbi[db], &k, value);
     if (rc == MDB_NOTFOUND)
@@ -695,6 +730,10 @@ s_open_databases (cf_store_t *self, const char *dir, bool readonly)
         //  came needs none of it
         if (mrc == MDB_NOTFOUND && readonly && db == S_DB_REPLY_TIMES) {
             self->untimed = true;
+            continue;
+        }
+        if (mrc == MDB_NOTFOUND && db >= S_DB_FIRST_ADDED) {
+            self->absent[db] = true;
             continue;
         }
         if (mrc == MDB_NOTFOUND) {
@@ -1049,6 +1088,40 @@ cf_batch_put_staff (cf_batch_t *self, const Cf__Staff *staff)
     if (rc)
         return rc;
     s_batch_add (self, S_OP_STAFF)->message = cf_pb_dup (&staff->base);
+    return 0;
+}
+
+int
+cf_batch_put_organization (cf_batch_t *self, const Cf__Organization *org)
+{
+    assert (self && org);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (org->id);
+    if (rc == 0 && (org->kind != CF__ORG_KIND__ORG_KIND_COMPANY &&
+                    org->kind != CF__ORG_KIND__ORG_KIND_CONSULTANCY))
+        rc = CF_EINVAL;
+    if (rc)
+        return rc;
+    s_batch_add (self, S_OP_ORGANIZATION)->message = cf_pb_dup (&org->base);
+    return 0;
+}
+
+int
+cf_batch_put_appointment (cf_batch_t *self, const Cf__Appointment *appointment)
+{
+    assert (self && appointment);
+    int rc = s_batch_open (self);
+    if (rc == 0)
+        rc = s_check_id (appointment->consultancy);
+    if (rc == 0)
+        rc = s_check_id (appointment->company);
+    if (rc == 0 && appointment->id == 0)
+        rc = CF_EINVAL;
+    if (rc)
+        return rc;
+    s_batch_add (self, S_OP_APPOINTMENT)->message =
+        cf_pb_dup (&appointment->base);
     return 0;
 }
 
@@ -1473,6 +1546,18 @@ s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op)
             return s_apply_certificate (self, txn, op);
         case S_OP_META:
             return s_meta_put (self, txn, op->name, op->text);
+        case S_OP_ORGANIZATION:
+            s_key_id (&key, ((const Cf__Organization *)op->message)->id);
+            mrc = s_put_message (self, txn, S_DB_ORGS, &key, op->message, 0);
+            return mrc ? s_lmdb_error (mrc, "organizations") : 0;
+        case S_OP_APPOINTMENT: {
+            const Cf__Appointment *appointment = (void *)op->message;
+            s_key_appointment (&key, appointment->consultancy,
+                               appointment->company, appointment->id);
+            mrc = s_put_message (self, txn, S_DB_APPOINTMENTS, &key,
+                                 op->message, 0);
+            return mrc ? s_lmdb_error (mrc, "appointments") : 0;
+        }
         case S_OP_COUNTER:
             return s_apply_counter (self, txn, op);
         case S_OP_PRUNE_REPLIES:
@@ -1795,6 +1880,8 @@ s_walk (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *start,
         const void *prefix, size_t prefix_size, s_visit_fn *visit,
         void *argument)
 {
+    if (self->absent[db])
+        return 0;
     MDB_cursor *cursor;
     int mrc = mdb_cursor_open (txn, self->dbi[db], &cursor);
     if (mrc)
@@ -2359,6 +2446,44 @@ cf_store_list_staff (cf_store_t *self, Cf__Staff ***staff, size_t *count)
     return s_collect_result (&collect, rc, staff, count);
 }
 
+int
+cf_store_get_organization (cf_store_t *self, const char *id,
+                           Cf__Organization **org_p)
+{
+    assert (self && org_p);
+    *org_p = NULL;
+    int rc = s_check_id (id);
+    if (rc)
+        return rc;
+    s_key_t key;
+    s_key_id (&key, id);
+    return s_read_message (self, S_DB_ORGS, &key, &cf__organization__descriptor,
+                           (void **)org_p);
+}
+
+int
+cf_store_list_appointments (cf_store_t *self, const char *consultancy,
+                            const char *company, Cf__Appointment ***list,
+                            size_t *count)
+{
+    assert (self && list && count);
+    *list = NULL;
+    *count = 0;
+    int rc = s_blank_id (consultancy) ? 0 : s_check_id (consultancy);
+    if (rc == 0 && !s_blank_id (company))
+        rc = s_check_id (company);
+    if (rc)
+        return rc;
+    s_key_t prefix = {.size = 0};
+    if (!s_blank_id (consultancy))
+        s_key_appointment (&prefix, consultancy,
+                           s_blank_id (company) ? NULL : company, 0);
+    s_collect_t collect = {.descriptor = &cf__appointment__descriptor};
+    rc = s_read_walk (self, S_DB_APPOINTMENTS, &prefix, prefix.data,
+                      prefix.size, s_collect_record, &collect);
+    return s_collect_result (&collect, rc, list, count);
+}
+
 #define S_LIST_FREE(items_p, count, free_fn)                                   \
     do {                                                                       \
         assert (items_p);                                                      \
@@ -2392,6 +2517,12 @@ void
 cf_store_staff_free (Cf__Staff ***staff, size_t count)
 {
     S_LIST_FREE (staff, count, cf__staff__free_unpacked);
+}
+
+void
+cf_store_appointments_free (Cf__Appointment ***list, size_t count)
+{
+    S_LIST_FREE (list, count, cf__appointment__free_unpacked);
 }
 
 void
@@ -2884,6 +3015,47 @@ s_verify_job (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
     return rc;
 }
 
+//  Organizations and appointments: the record decodes and sits under its
+//  own key
+static int
+s_verify_organization (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                       const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_check_t *check = argument;
+    Cf__Organization *org = s_unpack (&cf__organization__descriptor, value);
+    if (!org || strlen (org->id) != key->mv_size ||
+        memcmp (org->id, key->mv_data, key->mv_size))
+        s_problem (check, "organizations.decode",
+                   "organization %.*s does not decode or match its key",
+                   (int)key->mv_size, (const char *)key->mv_data);
+    cf_pb_free (&org);
+    return 0;
+}
+
+static int
+s_verify_appointment (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
+                      const MDB_val *value, void *argument)
+{
+    (void)self, (void)txn;
+    s_check_t *check = argument;
+    Cf__Appointment *appointment =
+        s_unpack (&cf__appointment__descriptor, value);
+    s_key_t expected = {.size = 0};
+    if (appointment && !s_blank_id (appointment->consultancy) &&
+        !s_blank_id (appointment->company) &&
+        strlen (appointment->consultancy) <= CF_STORE_ID_MAX &&
+        strlen (appointment->company) <= CF_STORE_ID_MAX)
+        s_key_appointment (&expected, appointment->consultancy,
+                           appointment->company, appointment->id);
+    if (!appointment || expected.size != key->mv_size ||
+        memcmp (expected.data, key->mv_data, key->mv_size))
+        s_problem (check, "appointments.decode",
+                   "an appointment does not decode or match its key");
+    cf_pb_free (&appointment);
+    return 0;
+}
+
 //  Staff and certificates: the record decodes and sits under its own id
 //  A reply_times row names a stored reply
 static int
@@ -3054,6 +3226,8 @@ cf_store_verify (cf_store_t *self, cf_problems_t *problems)
         {S_DB_CERTIFICATES, s_verify_certificate},
         {S_DB_REPLIES, s_verify_reply},
         {S_DB_REPLY_TIMES, s_verify_reply_time},
+        {S_DB_ORGS, s_verify_organization},
+        {S_DB_APPOINTMENTS, s_verify_appointment},
     };
     MDB_txn *txn;
     int rc = s_txn_begin (self, MDB_RDONLY, &txn);

@@ -22,6 +22,9 @@
       staff         staff id                       -> packed Cf__Staff
       certificates  certificate number             -> packed Cf__Certificate
       meta          text key                       -> text value
+      organizations org id                         -> packed Cf__Organization
+      appointments  consultancy, 0, company, 0, id BE -> packed
+                                                      Cf__Appointment
     Ids never contain a 0 byte (they are C strings), so the 0 separators
     make every composite key unambiguous and every prefix scan exact.
 
@@ -188,6 +191,16 @@ CF_MUST_CHECK int cf_batch_prune_replies (cf_batch_t *self, int64_t before,
 //  Puts a staff record (insert or replace by id).
 CF_MUST_CHECK int cf_batch_put_staff (cf_batch_t *self, const Cf__Staff *staff);
 
+//  Puts an organization record (insert or replace by id); its kind must be
+//  company or consultancy (else CF_EINVAL).
+CF_MUST_CHECK int cf_batch_put_organization (cf_batch_t *self,
+                                             const Cf__Organization *org);
+
+//  Puts an appointment (insert or replace by consultancy, company and id,
+//  which must be non-zero).
+CF_MUST_CHECK int cf_batch_put_appointment (cf_batch_t *self,
+                                            const Cf__Appointment *appointment);
+
 //  Inserts a certificate. Numbers are unique: commit fails with CF_EEXIST
 //  if the number is already stored (or put earlier in this batch).
 CF_MUST_CHECK int cf_batch_put_certificate (cf_batch_t *self,
@@ -283,6 +296,24 @@ CF_MUST_CHECK int cf_store_get_staff (cf_store_t *self, const char *id,
 //  Lists every staff record, ordered by id. Returns 0.
 CF_MUST_CHECK int cf_store_list_staff (cf_store_t *self, Cf__Staff ***staff,
                                        size_t *count);
+
+//  Gets organization id. Returns 0, CF_ENOTFOUND, CF_EINVAL, CF_ELIMIT.
+CF_MUST_CHECK int cf_store_get_organization (cf_store_t *self, const char *id,
+                                             Cf__Organization **org_p);
+
+//  Lists appointments ordered by consultancy, company and id: those of
+//  consultancy (NULL or "": every consultancy's), and of them those for
+//  company (NULL or "": every company; ignored without a consultancy).
+//  Reads only the consultancy's rows when one is given. Free the list with
+//  cf_store_appointments_free. Returns 0, CF_EINVAL, CF_ELIMIT.
+CF_MUST_CHECK int cf_store_list_appointments (cf_store_t *self,
+                                              const char *consultancy,
+                                              const char *company,
+                                              Cf__Appointment ***list,
+                                              size_t *count);
+
+//  Frees count appointments of *list and the array, and nulls *list.
+void cf_store_appointments_free (Cf__Appointment ***list, size_t count);
 
 //  Gets certificate number. Returns 0, CF_ENOTFOUND, CF_EINVAL.
 CF_MUST_CHECK int cf_store_get_certificate (cf_store_t *self,
