@@ -8,9 +8,12 @@
 */
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cf_cli_private.h"
+#include "cf_fsm.h"
+#include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_show.h"
 
@@ -117,7 +120,144 @@ s_appointment_list (cf_cli_t *cli)
     return CF_CLI_OK;
 }
 
+//  Largest page asked for while gathering a client's cases and certificates
+#define S_PAGE 100
+
+//  Appends company's open cases to client, a page at a time
+static int
+s_client_cases (cf_cli_t *cli, const char *company, Cf__Client *client)
+{
+    char *after = cf_mem_check (strdup (""));
+    int rc = 0;
+    while (rc == 0) {
+        Cf__Request *request = cf_cli_request_new (CF__REQUEST__BODY_LIST);
+        request->list = cf_pb_new (&cf__list_request__descriptor);
+        cf_pb_set_string (&request->list->org, company);
+        cf_pb_set_string (&request->list->after, after);
+        request->list->limit = S_PAGE;
+        Cf__Reply *reply;
+        rc = cf_cli_request (cli, request, &reply);
+        if (rc)
+            break;
+        const Cf__Page *page =
+            reply->body_case == CF__REPLY__BODY_PAGE ? reply->page : NULL;
+        for (size_t index = 0; page && index < page->n_cases; index++)
+            if (!cf_fsm_state_terminal ((cf_state_t)page->cases[index]->state))
+                cf_pb_append (&client->n_cases, (void ***)&client->cases,
+                              cf_pb_dup (&page->cases[index]->base));
+        //  Only forward: a cursor that does not move would loop for ever
+        bool more = page && *page->next && strcmp (page->next, after) > 0;
+        if (more)
+            cf_pb_set_string (&after, page->next);
+        cf_pb_free (&reply);
+        if (!more)
+            break;
+    }
+    free (after);
+    return rc;
+}
+
+//  Appends company's certificates to client, a page at a time
+static int
+s_client_certificates (cf_cli_t *cli, const char *company, Cf__Client *client)
+{
+    char *after = cf_mem_check (strdup (""));
+    int rc = 0;
+    while (rc == 0) {
+        Cf__Request *request =
+            cf_cli_request_new (CF__REQUEST__BODY_CERTIFICATES);
+        request->certificates = cf_pb_new (&cf__certificate_query__descriptor);
+        cf_pb_set_string (&request->certificates->org, company);
+        cf_pb_set_string (&request->certificates->after, after);
+        request->certificates->limit = S_PAGE;
+        Cf__Reply *reply;
+        rc = cf_cli_request (cli, request, &reply);
+        if (rc)
+            break;
+        const Cf__CertificateList *list =
+            reply->body_case == CF__REPLY__BODY_CERTIFICATES
+                ? reply->certificates
+                : NULL;
+        for (size_t index = 0; list && index < list->n_certificates; index++)
+            cf_pb_append (&client->n_certificates,
+                          (void ***)&client->certificates,
+                          cf_pb_dup (&list->certificates[index]->base));
+        bool more = list && *list->next && strcmp (list->next, after) > 0;
+        if (more)
+            cf_pb_set_string (&after, list->next);
+        cf_pb_free (&reply);
+        if (!more)
+            break;
+    }
+    free (after);
+    return rc;
+}
+
+static void
+s_show_client (cf_cli_t *cli, const Cf__Client *client)
+{
+    FILE *out = cf_cli_out (cli);
+    cf_show_appointment (out, client->appointment);
+    for (size_t index = 0; index < client->n_cases; index++) {
+        fputs ("    ", out);
+        cf_show_case_line (out, client->cases[index]);
+    }
+    if (client->n_cases == 0)
+        fputs ("    no open case\n", out);
+    for (size_t index = 0; index < client->n_certificates; index++) {
+        const Cf__Certificate *cert = client->certificates[index];
+        fprintf (out, "    certificate %s %s, %s, expires %s\n", cert->number,
+                 cf_show_cert_status (cert->status), cert->grade,
+                 cert->expiry_date);
+    }
+}
+
+static int
+s_clients (cf_cli_t *cli)
+{
+    Cf__Request *request = cf_cli_request_new (CF__REQUEST__BODY_APPOINTMENTS);
+    request->appointments = cf_pb_new (&cf__appointment_query__descriptor);
+    s_option (cli, "consultancy", &request->appointments->consultancy);
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    if (rc)
+        return rc;
+    Cf__ClientList *clients = cf_pb_new (&cf__client_list__descriptor);
+    const Cf__AppointmentList *list =
+        reply->body_case == CF__REPLY__BODY_APPOINTMENT_LIST
+            ? reply->appointment_list
+            : NULL;
+    for (size_t index = 0; list && rc == 0 && index < list->n_appointments;
+         index++) {
+        const Cf__Appointment *appointment = list->appointments[index];
+        Cf__Client *client = cf_pb_new (&cf__client__descriptor);
+        client->appointment = cf_pb_dup (&appointment->base);
+        cf_pb_append (&clients->n_clients, (void ***)&clients->clients, client);
+        rc = s_client_cases (cli, appointment->company, client);
+        if (rc == 0)
+            rc = s_client_certificates (cli, appointment->company, client);
+    }
+    cf_pb_free (&reply);
+    if (rc == 0 && cf_cli_json (cli))
+        cf_cli_print_json (cli, &clients->base);
+    else if (rc == 0) {
+        for (size_t index = 0; index < clients->n_clients; index++)
+            s_show_client (cli, clients->clients[index]);
+        if (clients->n_clients == 0)
+            fputs ("no company has appointed you (an administrator records "
+                   "appointments)\n",
+                   cf_cli_out (cli));
+    }
+    cf_pb_free (&clients);
+    return rc ? rc : CF_CLI_OK;
+}
+
 // clang-format off
+static const cf_cli_option_t s_clients_options[] = {
+    {"consultancy", "ORG", false, "staff: the consultancy whose clients"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_option_t s_add_options[] = {
     {"uscc",      "CODE", false, "the company's unified social credit code "
                                  "(required the first time)"},
@@ -163,6 +303,12 @@ static const cf_cli_command_t s_commands[] = {
      "certificates on every channel. The appointment stays on record with\n"
      "who ended it, when and why.",
      2, 2, s_end_options, s_appointment_end},
+    {"clients", "[--consultancy ORG]",
+     "the companies you act for, with their open cases and certificates",
+     "For a consultancy's user: each company whose appointment runs, the\n"
+     "acts appointed, its open cases and its certificates. Staff name the\n"
+     "consultancy with --consultancy (else every running appointment).",
+     0, 0, s_clients_options, s_clients},
     {"appointment list", "[--consultancy ORG] [--company ORG] [--ended]",
      "list appointments (staff; a consultancy or company: its own)",
      NULL, 0, 0, s_list_options, s_appointment_list},

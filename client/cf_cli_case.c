@@ -535,7 +535,15 @@ s_supplement (cf_cli_t *cli)
 static int
 s_sign (cf_cli_t *cli)
 {
-    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_CONTRACT_SIGNED, NULL);
+    //  An administrator records the paper the company signed
+    const char *reference = cf_cli_option (cli, "reference", 0);
+    Cf__EventData *data = NULL;
+    if (reference) {
+        data = s_data_new (CF__EVENT_DATA__BODY_CONTRACT);
+        data->contract = cf_pb_new (&cf__contract__descriptor);
+        cf_pb_set_string (&data->contract->signed_reference, reference);
+    }
+    return s_fire (cli, cf_cli_arg (cli, 0), CF_EVENT_CONTRACT_SIGNED, data);
 }
 
 static int
@@ -800,6 +808,11 @@ static const cf_cli_option_t s_verify_options[] = {
     {NULL, NULL, false, NULL},
 };
 
+static const cf_cli_option_t s_sign_options[] = {
+    {"reference", "TEXT", false, "admin: the company's signed paper recorded"},
+    {NULL, NULL, false, NULL},
+};
+
 static const cf_cli_option_t s_scores_options[] = {
     {"audit-date", "DATE", false, "the last audit day (sets the sheet's audit_date)"},
     {NULL, NULL, false, NULL},
@@ -848,8 +861,11 @@ static const cf_cli_command_t s_commands[] = {
     {"supplement", "CASE FILE.json",
      "send the supplemented application (event supplemented)", NULL, 2, 2,
      NULL, s_supplement},
-    {"sign", "CASE", "sign the issued contract (event contract_signed)", NULL,
-     1, 1, NULL, s_sign},
+    {"sign", "CASE [--reference TEXT]",
+     "sign the issued contract (event contract_signed)",
+     "The company's own user signs. An administrator records the paper the\n"
+     "company signed with --reference; a consultancy cannot sign.",
+     1, 1, s_sign_options, s_sign},
     {"scores", "CASE FILE.json",
      "file the audit's score sheet (team leader; event sheet_submitted)",
      "See examples/scores.json. The audit date must be one of the planned\n"

@@ -272,6 +272,13 @@ cf_show_case (FILE *out, const Cf__Case *record, const cf_scheme_t *scheme,
     }
     if (*record->org)
         s_line (out, "%-13s %s", "org", record->org);
+    if (record->n_consultancies) {
+        char *acted = s_join (record->consultancies, record->n_consultancies);
+        s_line (out, "%-13s %s%s%sacted: %s", "consultancy",
+                *record->consultancy ? "submitted by " : "",
+                record->consultancy, *record->consultancy ? "; " : "", acted);
+        free (acted);
+    }
     s_line (out, "%-13s %s", "scheme", record->scheme_version);
     s_line (out, "%-13s %s", "created",
             cf_show_time (record->created_at, when));

@@ -1060,14 +1060,17 @@ s_number_left (cf_engine_t *self, const Cf__Case *granted,
                   : 0;
 }
 
+static bool s_acts_for (cf_engine_t *self, const Cf__Principal *who,
+                        const char *company, const char *act);
+
 //  Fires event on a case of the round. On success the case, its event, the
 //  next stage's job and (on issuance) the certificate are in the batch;
 //  *record_p is replaced by the new record. On failure nothing changed and
 //  problems say why. job is the worker's job, or NULL.
 static int
 s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
-        const Cf__Principal *who, const Cf__EventData *data, const Cf__Job *job,
-        cf_problems_t *problems)
+        const Cf__Principal *who, const char *acts_for,
+        const Cf__EventData *data, const Cf__Job *job, cf_problems_t *problems)
 {
     //  The case runs under the scheme it recorded, not the daemon's own
     const s_scheme_t *governs = NULL;
@@ -1086,7 +1089,8 @@ s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,
     cf_fsm_input_t input = {.scheme = governs->scheme,
                             .principal = who,
                             .data = data,
-                            .now = self->now};
+                            .now = self->now,
+                            .acts_for = acts_for};
     //  The facts beyond the case that the guards check, from the store
     Cf__Staff **staff = NULL;
     char *first = NULL;
@@ -1187,10 +1191,19 @@ s_certificate_fire (cf_engine_t *self, const char *number,
     }
     cf_certfsm_input_t input = {governs->scheme, who, record->org, change,
                                 self->now};
-    //  Another organization's applicant learns nothing of the certificate
-    bool stranger = who->role == CF__ROLE__ROLE_APPLICANT &&
+    //  Another organization's applicant learns nothing of the certificate;
+    //  the holder's consultancy sees it, but decides nothing on it
+    bool outsider = who->role == CF__ROLE__ROLE_APPLICANT &&
                     strcmp (who->org, record->org) != 0;
-    if (stranger) {
+    bool stranger = outsider && !s_acts_for (self, who, record->org, NULL);
+    if (outsider && !stranger) {
+        cf_problems_add (why, "auth.company",
+                         "%s on certificate %s is %s's own act; its "
+                         "consultancy %s may not do it (the company's user "
+                         "does, or an administrator records its request)",
+                         name, certificate->number, record->org, who->org);
+        rc = CF_EFORBIDDEN;
+    } else if (stranger) {
         cf_problems_add (why, "auth.org",
                          "organization %s acted on a certificate of another "
                          "organization",
@@ -1716,12 +1729,74 @@ s_staff (const Cf__Principal *who)
     }
 }
 
-//  True when who may see record: staff, or the applicant of its org
+//  True when who is a user of a consultancy
 static bool
-s_may_see (const Cf__Principal *who, const Cf__Case *record)
+s_consultancy (cf_engine_t *self, const Cf__Principal *who)
+{
+    return who->role == CF__ROLE__ROLE_APPLICANT &&
+           cf_agency_kind (self->agency, who->org) ==
+               CF__ORG_KIND__ORG_KIND_CONSULTANCY;
+}
+
+//  True when who is a consultancy's user whose appointment by company runs
+//  now and grants act (NULL: any act, which lets it read)
+static bool
+s_acts_for (cf_engine_t *self, const Cf__Principal *who, const char *company,
+            const char *act)
+{
+    return s_consultancy (self, who) &&
+           cf_agency_acts (self->agency, who->org, company, act, self->now);
+}
+
+//  The act of an appointment an applicant's event needs, or NULL for an
+//  event no appointment grants (signing is the company's own act)
+static const char *
+s_act_of (cf_event_t event)
+{
+    switch (event) {
+        case CF_EVENT_SUBMIT:
+            return CF_ACT_SUBMIT;
+        case CF_EVENT_SUPPLEMENTED:
+        case CF_EVENT_FIXES_SUBMITTED:
+            return CF_ACT_RESPOND;
+        case CF_EVENT_WITHDRAW:
+            return CF_ACT_WITHDRAW;
+        default:
+            return NULL;
+    }
+}
+
+//  The organizations whose cases and certificates applicant who sees now:
+//  its own, and a consultancy's appointed companies. A new hash (org ->
+//  itself) the caller destroys.
+static zhashx_t *
+s_visible_orgs (cf_engine_t *self, const Cf__Principal *who)
+{
+    zhashx_t *orgs = zhashx_new ();
+    zhashx_set_duplicator (orgs, (zhashx_duplicator_fn *)strdup);
+    zhashx_set_destructor (orgs, (zhashx_destructor_fn *)zstr_free);
+    zhashx_insert (orgs, who->org, who->org);
+    if (!s_consultancy (self, who))
+        return orgs;
+    char **clients = NULL;
+    size_t count = 0;
+    if (cf_agency_clients (self->agency, who->org, self->now, &clients,
+                           &count) != 0)
+        cf_log_error ("appointments of %s cannot be read", who->org);
+    for (size_t index = 0; index < count; index++)
+        zhashx_insert (orgs, clients[index], clients[index]);
+    cf_store_keys_free (&clients, count);
+    return orgs;
+}
+
+//  True when who may see record: staff, the company's own users, or a
+//  consultancy it appointed, while the appointment runs
+static bool
+s_may_see (cf_engine_t *self, const Cf__Principal *who, const Cf__Case *record)
 {
     if (who->role == CF__ROLE__ROLE_APPLICANT)
-        return strcmp (who->org, record->org) == 0;
+        return strcmp (who->org, record->org) == 0 ||
+               s_acts_for (self, who, record->org, NULL);
     return s_staff (who);
 }
 
@@ -1756,7 +1831,7 @@ s_read_case (cf_engine_t *self, const Cf__Principal *who, const char *case_id,
         return s_not_found (problems, case_id);
     if (rc)
         return rc;
-    if (s_may_see (who, *record_p))
+    if (s_may_see (self, who, *record_p))
         return 0;
     cf_pb_free (record_p);
     if (who->role != CF__ROLE__ROLE_APPLICANT)
@@ -1795,6 +1870,30 @@ s_do_submit (cf_engine_t *self, const Cf__Principal *who,
     Cf__Certificate *renewed = NULL;
     Cf__Certificate **held = NULL;
     int rc = 0;
+    //  A consultancy submits for the company with the application's credit
+    //  code that appointed it to submit
+    char *company = NULL;
+    if (s_consultancy (self, who)) {
+        const char *uscc = submit->application->uscc;
+        rc = cf_agency_company_for (self->agency, who->org, uscc, self->now,
+                                    &company);
+        if (rc == CF_ENOTFOUND) {
+            cf_problems_add (
+                problems, "auth.appointment",
+                "%s is not appointed to submit for the company with credit "
+                "code %.*s; an administrator records appointments "
+                "(certflow appointment add)",
+                who->org, CF_UTF8_CUT (uscc ? uscc : "", CF_UTF8_QUOTE_MAX));
+            cf_log_notice ("submit by %s (%s) refused: not appointed for %s",
+                           who->name, who->org, uscc ? uscc : "");
+            rc = CF_EFORBIDDEN;
+        }
+        input.acts_for = company;
+    }
+    if (rc) {
+        cf_pb_free (&record);
+        return rc;
+    }
     if (!s_blank (submit->renews)) {
         record->kind = CF__CASE_KIND__CASE_KIND_RECERTIFICATION;
         rc = s_certificate_take (self, submit->renews, &renewed);
@@ -1818,6 +1917,7 @@ s_do_submit (cf_engine_t *self, const Cf__Principal *who,
     for (size_t index = 0; index < input.held_count; index++)
         cf_pb_free (&held[index]);
     free (held);
+    free (company);
     uint64_t number = 0;
     if (rc == 0)
         rc = s_number_case (self, record, &outcome, who, &data, &number);
@@ -1866,8 +1966,22 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
         return s_not_found (problems, fire->case_id);
     if (rc)
         return rc;
+    //  A consultancy acts in the company's name, for the acts appointed
+    const char *acts_for = NULL;
     if (who->role == CF__ROLE__ROLE_APPLICANT &&
-        strcmp (who->org, record->org) != 0) {
+        strcmp (who->org, record->org) != 0 &&
+        s_acts_for (self, who, record->org, NULL)) {
+        acts_for = record->org;
+        const char *act = s_act_of (event);
+        if (act && !s_acts_for (self, who, record->org, act)) {
+            cf_problems_add (problems, "auth.appointment",
+                             "%s is not appointed by %s to %s; an "
+                             "administrator records appointments",
+                             who->org, record->org, act);
+            rc = CF_EFORBIDDEN;
+        }
+    } else if (who->role == CF__ROLE__ROLE_APPLICANT &&
+               strcmp (who->org, record->org) != 0) {
         s_case_keep (self, record);
         cf_problems_t *why = cf_problems_new ();
         cf_problems_add (why, "auth.org",
@@ -1882,7 +1996,7 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
     //  Issued by hand, the certificate still takes the number reserved
     //  with the case's issuance job
     Cf__Job *issuance = NULL;
-    if (event == CF_EVENT_CERTIFICATE_ISSUED) {
+    if (rc == 0 && event == CF_EVENT_CERTIFICATE_ISSUED) {
         char *key = s_active_key (record->id, "issuance");
         uint64_t id = (uintptr_t)zhashx_lookup (self->active, key);
         free (key);
@@ -1895,7 +2009,8 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
         }
     }
     if (rc == 0)
-        rc = s_fire (self, &record, event, who, fire->data, issuance, problems);
+        rc = s_fire (self, &record, event, who, acts_for, fire->data, issuance,
+                     problems);
     cf_pb_free (&issuance);
     s_case_keep (self, record);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION) {
@@ -1949,6 +2064,53 @@ s_do_history (cf_engine_t *self, const Cf__Principal *who,
 }
 
 static int
+s_by_case_id (const void *first, const void *second)
+{
+    return strcmp ((*(Cf__Case *const *)first)->id,
+                   (*(Cf__Case *const *)second)->id);
+}
+
+//  A consultancy's page: the cases of the companies it acts for now (or of
+//  list->org among them), merged in case id order. Each company's index
+//  gives at most limit after the cursor; the first limit of them all are
+//  the page.
+static int
+s_consultancy_list (cf_engine_t *self, const Cf__Principal *who,
+                    const Cf__ListRequest *list, size_t limit, Cf__Page *page,
+                    char **next_p)
+{
+    char **clients = NULL;
+    size_t count = 0;
+    int rc =
+        cf_agency_clients (self->agency, who->org, self->now, &clients, &count);
+    bool more = false;
+    for (size_t index = 0; rc == 0 && index < count; index++) {
+        if (!s_blank (list->org) && strcmp (list->org, clients[index]) != 0)
+            continue;
+        Cf__Case **cases = NULL;
+        size_t found = 0;
+        char *next = NULL;
+        rc = cf_store_list_by_org (self->store, clients[index], list->after,
+                                   limit, &cases, &found, &next);
+        more = more || next;
+        free (next);
+        for (size_t item = 0; item < found; item++)
+            cf_pb_append (&page->n_cases, (void ***)&page->cases, cases[item]);
+        free (cases);
+    }
+    cf_store_keys_free (&clients, count);
+    if (page->n_cases > 1)
+        qsort (page->cases, page->n_cases, sizeof page->cases[0], s_by_case_id);
+    while (page->n_cases > limit) {
+        cf_pb_free (&page->cases[--page->n_cases]);
+        more = true;
+    }
+    if (rc == 0 && more && page->n_cases > 0)
+        *next_p = cf_mem_check (strdup (page->cases[page->n_cases - 1]->id));
+    return rc;
+}
+
+static int
 s_do_list (cf_engine_t *self, const Cf__Principal *who,
            const Cf__ListRequest *list, Cf__Reply *reply,
            cf_problems_t *problems)
@@ -1965,7 +2127,10 @@ s_do_list (cf_engine_t *self, const Cf__Principal *who,
     reply->page = page;
     char *next = NULL;
     int rc;
-    if (!s_blank (org))
+    bool consultancy = s_consultancy (self, who);
+    if (consultancy)
+        rc = s_consultancy_list (self, who, list, limit, page, &next);
+    else if (!s_blank (org))
         rc = cf_store_list_by_org (self->store, org, list->after, limit,
                                    &page->cases, &page->n_cases, &next);
     else if (list->state != CF__STATE__STATE_UNSPECIFIED)
@@ -1976,7 +2141,7 @@ s_do_list (cf_engine_t *self, const Cf__Principal *who,
         rc = cf_store_list_cases (self->store, list->after, limit, &page->cases,
                                   &page->n_cases, &next);
     //  With both filters the organization's index pages; the state filters
-    if (rc == 0 && !s_blank (org) &&
+    if (rc == 0 && (consultancy || !s_blank (org)) &&
         list->state != CF__STATE__STATE_UNSPECIFIED) {
         size_t kept = 0;
         for (size_t index = 0; index < page->n_cases; index++)
@@ -2002,6 +2167,8 @@ s_applicant_events (cf_engine_t *self, const Cf__Principal *who, uint64_t after,
     //  Case id -> its organization, read once per case
     zhashx_t *orgs = zhashx_new ();
     zhashx_set_destructor (orgs, (zhashx_destructor_fn *)zstr_free);
+    //  The organizations whose events it sees, as of now
+    zhashx_t *visible = s_visible_orgs (self, who);
     size_t bytes = 0, scanned = 0;
     bool more = true, full = false;
     int rc = 0;
@@ -2022,7 +2189,7 @@ s_applicant_events (cf_engine_t *self, const Cf__Principal *who, uint64_t after,
                 org = zhashx_lookup (orgs, event->case_id);
                 cf_pb_free (&record);
             }
-            if (org && strcmp (org, who->org) == 0) {
+            if (org && zhashx_lookup (visible, org)) {
                 size_t size = protobuf_c_message_get_packed_size (&event->base);
                 if (list->n_events > 0 && bytes + size > S_PAGE_BYTES_MAX) {
                     full = true;
@@ -2043,6 +2210,7 @@ s_applicant_events (cf_engine_t *self, const Cf__Principal *who, uint64_t after,
     }
     list->more = more;
     zhashx_destroy (&orgs);
+    zhashx_destroy (&visible);
     return rc;
 }
 
@@ -2254,8 +2422,10 @@ s_do_certificate_document (cf_engine_t *self, const Cf__Principal *who,
     }
     Cf__Certificate *certificate = NULL;
     int rc = cf_store_get_certificate (self->store, ref->number, &certificate);
+    //  The holder's own users, and its consultancy while appointed
     if (rc == 0 && who->role == CF__ROLE__ROLE_APPLICANT &&
-        strcmp (who->org, certificate->org) != 0) {
+        strcmp (who->org, certificate->org) != 0 &&
+        !s_acts_for (self, who, certificate->org, NULL)) {
         cf_problems_t *why = cf_problems_new ();
         cf_problems_add (why, "auth.org",
                          "organization %s asked for the document of a "
@@ -2327,6 +2497,7 @@ s_do_certificate_document (cf_engine_t *self, const Cf__Principal *who,
 typedef struct {
     Cf__CertStatus status;  //  This status, or any
     const char *org;        //  This holder, or any
+    zhashx_t *orgs;         //  One of these holders, or any (NULL)
     bool by_due;            //  Only those with something due by
     cf_day_t due_by;        //  this day: a visit not yet passed, or expiry
 } s_certificate_query_t;
@@ -2339,6 +2510,8 @@ s_certificate_wanted (const Cf__Certificate *cert, void *argument)
         cert->status != query->status)
         return false;
     if (!s_blank (query->org) && strcmp (cert->org, query->org) != 0)
+        return false;
+    if (query->orgs && !zhashx_lookup (query->orgs, cert->org))
         return false;
     if (!query->by_due)
         return true;
@@ -2369,10 +2542,24 @@ s_do_certificates (cf_engine_t *self, const Cf__Principal *who,
         .status = query->status,
         .org = who->role == CF__ROLE__ROLE_APPLICANT ? who->org : query->org,
         .by_due = !s_blank (query->due_by)};
+    //  A consultancy: the certificates of the companies it acts for now
+    zhashx_t *visible = NULL;
+    if (s_consultancy (self, who)) {
+        visible = s_visible_orgs (self, who);
+        zhashx_delete (visible, who->org);
+        if (!s_blank (query->org) && zhashx_lookup (visible, query->org)) {
+            zhashx_purge (visible);
+            zhashx_insert (visible, query->org, query->org);
+        } else if (!s_blank (query->org))
+            zhashx_purge (visible);
+        wanted.org = NULL;
+        wanted.orgs = visible;
+    }
     if (wanted.by_due && cf_date_parse (query->due_by, &wanted.due_by) != 0) {
         cf_problems_add (problems, "certificates.due_by",
                          "'%.*s' is not a date YYYY-MM-DD",
                          CF_UTF8_CUT (query->due_by, CF_UTF8_QUOTE_MAX));
+        zhashx_destroy (&visible);
         return CF_EINVAL;
     }
     size_t limit = query->limit ? query->limit : 20;
@@ -2385,6 +2572,7 @@ s_do_certificates (cf_engine_t *self, const Cf__Principal *who,
     int rc = cf_store_list_certificates (
         self->store, query->after, limit, S_SCAN_MAX, s_certificate_wanted,
         &wanted, &list->certificates, &list->n_certificates, &next);
+    zhashx_destroy (&visible);
     cf_pb_set_string (&list->next, next);
     free (next);
     if (rc == CF_EINVAL)
@@ -2454,15 +2642,23 @@ s_do_appointment (cf_engine_t *self, const Cf__Principal *who,
     int rc;
     switch (request->body_case) {
         case CF__REQUEST__BODY_APPOINTMENT_ADD:
-            if (who->role != CF__ROLE__ROLE_ADMIN)
+            if (who->role != CF__ROLE__ROLE_ADMIN) {
+                cf_log_notice ("appointment add by %s refused: not an "
+                               "administrator",
+                               who->name);
                 return s_forbidden (problems, who, "record appointments");
+            }
             rc = cf_agency_add (self->agency, self->batch, who, self->now,
                                 request->appointment_add, &appointment,
                                 problems);
             break;
         case CF__REQUEST__BODY_APPOINTMENT_END:
-            if (who->role != CF__ROLE__ROLE_ADMIN)
+            if (who->role != CF__ROLE__ROLE_ADMIN) {
+                cf_log_notice ("appointment end by %s refused: not an "
+                               "administrator",
+                               who->name);
                 return s_forbidden (problems, who, "end appointments");
+            }
             rc = cf_agency_end (self->agency, self->batch, who, self->now,
                                 request->appointment_end, &appointment,
                                 problems);
@@ -2688,7 +2884,7 @@ s_replay_record (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply)
     Cf__Case *record = NULL;
     bool shown = s_case_take (self, reply->record->id, &record) == 0;
     cf_pb_free (&reply->record);
-    if (shown && s_may_see (who, record))
+    if (shown && s_may_see (self, who, record))
         reply->record = cf_pb_dup (&record->base);
     else
         reply->body_case = CF__REPLY__BODY__NOT_SET;
@@ -2905,7 +3101,8 @@ s_apply_result (cf_engine_t *self, const Cf__Principal *worker,
         free (why);
         return rc ? rc : CF_EINVAL;
     }
-    rc = s_fire (self, &record, event, worker, result->data, job, problems);
+    rc = s_fire (self, &record, event, worker, NULL, result->data, job,
+                 problems);
     s_case_keep (self, record);
     if (rc == CF_EGUARD || rc == CF_EFORBIDDEN || rc == CF_ENOTRANSITION ||
         rc == CF_EINVAL) {
@@ -2979,8 +3176,8 @@ s_tick_case (cf_engine_t *self, const char *case_id)
     data.body_case = CF__EVENT_DATA__BODY_REASON;
     data.reason = "the applicant's deadline passed";
     const char *state = cf_fsm_state_name ((cf_state_t)record->state);
-    int rc = s_fire (self, &record, CF_EVENT_DEADLINE_PASSED, &s_system, &data,
-                     NULL, problems);
+    int rc = s_fire (self, &record, CF_EVENT_DEADLINE_PASSED, &s_system, NULL,
+                     &data, NULL, problems);
     if (rc) {
         char *why = cf_problems_join (problems);
         cf_log_error ("case=%s state=%s: deadline did not fire: %s", case_id,

@@ -424,7 +424,9 @@ s_guard_renewal (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
         return 0;
     const Cf__Certificate *cert = ctx->input->certificate;
     const Cf__Application *application = s_data_application (ctx);
-    if (!cert || !s_same (cert->org, ctx->principal->org)) {
+    const char *org =
+        ctx->input->acts_for ? ctx->input->acts_for : ctx->principal->org;
+    if (!cert || !s_same (cert->org, org)) {
         cf_problems_add (problems, "renewal.unknown",
                          "%s: no certificate of your organization to renew",
                          s_event (ctx));
@@ -575,6 +577,32 @@ s_guard_contract_not_issued (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
                      "%s: contract %s was already issued on %s; a case has "
                      "one contract",
                      s_event (ctx), issued->number, issued->issued_date);
+    return CF_EGUARD;
+}
+
+//  Signing is the company's act: its own user signs, or an administrator
+//  records the paper the company signed, naming it
+static int
+s_guard_signed_paper (const cf_fsm_ctx_t *ctx, cf_problems_t *problems)
+{
+    if (ctx->principal->role == CF__ROLE__ROLE_APPLICANT) {
+        if (!ctx->input->acts_for)
+            return 0;
+        cf_problems_add (problems, "contract.company",
+                         "%s: signing the contract is %s's own act; a "
+                         "consultancy may not sign it (the company's user "
+                         "signs, or an administrator records its signed "
+                         "paper)",
+                         s_event (ctx), s_text (ctx->record->org));
+        return CF_EGUARD;
+    }
+    const Cf__Contract *paper = s_data_contract (ctx);
+    if (paper && !s_blank (paper->signed_reference))
+        return 0;
+    cf_problems_add (problems, "contract.reference",
+                     "%s: an administrator records the company's signed "
+                     "contract: give the paper's reference (--reference)",
+                     s_event (ctx));
     return CF_EGUARD;
 }
 
@@ -1270,7 +1298,11 @@ s_act_store_application (cf_fsm_ctx_t *ctx)
 static void
 s_act_open_case (cf_fsm_ctx_t *ctx)
 {
-    cf_pb_set_string (&ctx->draft->org, ctx->principal->org);
+    //  A consultancy submits in the company's name
+    const char *agent = ctx->input->acts_for;
+    cf_pb_set_string (&ctx->draft->org, agent ? agent : ctx->principal->org);
+    cf_pb_set_string (&ctx->draft->consultancy,
+                      agent ? ctx->principal->org : "");
     cf_pb_set_string (&ctx->draft->scheme_version, ctx->scheme->version);
     ctx->draft->created_at = ctx->now;
     const Cf__Certificate *renewed = ctx->input->certificate;
@@ -1397,6 +1429,9 @@ s_act_sign_contract (cf_fsm_ctx_t *ctx)
     cf_pb_set_string (&contract->signed_date,
                       cf_date_format (ctx->today, today));
     cf_pb_set_string (&contract->signed_by, s_who (ctx));
+    const Cf__Contract *paper = s_data_contract (ctx);
+    cf_pb_set_string (&contract->signed_reference,
+                      paper ? paper->signed_reference : "");
 }
 
 static void
@@ -1716,8 +1751,9 @@ static const cf_fsm_row_t s_rows[] = {
     FOR (APPS,   CONTRACT_PENDING,     CONTRACT_ISSUED,     WORKER,            CONTRACT_PENDING,     NULL,
          IF (s_guard_contract_terms, s_guard_contract_not_issued),
          DO (s_act_store_contract, s_act_await_signature)),
-    FOR (APPS,   CONTRACT_PENDING,     CONTRACT_SIGNED,     APPLICANT,         AUDIT_PLANNING,       "planning",
-         IF (s_guard_contract_unsigned),
+    //  The company signs; an administrator may record its signed paper
+    FOR (APPS,   CONTRACT_PENDING,     CONTRACT_SIGNED,     APPLICANT | ADMIN, AUDIT_PLANNING,       "planning",
+         IF (s_guard_contract_unsigned, s_guard_signed_paper),
          DO (s_act_sign_contract)),
     FOR (APPS,   CONTRACT_PENDING,     DEADLINE_PASSED,     SYSTEM,            CLOSED,               NULL,
          IF (s_guard_deadline_due),
@@ -1918,7 +1954,8 @@ s_check_transition (cf_state_t state, cf_event_t event, uint32_t kind,
 //  another organization's case
 static int
 s_check_principal (const Cf__Case *record, cf_event_t event,
-                   const Cf__Principal *principal, cf_problems_t *problems)
+                   const Cf__Principal *principal, const char *acts_for,
+                   cf_problems_t *problems)
 {
     cf_state_t state = (cf_state_t)record->state;
     uint32_t roles = s_roles_for (state, event, CF_KIND_BIT (record->kind));
@@ -1934,7 +1971,8 @@ s_check_principal (const Cf__Case *record, cf_event_t event,
         return CF_EFORBIDDEN;
     }
     if (principal->role != CF__ROLE__ROLE_APPLICANT ||
-        event == CF_EVENT_SUBMIT || s_same (principal->org, record->org))
+        event == CF_EVENT_SUBMIT || s_same (principal->org, record->org) ||
+        (acts_for && s_same (acts_for, record->org)))
         return 0;
     cf_problems_add (problems, "fsm.org",
                      "applicant of organization '%s' may not act on case %s "
@@ -2023,6 +2061,15 @@ s_apply (cf_fsm_ctx_t *ctx)
     return draft;
 }
 
+static void
+s_note_consultancy (Cf__Case *draft, const char *org)
+{
+    for (size_t index = 0; index < draft->n_consultancies; index++)
+        if (s_same (draft->consultancies[index], org))
+            return;
+    cf_pb_append_string (&draft->n_consultancies, &draft->consultancies, org);
+}
+
 int
 cf_fsm_fire (Cf__Case **record_p, cf_event_t event, const cf_fsm_input_t *input,
              cf_fsm_outcome_t *outcome, cf_problems_t *problems)
@@ -2040,13 +2087,17 @@ cf_fsm_fire (Cf__Case **record_p, cf_event_t event, const cf_fsm_input_t *input,
     int rc = s_check_transition (from, event, CF_KIND_BIT (ctx.record->kind),
                                  problems);
     if (rc == 0)
-        rc = s_check_principal (ctx.record, event, ctx.principal, problems);
+        rc = s_check_principal (ctx.record, event, ctx.principal,
+                                input->acts_for, problems);
     if (rc == 0)
         rc = s_choose_row (&ctx, event, problems);
     if (rc)
         return rc;
 
     Cf__Case *draft = s_apply (&ctx);
+    //  The case keeps every consultancy that acted on it (impartiality)
+    if (input->acts_for)
+        s_note_consultancy (draft, ctx.principal->org);
     cf_pb_free (record_p);
     *record_p = draft;
     if (outcome) {

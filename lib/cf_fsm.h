@@ -191,6 +191,11 @@ typedef struct {
     size_t held_count;                   //  How many
     const Cf__Case *certified;           //  surveillance_opened: the case
                                          //  that granted it
+    const char *acts_for;  //  An applicant of a consultancy acting by
+                           //  appointment: the company it acts for (the
+                           //  caller checked that the appointment runs
+                           //  and grants the act); NULL: the principal
+                           //  acts for its own organization
 } cf_fsm_input_t;
 
 //  What a successful fire did

@@ -1174,11 +1174,19 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
     for (size_t index = 0; index < staff->n_conflicts; index++) {
         const Cf__Conflict *conflict = staff->conflicts[index];
         cf_day_t day;
-        if (cf_application_check_uscc (conflict->uscc, NULL))
+        //  With a company (its credit code) or with a consultancy (its org)
+        bool consultancy = *conflict->consultancy != 0;
+        if (consultancy && *conflict->uscc)
+            s_fail (self, "staff.conflicts",
+                    "conflicts[%zu] names both a company (uscc) and a "
+                    "consultancy: declare each conflict on its own",
+                    index);
+        else if (!consultancy &&
+                 cf_application_check_uscc (conflict->uscc, NULL))
             s_fail (self, "staff.conflicts",
                     "conflicts[%zu].uscc '%.*s' is not a valid unified "
                     "social credit code: copy it from the company's "
-                    "business licence",
+                    "business licence (or name a consultancy)",
                     index, CF_UTF8_CUT (conflict->uscc, 64));
         if (*conflict->until && cf_date_parse (conflict->until, &day))
             s_fail (self, "staff.conflicts",

@@ -16,6 +16,7 @@
 #include "cf_case.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_utf8.h"
 
 //  The parts of an audit-time computation, kept for the rationale
 typedef struct {
@@ -226,15 +227,26 @@ cf_plan_contract_number (const char *case_id, char **number_p)
     return 0;
 }
 
+//  True when consultancy org submitted record or acted on it
+static bool
+s_consultancy_acted (const Cf__Case *record, const char *org)
+{
+    if (!record || !org || !*org)
+        return false;
+    return strcmp (s_text (record->consultancy), org) == 0 ||
+           s_listed (record->consultancies, record->n_consultancies, org);
+}
+
 //  Checks the rules an auditor and a committee member share: active, the
 //  role, qualified on every day from start to end, no conflict with the
-//  company uscc. sector, when not NULL, must be among the competences.
-//  Problems are coded "<kind>.<rule>". Returns the number of problems.
+//  company uscc nor with a consultancy that acted on record (may be NULL).
+//  sector, when not NULL, must be among the competences. Problems are
+//  coded "<kind>.<rule>". Returns the number of problems.
 static int
 s_check_person (const cf_scheme_t *scheme, const char *uscc,
-                const Cf__Staff *staff, const char *kind, const char *role,
-                const char *sector, cf_day_t start, cf_day_t end,
-                cf_problems_t *problems)
+                const Cf__Case *record, const Cf__Staff *staff,
+                const char *kind, const char *role, const char *sector,
+                cf_day_t start, cf_day_t end, cf_problems_t *problems)
 {
     const char *id = s_text (staff->id);
     char code[48], first[11], last[11], date[11];
@@ -307,10 +319,22 @@ s_check_person (const cf_scheme_t *scheme, const char *uscc,
     snprintf (code, sizeof code, "%s.conflict", kind);
     int lookback = scheme->conflict_lookback_months;
     cf_day_t cutoff = cf_date_add_months (start, lookback > 0 ? -lookback : 0);
-    for (size_t index = 0; uscc && *uscc && index < staff->n_conflicts;
-         index++) {
+    for (size_t index = 0; index < staff->n_conflicts; index++) {
         const Cf__Conflict *conflict = staff->conflicts[index];
-        if (!conflict || strcasecmp (s_text (conflict->uscc), uscc) != 0)
+        //  A consultancy's conflict reaches every case it acted on
+        const char *with = NULL;
+        char named[256];
+        if (conflict && *s_text (conflict->consultancy)) {
+            if (!s_consultancy_acted (record, conflict->consultancy))
+                continue;
+            snprintf (named, sizeof named,
+                      "consultancy %.*s, which acted on this case",
+                      CF_UTF8_CUT (conflict->consultancy, 128));
+            with = named;
+        } else if (conflict && uscc && *uscc &&
+                   strcasecmp (s_text (conflict->uscc), uscc) == 0)
+            with = uscc;
+        if (!with)
             continue;
         const char *reason = conflict->reason && *conflict->reason
                                  ? conflict->reason
@@ -320,14 +344,14 @@ s_check_person (const cf_scheme_t *scheme, const char *uscc,
                              "staff %s declared an open conflict of interest "
                              "with %s (%s); choose someone else (ISO/IEC "
                              "17065 4.2)",
-                             id, uscc, reason);
+                             id, with, reason);
             found++;
         } else if (cf_date_parse (conflict->until, &until)) {
             cf_problems_add (problems, code,
                              "staff %s declared a conflict of interest with "
                              "%s whose end date \"%s\" cannot be read; write "
                              "it as YYYY-MM-DD",
-                             id, uscc, conflict->until);
+                             id, with, conflict->until);
             found++;
         } else if (until > cutoff) {
             cf_problems_add (problems, code,
@@ -335,7 +359,7 @@ s_check_person (const cf_scheme_t *scheme, const char *uscc,
                              "(%s) until %s, less than %d months before %s "
                              "(after %s); choose someone else (ISO/IEC 17065 "
                              "4.2)",
-                             id, uscc, reason, conflict->until, lookback, first,
+                             id, with, reason, conflict->until, lookback, first,
                              cf_date_format (cutoff, date));
             found++;
         }
@@ -343,11 +367,12 @@ s_check_person (const cf_scheme_t *scheme, const char *uscc,
     return found;
 }
 
-int
-cf_plan_check_auditor (const cf_scheme_t *scheme,
-                       const Cf__Application *application,
-                       const Cf__Staff *staff, cf_day_t start_day,
-                       cf_day_t end_day, cf_problems_t *problems)
+//  cf_plan_check_auditor for a case: conflicts with the consultancies that
+//  acted on record (may be NULL) count too
+static int
+s_check_auditor (const cf_scheme_t *scheme, const Cf__Application *application,
+                 const Cf__Case *record, const Cf__Staff *staff,
+                 cf_day_t start_day, cf_day_t end_day, cf_problems_t *problems)
 {
     assert (scheme && application && staff);
     if (start_day > end_day) {
@@ -360,9 +385,19 @@ cf_plan_check_auditor (const cf_scheme_t *scheme,
         return CF_EINVAL;
     }
     int found = s_check_person (
-        scheme, s_text (application->uscc), staff, "auditor", "auditor",
+        scheme, s_text (application->uscc), record, staff, "auditor", "auditor",
         s_text (application->sector), start_day, end_day, problems);
     return found ? CF_ENOSTAFF : 0;
+}
+
+int
+cf_plan_check_auditor (const cf_scheme_t *scheme,
+                       const Cf__Application *application,
+                       const Cf__Staff *staff, cf_day_t start_day,
+                       cf_day_t end_day, cf_problems_t *problems)
+{
+    return s_check_auditor (scheme, application, NULL, staff, start_day,
+                            end_day, problems);
 }
 
 static int
@@ -447,8 +482,8 @@ cf_plan_select_team (const cf_scheme_t *scheme,
         const Cf__Staff *person = items[index].staff;
         if (s_reviewer (record, s_text (person->id)))
             s_add_reviewer_problem (excluded, record, s_text (person->id));
-        else if (cf_plan_check_auditor (scheme, application, person, start_day,
-                                        end_day, excluded) == 0)
+        else if (s_check_auditor (scheme, application, record, person,
+                                  start_day, end_day, excluded) == 0)
             eligible[eligible_count++] = person;
     }
 
@@ -625,8 +660,8 @@ cf_plan_check_team (const cf_scheme_t *scheme,
             if (s_reviewer (record, team[index]))
                 s_add_reviewer_problem (ineligible, record, team[index]);
             if (dated)
-                s_check_person (scheme, s_text (application->uscc), person,
-                                "auditor", "auditor",
+                s_check_person (scheme, s_text (application->uscc), record,
+                                person, "auditor", "auditor",
                                 s_text (application->sector), start, end,
                                 ineligible);
         }
@@ -681,7 +716,7 @@ s_check_member (const cf_scheme_t *scheme, const Cf__Case *record,
     const char *id = s_text (person->id);
     int found =
         s_check_person (scheme, application ? s_text (application->uscc) : "",
-                        person, "committee", "committee",
+                        record, person, "committee", "committee",
                         application ? s_text (application->sector) : "", today,
                         today, problems);
     if (cf_case_involved (record, id)) {

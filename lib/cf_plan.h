@@ -90,6 +90,9 @@ int CF_MUST_CHECK cf_plan_contract_number (const char *case_id,
 //    auditor.conflict       a declared conflict with the applicant's USCC that
 //                           is open, ended fewer than conflict_lookback_months
 //                           before start_day, or has an unreadable end date
+//  A conflict declared with a consultancy counts for a case it acted on:
+//  cf_plan_select_team, cf_plan_check_team and the committee's checks,
+//  which know the case, apply it; this check, which knows no case, does not.
 //  or CF_EINVAL when start_day is after end_day. problems may be NULL.
 int CF_MUST_CHECK cf_plan_check_auditor (const cf_scheme_t *scheme,
                                          const Cf__Application *application,

@@ -4,10 +4,11 @@
 #  Installs what is missing, builds, initializes a data directory, starts
 #  certflowd and one certflow-worker per stage, submits
 #  examples/application.json, plays every human role with its own
-#  certificate (the consultancy, the audit team leader, the committee),
-#  shows the event feed while it runs, prints the certificate, writes it as
-#  a signed PDF (DATA/certificate-NUMBER.pdf) and checks its seal, prints
-#  the case history, and stops everything cleanly.
+#  certificate (the consultancy acting for the company, the company, the
+#  audit team leader, the committee), shows the event feed while it runs,
+#  prints the certificate, writes it as a signed PDF
+#  (DATA/certificate-NUMBER.pdf) and checks its seal, prints the case
+#  history, and stops everything cleanly.
 #
 #  Usage: scripts/demo.sh            (data in ./demo-data, removed first)
 #         scripts/demo.sh --year     then a year of the certificate's life:
@@ -96,7 +97,8 @@ step "issuing certificates and loading staff records"
 issue () { as admin identity issue "$@" --out "$people/$1.cert" >/dev/null; echo "  $1 ($2)"; }
 issue worker worker
 issue monitor monitor
-issue consultant applicant --org HZYX-APPLIANCES
+issue consultant applicant --org HZ-CONSULTING
+issue company applicant --org HZYX-APPLIANCES
 for file in examples/staff/*.json; do
     id=$(basename "$file" .json)
     case "$id" in
@@ -121,7 +123,12 @@ step "the event feed (a monitor watching every case)"
     --heartbeat 500) > >(sed -u 's/^/  feed | /') &
 pids+=($!)
 
-step "the consultancy submits examples/application.json"
+step "the company appoints its consultancy (recorded by the admin)"
+as admin appointment add HZ-CONSULTING HZYX-APPLIANCES \
+    --uscc 91330110MA2J7R4N38 --reference "letter of appointment 2026-01-05"
+as consultant clients
+
+step "the consultancy submits examples/application.json for the company"
 case_id=$(as consultant --json submit examples/application.json \
           | grep -o '"id":"CF-[0-9-]*"' | cut -d'"' -f4)
 echo "  case $case_id"
@@ -130,8 +137,8 @@ step "intake, document review and the contract run on the workers"
 wait_for "$case_id" '"number":"HT-'
 as consultant status "$case_id"
 
-step "the consultancy signs the contract"
-as consultant sign "$case_id" >/dev/null
+step "the company signs the contract (its own act, not the consultancy's)"
+as company sign "$case_id" >/dev/null
 wait_for "$case_id" '"state":"STATE_ONSITE_AUDIT"'
 leader=$(field "$case_id" leader)
 echo "  audit team planned; team leader $leader"

@@ -1982,12 +1982,125 @@ test_a_stored_reply_answers_retries_for_its_retention (void **state)
     cf_problems_destroy (&problems);
 }
 
+static Cf__Principal s_consultant = {
+    PROTOBUF_C_MESSAGE_INIT (&cf__principal__descriptor), .key = "KEY-C",
+    .name = "carol", .org = "CONSULT-C", .role = CF__ROLE__ROLE_APPLICANT};
+
+//  Packs one request from who into the open round
+static void
+s_round_request (s_fixture_t *self, const Cf__Principal *who,
+                 Cf__Request *request, const char *id)
+{
+    request->id = (char *)id;
+    size_t size;
+    uint8_t *data = cf_pb_pack (&request->base, &size);
+    cf_engine_request (self->engine, self->route, who, data, size);
+    free (data);
+}
+
+//  A consultancy appointed by ORG-A acts in its name; the round that ends
+//  the appointment already refuses it, on a read and in events since, and
+//  the refused read is recorded; the company's own user goes on
+static void
+test_consultancy_wall_falls_in_the_round_that_ends_it (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__Appointment asked = CF__APPOINTMENT__INIT;
+    asked.consultancy = "CONSULT-C";
+    asked.company = "ORG-A";
+    asked.uscc = self->application->uscc;
+    request.body_case = CF__REQUEST__BODY_APPOINTMENT_ADD;
+    request.appointment_add = &asked;
+    //  Only an administrator records it
+    Cf__Reply *reply = s_request (self, &s_consultant, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_FORBIDDEN);
+    cf_pb_free (&reply);
+    reply = s_request (self, &s_admin, &request);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (reply->appointment->added_by->name, "admin");
+    cf_pb_free (&reply);
+
+    reply = s_submit (self, &s_consultant);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    char *case_id = strdup (reply->record->id);
+    assert_string_equal (reply->record->org, "ORG-A");
+    assert_string_equal (reply->record->consultancy, "CONSULT-C");
+    cf_pb_free (&reply);
+    reply = s_status (self, &s_consultant, case_id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    //  Another company's user sees nothing of it
+    reply = s_status (self, &s_applicant_b, case_id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+
+    //  One round: the end, then a read and events since
+    self->now += 1000;
+    cf_engine_begin (self->engine, self->now);
+    Cf__AppointmentEnd end = CF__APPOINTMENT_END__INIT;
+    end.consultancy = "CONSULT-C";
+    end.company = "ORG-A";
+    end.reason = "ORG-A's notice";
+    Cf__Request ending = CF__REQUEST__INIT;
+    ending.body_case = CF__REQUEST__BODY_APPOINTMENT_END;
+    ending.appointment_end = &end;
+    s_round_request (self, &s_admin, &ending, "end-1");
+    Cf__CaseRef ref = CF__CASE_REF__INIT;
+    ref.case_id = case_id;
+    Cf__Request read = CF__REQUEST__INIT;
+    read.body_case = CF__REQUEST__BODY_STATUS;
+    read.status = &ref;
+    s_round_request (self, &s_consultant, &read, "read-1");
+    Cf__EventsSince since = CF__EVENTS_SINCE__INIT;
+    Cf__Request events = CF__REQUEST__INIT;
+    events.body_case = CF__REQUEST__BODY_EVENTS;
+    events.events = &since;
+    s_round_request (self, &s_consultant, &events, "events-1");
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 3);
+    reply = s_outbox_reply (self, 0);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_true (reply->appointment->ended_at > 0);
+    cf_pb_free (&reply);
+    reply = s_outbox_reply (self, 1);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_NOT_FOUND);
+    cf_pb_free (&reply);
+    reply = s_outbox_reply (self, 2);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (reply->events->n_events, 0);
+    cf_pb_free (&reply);
+
+    //  The company's own user reads on, and sees the refused read
+    reply = s_status (self, &s_applicant_a, case_id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    cf_pb_free (&reply);
+    Cf__HistoryRequest history = CF__HISTORY_REQUEST__INIT;
+    history.case_id = case_id;
+    Cf__Request asking = CF__REQUEST__INIT;
+    asking.body_case = CF__REQUEST__BODY_HISTORY;
+    asking.history = &history;
+    reply = s_request (self, &s_applicant_a, &asking);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    bool recorded = false;
+    for (size_t index = 0; index < reply->events->n_events; index++) {
+        const Cf__Event *event = reply->events->events[index];
+        recorded =
+            recorded || (strcmp (event->principal->name, "carol") == 0 &&
+                         strcmp (event->event, "read") == 0 && *event->refused);
+    }
+    assert_true (recorded);
+    cf_pb_free (&reply);
+    free (case_id);
+}
+
 int
 main (void)
 {
 #define TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         TEST (test_submit_creates_a_case_and_an_intake_job),
+        TEST (test_consultancy_wall_falls_in_the_round_that_ends_it),
         TEST (test_a_retried_request_is_answered_from_the_stored_reply),
         TEST (test_the_same_id_twice_in_one_round_applies_once),
         TEST (test_the_same_id_with_another_body_in_one_round_conflicts),

@@ -34,6 +34,7 @@ typedef struct {
     Cf__Staff **staff;            //  The staff records the store would hold
     size_t staff_count;           //  How many
     const char *first_certified;  //  The company's first certificate date
+    const char *acts_for;         //  The company a consultancy acts for
 } s_fixture_t;
 
 #define S_USCC "91350100MA2XYZ1234"
@@ -372,7 +373,8 @@ s_fire_as (s_fixture_t *self, cf_event_t event, Cf__Role role, const char *name,
                             .now = self->now,
                             .staff = self->staff,
                             .staff_count = self->staff_count,
-                            .first_certified = self->first_certified};
+                            .first_certified = self->first_certified,
+                            .acts_for = self->acts_for};
     cf_problems_reset (self->problems);
     memset (&self->outcome, 0, sizeof self->outcome);
     return cf_fsm_fire (&self->record, event, &input, &self->outcome,
@@ -696,8 +698,8 @@ static const struct {
     {CF_STATE_DOCUMENT_REVIEW, CF_EVENT_DOCS_INELIGIBLE,
      S_BIT (WORKER) | S_BIT (REVIEWER), S_A},
     {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_ISSUED, S_BIT (WORKER), S_A},
-    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_SIGNED, S_BIT (APPLICANT),
-     S_A},
+    {CF_STATE_CONTRACT_PENDING, CF_EVENT_CONTRACT_SIGNED,
+     S_BIT (APPLICANT) | S_BIT (ADMIN), S_A},
     {CF_STATE_CONTRACT_PENDING, CF_EVENT_DEADLINE_PASSED, S_BIT (SYSTEM), S_A},
     {CF_STATE_AUDIT_PLANNING, CF_EVENT_AUDIT_PLANNED,
      S_BIT (WORKER) | S_BIT (ADMIN), S_A | S_V},
@@ -1147,6 +1149,63 @@ test_guard_contract_terms_and_single_issue (void **state)
     s_refused (self, CF_EVENT_CONTRACT_ISSUED, WORKER, "worker-1",
                s_contract (self, "HT-2026-0002", 30, 1100000), CF_EGUARD,
                "contract.issued");
+}
+
+//  A consultancy acting for the company: the case is the company's, and
+//  keeps the consultancies that acted; signing stays the company's act,
+//  which an administrator may record from its signed paper
+static void
+test_consultancy_acts_in_the_company_name (void **state)
+{
+    s_fixture_t *self = *state;
+    s_new_case (self);
+    self->acts_for = S_ORG;
+    assert_int_equal (
+        s_fire_as (self, CF_EVENT_SUBMIT, APPLICANT, "ana", "CONSULT-A",
+                   s_application (self, "福州售后服务有限公司", S_USCC)),
+        0);
+    assert_string_equal (self->record->org, S_ORG);
+    assert_string_equal (self->record->consultancy, "CONSULT-A");
+    assert_int_equal (self->record->n_consultancies, 1);
+    assert_string_equal (self->record->consultancies[0], "CONSULT-A");
+    //  Another consultancy acting later is kept too, once each
+    self->acts_for = NULL;
+    s_ok (self, CF_EVENT_INTAKE_PASSED, WORKER, "worker-1", NULL,
+          CF_STATE_DOCUMENT_REVIEW, "review");
+    s_ok (self, CF_EVENT_DOCS_ACCEPTED, REVIEWER, "R-01", NULL,
+          CF_STATE_CONTRACT_PENDING, "contract");
+    s_ok (self, CF_EVENT_CONTRACT_ISSUED, WORKER, "worker-1",
+          s_contract (self, "HT-2026-0001", 30, 1100000),
+          CF_STATE_CONTRACT_PENDING, NULL);
+    //  Without acting for the company, another organization is refused
+    s_refused_as (self, CF_EVENT_CONTRACT_SIGNED, APPLICANT, "bo", "CONSULT-B",
+                  NULL, CF_EFORBIDDEN, "fsm.org");
+    self->acts_for = S_ORG;
+    s_refused_as (self, CF_EVENT_CONTRACT_SIGNED, APPLICANT, "bo", "CONSULT-B",
+                  NULL, CF_EGUARD, "contract.company");
+    assert_non_null (strstr (s_message (self, "contract.company"), S_ORG));
+    self->acts_for = NULL;
+    //  An administrator records the company's paper, naming it
+    s_refused (self, CF_EVENT_CONTRACT_SIGNED, ADMIN, "admin", NULL, CF_EGUARD,
+               "contract.reference");
+    Cf__EventData *paper = s_contract (self, "HT-2026-0001", 0, 0);
+    cf_pb_set_string (&paper->contract->signed_reference,
+                      "signed paper received 2026-03-04, file 17");
+    s_ok (self, CF_EVENT_CONTRACT_SIGNED, ADMIN, "admin", paper,
+          CF_STATE_AUDIT_PLANNING, "planning");
+    assert_string_equal (self->record->contract->signed_by, "admin");
+    assert_string_equal (self->record->contract->signed_reference,
+                         "signed paper received 2026-03-04, file 17");
+    assert_int_equal (self->record->contract->fee_fen, 1100000);
+    //  A withdrawal by the second consultancy, acting for the company
+    self->acts_for = S_ORG;
+    assert_int_equal (s_fire_as (self, CF_EVENT_WITHDRAW, APPLICANT, "bo",
+                                 "CONSULT-B", s_reason (self, "moving on")),
+                      0);
+    assert_int_equal (self->record->n_consultancies, 2);
+    assert_string_equal (self->record->consultancies[1], "CONSULT-B");
+    assert_string_equal (self->record->consultancy, "CONSULT-A");
+    self->acts_for = NULL;
 }
 
 static void
@@ -2054,6 +2113,7 @@ main (void)
         S_TEST (test_guard_deadline_needs_a_running_deadline),
         S_TEST (test_guard_contract_terms_and_single_issue),
         S_TEST (test_guard_contract_signed_once_after_issue),
+        S_TEST (test_consultancy_acts_in_the_company_name),
         S_TEST (test_guard_plan_team_dates_and_impartiality),
         S_TEST (test_guard_plan_checks_staff_records),
         S_TEST (test_guard_sheet_dated_within_the_audit),

@@ -888,6 +888,81 @@ test_voter_on_a_case_without_committee (void **state)
     s_only_problem (fixture, "vote.not_member");
 }
 
+//  A conflict declared with a consultancy: every case it submitted or acted
+//  on, for the team chosen and the team proposed by hand; not another
+//  consultancy's case, and not once the lookback has passed
+static void
+test_consultancy_conflict_reaches_its_cases (void **state)
+{
+    fixture_t *fixture = *state;
+    Cf__Staff *former = s_staff (fixture, "A01", "auditor leader committee");
+    Cf__Conflict *conflict = cf_pb_new (&cf__conflict__descriptor);
+    cf_pb_set_string (&conflict->consultancy, "CONSULT-A");
+    cf_pb_set_string (&conflict->reason, "worked for it until mid-2025");
+    cf_pb_set_string (&conflict->until, "2025-06-30");
+    cf_pb_append (&former->n_conflicts, (void ***)&former->conflicts, conflict);
+    s_staff (fixture, "A02", "auditor");
+    s_staff (fixture, "A03", "auditor");
+
+    //  Another consultancy's case: A01 leads
+    cf_pb_set_string (&fixture->record->consultancy, "CONSULT-B");
+    cf_pb_append_string (&fixture->record->n_consultancies,
+                         &fixture->record->consultancies, "CONSULT-B");
+    Cf__AuditPlan *plan = NULL;
+    assert_int_equal (s_select (fixture, &plan), 0);
+    assert_string_equal (plan->leader, "A01");
+    cf_pb_free (&plan);
+
+    //  CONSULT-A acted on it later: A01 is out of the team chosen...
+    cf_pb_append_string (&fixture->record->n_consultancies,
+                         &fixture->record->consultancies, "CONSULT-A");
+    assert_int_equal (s_select (fixture, &plan), 0);
+    assert_string_equal (plan->leader, "A02");
+    assert_string_equal (plan->members[0], "A03");
+    cf_pb_free (&plan);
+    //  ...and refused in a team proposed by hand, with who and why
+    s_plan (fixture, "A01", "A02");
+    assert_int_equal (s_check_team (fixture), CF_ENOSTAFF);
+    assert_true (cf_problems_has (fixture->problems, "auditor.conflict"));
+    const char *message = cf_problems_message (fixture->problems, 0);
+    assert_non_null (strstr (message, "A01"));
+    assert_non_null (strstr (message, "CONSULT-A"));
+    //  The submitting consultancy alone counts too
+    cf_pb_set_string (&fixture->record->consultancies[1], "CONSULT-B");
+    cf_pb_set_string (&fixture->record->consultancy, "CONSULT-A");
+    assert_int_equal (s_check_team (fixture), CF_ENOSTAFF);
+    //  24 months after the conflict ended it no longer counts
+    cf_pb_set_string (&conflict->until, "2024-03-01");
+    assert_int_equal (s_check_team (fixture), 0);
+    //  The committee of the case leaves A01 out too (it is not on the
+    //  team now: only the conflict keeps it off)
+    cf_pb_set_string (&conflict->until, "2025-06-30");
+    cf_pb_free (&fixture->record->plan);
+    s_staff (fixture, "A04", "committee");
+    s_staff (fixture, "A05", "committee");
+    s_staff (fixture, "A06", "committee");
+    char **chosen = NULL;
+    size_t chosen_count = 0;
+    assert_int_equal (s_select_committee (fixture, &chosen, &chosen_count), 0);
+    assert_int_equal (chosen_count, 3);
+    for (size_t index = 0; index < chosen_count; index++)
+        assert_string_not_equal (chosen[index], "A01");
+    cf_plan_strings_free (&chosen, chosen_count);
+    cf_pb_set_string (&fixture->record->consultancy, "CONSULT-B");
+    assert_int_equal (s_select_committee (fixture, &chosen, &chosen_count), 0);
+    assert_string_equal (chosen[0], "A01");
+    cf_plan_strings_free (&chosen, chosen_count);
+    cf_pb_set_string (&fixture->record->consultancy, "CONSULT-A");
+    //  Nor for the company's own conflicts check without a case
+    cf_pb_set_string (&conflict->until, "");
+    cf_problems_reset (fixture->problems);
+    assert_int_equal (
+        cf_plan_check_auditor (fixture->scheme, s_application (fixture), former,
+                               s_day ("2026-03-02"), s_day ("2026-03-03"),
+                               fixture->problems),
+        0);
+}
+
 int
 main (void)
 {
@@ -925,6 +1000,7 @@ main (void)
         TEST (test_committee_shortfall),
         TEST (test_voter_must_be_an_uninvolved_member),
         TEST (test_voter_on_a_case_without_committee),
+        TEST (test_consultancy_conflict_reaches_its_cases),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
