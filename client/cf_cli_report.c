@@ -9,19 +9,23 @@
     =========================================================================
 */
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
 #include "cf_cli_private.h"
+#include "cf_cnca.h"
 #include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_pbjson.h"
 #include "cf_scheme.h"
 #include "cf_sla.h"
 
@@ -398,6 +402,208 @@ s_report_sla (cf_cli_t *cli)
     return rc;
 }
 
+//  ------------------------------------------------------------------------
+//  report cnca
+
+//  The file of each row kind, in cf_cnca_kind_name's order, and what its
+//  rows are called in the summary
+static const char *const s_cnca_files[CF_CNCA_KINDS] = {
+    "audit-plans", "audit-results", "certificates-issued", "status-changes"};
+static const char *const s_cnca_titles[CF_CNCA_KINDS] = {
+    "audit plans", "audit results", "certificates issued", "status changes"};
+
+//  The month's rows, by kind
+typedef struct {
+    Cf__ReportRow **rows[CF_CNCA_KINDS];
+    size_t count[CF_CNCA_KINDS];
+    char **problems;
+    size_t problem_count;
+    bool complete;
+} s_cnca_t;
+
+static void
+s_cnca_free (s_cnca_t *report)
+{
+    for (size_t kind = 0; kind < CF_CNCA_KINDS; kind++) {
+        for (size_t index = 0; index < report->count[kind]; index++)
+            cf_pb_free (&report->rows[kind][index]);
+        free (report->rows[kind]);
+    }
+    for (size_t index = 0; index < report->problem_count; index++)
+        free (report->problems[index]);
+    free (report->problems);
+}
+
+//  Reads every page of month's report
+static int
+s_cnca_collect (cf_cli_t *cli, const char *month, s_cnca_t *report)
+{
+    uint64_t after = 0;
+    int rc = 0;
+    for (bool more = true; rc == 0 && more;) {
+        Cf__Request *request =
+            cf_cli_request_new (CF__REQUEST__BODY_CNCA_REPORT);
+        request->cnca_report = cf_pb_new (&cf__report_query__descriptor);
+        cf_pb_set_string (&request->cnca_report->month, month);
+        request->cnca_report->after = after;
+        Cf__Reply *reply;
+        rc = cf_cli_request (cli, request, &reply);
+        if (rc)
+            break;
+        Cf__ReportPage *page =
+            reply->body_case == CF__REPLY__BODY_REPORT ? reply->report : NULL;
+        more = page && page->more && page->scanned > after;
+        after = page ? page->scanned : after;
+        report->complete = page && page->complete;
+        for (size_t index = 0; page && index < page->n_rows; index++) {
+            Cf__ReportRow *row = page->rows[index];
+            for (size_t kind = 0; kind < CF_CNCA_KINDS; kind++)
+                if (strcmp (row->kind, cf_cnca_kind_name (kind)) == 0) {
+                    cf_pb_append (&report->count[kind],
+                                  (void ***)&report->rows[kind], row);
+                    page->rows[index] = NULL;
+                    break;
+                }
+        }
+        for (size_t index = 0; page && index < page->n_problems; index++) {
+            bool seen = false;
+            for (size_t was = 0; was < report->problem_count && !seen; was++)
+                seen =
+                    strcmp (report->problems[was], page->problems[index]) == 0;
+            if (!seen)
+                cf_pb_append_string (&report->problem_count, &report->problems,
+                                     page->problems[index]);
+        }
+        cf_pb_free (&reply);
+        if (more)
+            cf_cli_progress (
+                cli, "read to event %" PRIu64 ", asking for more ...", after);
+    }
+    cf_cli_progress_done (cli);
+    return rc;
+}
+
+//  Writes DIR/cnca-MONTH-FILE.csv and .json for each kind
+static int
+s_cnca_write (cf_cli_t *cli, const char *dir, const char *month,
+              const s_cnca_t *report)
+{
+    for (size_t kind = 0; kind < CF_CNCA_KINDS; kind++) {
+        for (int json = 0; json < 2; json++) {
+            char *path = NULL;
+            if (asprintf (&path, "%s/cnca-%s-%s.%s", dir, month,
+                          s_cnca_files[kind], json ? "json" : "csv") < 0)
+                cf_mem_fail ();
+            FILE *file = fopen (path, "w");
+            if (!file) {
+                int rc = cf_cli_usage_error (cli, "cannot write %s: %s", path,
+                                             strerror (errno));
+                free (path);
+                return rc;
+            }
+            if (json) {
+                fprintf (file,
+                         "{\"month\":\"%s\",\"kind\":\"%s\",\"complete\":%s,"
+                         "\"rows\":[",
+                         month, cf_cnca_kind_name (kind),
+                         report->complete ? "true" : "false");
+                for (size_t index = 0; index < report->count[kind]; index++) {
+                    fputs (index ? ",\n" : "\n", file);
+                    cf_pbjson_print (file, &report->rows[kind][index]->base);
+                }
+                fputs ("]}\n", file);
+            } else if (cf_cnca_csv (file, cf_cnca_kind_name (kind),
+                                    report->rows[kind],
+                                    report->count[kind]) != 0)
+                assert (!"every kind has columns");
+            if (fclose (file) != 0) {
+                int rc = cf_cli_usage_error (cli, "cannot write %s: %s", path,
+                                             strerror (errno));
+                free (path);
+                return rc;
+            }
+            free (path);
+        }
+    }
+    return 0;
+}
+
+static void
+s_cnca_summary (cf_cli_t *cli, const char *dir, const char *month,
+                const s_cnca_t *report)
+{
+    FILE *out = cf_cli_out (cli);
+    if (cf_cli_json (cli)) {
+        json_object *summary = json_object_new_object ();
+        json_object_object_add (summary, "month",
+                                json_object_new_string (month));
+        json_object_object_add (summary, "complete",
+                                json_object_new_boolean (report->complete));
+        json_object *counts = json_object_new_object ();
+        json_object *files = json_object_new_array ();
+        for (size_t kind = 0; kind < CF_CNCA_KINDS; kind++) {
+            json_object_object_add (
+                counts, cf_cnca_kind_name (kind),
+                json_object_new_int ((int)report->count[kind]));
+            for (int json = 0; json < 2; json++) {
+                char *path = NULL;
+                if (asprintf (&path, "%s/cnca-%s-%s.%s", dir, month,
+                              s_cnca_files[kind], json ? "json" : "csv") < 0)
+                    cf_mem_fail ();
+                json_object_array_add (files, json_object_new_string (path));
+                free (path);
+            }
+        }
+        json_object_object_add (summary, "rows", counts);
+        json_object_object_add (summary, "files", files);
+        json_object *problems = json_object_new_array ();
+        for (size_t index = 0; index < report->problem_count; index++)
+            json_object_array_add (
+                problems, json_object_new_string (report->problems[index]));
+        json_object_object_add (summary, "problems", problems);
+        fprintf (
+            out, "%s\n",
+            json_object_to_json_string_ext (summary, JSON_C_TO_STRING_PLAIN));
+        json_object_put (summary);
+        return;
+    }
+    fprintf (out, "CNCA report %s%s:\n", month,
+             report->complete ? "" : " (the month is not over: so far)");
+    for (size_t kind = 0; kind < CF_CNCA_KINDS; kind++)
+        fprintf (out, "  %-20s %4zu  %s/cnca-%s-%s.csv, .json\n",
+                 s_cnca_titles[kind], report->count[kind], dir, month,
+                 s_cnca_files[kind]);
+    for (size_t index = 0; index < report->problem_count; index++)
+        fprintf (cf_cli_err (cli), "certflow: warning: %s\n",
+                 report->problems[index]);
+}
+
+static int
+s_report_cnca (cf_cli_t *cli)
+{
+    const char *month = cf_cli_option (cli, "month", 0);
+    const char *dir = cf_cli_option (cli, "out", 0);
+    int64_t start, end;
+    if (!month || cf_cnca_month (month, &start, &end) != 0)
+        return cf_cli_usage_error (cli, "report cnca needs --month YYYY-MM, "
+                                        "e.g. --month 2026-11");
+    if (!dir || !*dir)
+        return cf_cli_usage_error (cli, "report cnca needs --out DIR, the "
+                                        "directory to write the files in");
+    if (mkdir (dir, 0777) != 0 && errno != EEXIST)
+        return cf_cli_usage_error (cli, "cannot make directory %s: %s", dir,
+                                   strerror (errno));
+    s_cnca_t report;
+    memset (&report, 0, sizeof report);
+    int rc = s_cnca_collect (cli, month, &report);
+    if (rc == 0)
+        rc = s_cnca_write (cli, dir, month, &report);
+    if (rc == 0)
+        s_cnca_summary (cli, dir, month, &report);
+    s_cnca_free (&report);
+    return rc;
+}
+
 // clang-format off
 static const cf_cli_option_t s_sla_options[] = {
     {"from",   "DATE", false, "the first decision day (required)"},
@@ -405,6 +611,12 @@ static const cf_cli_option_t s_sla_options[] = {
     {"target", "DAYS", false, "the target (default: the scheme's service_level_days, 15)"},
     {"csv",    NULL,   false, "print CSV"},
     {"svg",    "FILE", false, "also write a histogram of net days, with the target line"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_cnca_options[] = {
+    {"month", "YYYY-MM", false, "the month (China time; required)"},
+    {"out",   "DIR",     false, "the directory to write the files in (required; made if missing)"},
     {NULL, NULL, false, NULL},
 };
 
@@ -416,6 +628,15 @@ static const cf_cli_command_t s_commands[] = {
      "signature, rectification), the waits, the time in each stage;\n"
      "breaches of the target first, then a summary (median, p90).",
      0, 0, s_sla_options, s_report_sla},
+    {"report cnca", "--month YYYY-MM --out DIR",
+     "the regulator's monthly report (CNCA) as CSV and JSON files (staff)",
+     "One CSV (UTF-8, RFC 4180) and one JSON file per record kind:\n"
+     "cnca-MONTH-audit-plans, -audit-results, -certificates-issued and\n"
+     "-status-changes. A row is in the month in which the daemon recorded\n"
+     "it (China time), so a record changed after a month's report was made\n"
+     "is a row of the next month's, marked \"changed\". An auditor with no\n"
+     "registration number on record is named without one and warned of.",
+     0, 0, s_cnca_options, s_report_cnca},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 // clang-format on

@@ -512,9 +512,12 @@ cf_show_staff (FILE *out, const Cf__Staff *staff)
     assert (out && staff);
     char *roles = s_join (staff->roles, staff->n_roles);
     char *sectors = s_join (staff->sectors, staff->n_sectors);
-    s_line (out, "%-8s %s; roles %s; sectors %s; qualified %s to %s%s%s",
+    s_line (out,
+            "%-8s %s; roles %s; sectors %s; qualified %s to %s; "
+            "registration %s%s%s",
             staff->id, staff->name, roles, *sectors ? sectors : "none",
             staff->qualified_from, staff->qualified_until,
+            *staff->registration ? staff->registration : "none",
             staff->n_conflicts ? "; conflicts declared" : "",
             staff->active ? "" : "; retired");
     free (roles);

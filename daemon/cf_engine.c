@@ -18,12 +18,14 @@
 #include "cf_agency.h"
 #include "cf_certfsm.h"
 #include "cf_certificate.h"
+#include "cf_cnca.h"
 #include "cf_date.h"
 #include "cf_fsm.h"
 #include "cf_identity.h"
 #include "cf_log.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_report.h"
 #include "cf_score.h"
 #include "cf_utf8.h"
 #include "cf_wire.h"
@@ -2602,6 +2604,17 @@ s_do_staff_put (cf_engine_t *self, const Cf__Principal *who,
                          staff->id);
         rc = CF_EINVAL;
     }
+    if (cf_cnca_check_registration (staff->registration) != 0) {
+        cf_problems_add (
+            problems, "staff.registration",
+            "%.*s: registration '%.*s' is not a registration number: the "
+            "CCAA registration certificate number, letters, digits, '-' and "
+            "'/', at most %d characters, or none",
+            CF_UTF8_CUT (staff->id, CF_UTF8_QUOTE_MAX),
+            CF_UTF8_CUT (staff->registration, CF_UTF8_QUOTE_MAX),
+            CF_CNCA_REGISTRATION_MAX);
+        rc = CF_EINVAL;
+    }
     for (size_t index = 0; index < staff->n_roles; index++) {
         cf_role_t role;
         if (strcmp (staff->roles[index], "leader") != 0 &&
@@ -2691,6 +2704,46 @@ s_do_appointment (cf_engine_t *self, const Cf__Principal *who,
                rc != CF_ENOTFOUND)
         self->poisoned = rc;
     return rc;
+}
+
+
+//  The scheme that governs record, for the report
+static int
+s_report_scheme (void *argument, const Cf__Case *record,
+                 const cf_scheme_t **scheme)
+{
+    const s_scheme_t *governs = NULL;
+    int rc = s_scheme_of ((cf_engine_t *)argument, record, &governs, NULL);
+    *scheme = rc == 0 ? governs->scheme : NULL;
+    return rc;
+}
+
+//  A page of the regulator's monthly report: it names companies, their
+//  audits and the auditors, so the certification body's staff read it,
+//  not applicants, workers or monitors
+static int
+s_do_cnca_report (cf_engine_t *self, const Cf__Principal *who,
+                  const Cf__ReportQuery *query, Cf__Reply *reply,
+                  cf_problems_t *problems)
+{
+    switch (who->role) {
+        case CF__ROLE__ROLE_REVIEWER:
+        case CF__ROLE__ROLE_AUDITOR:
+        case CF__ROLE__ROLE_COMMITTEE:
+        case CF__ROLE__ROLE_ADMIN:
+            break;
+        default:
+            return s_forbidden (problems, who,
+                                "read the regulator's report (staff only)");
+    }
+    Cf__ReportPage *page = NULL;
+    int rc = cf_report_page (self->store, self->now, query, s_report_scheme,
+                             self, S_PAGE_BYTES_MAX, &page, problems);
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_REPORT;
+    reply->report = page;
+    return 0;
 }
 
 //  The daemon's paths stay out of replies: a problem with its files is
@@ -2841,6 +2894,9 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
                                    problems);
         case CF__REQUEST__BODY_STAFF_LIST:
             return s_do_staff_list (self, who, reply, problems);
+        case CF__REQUEST__BODY_CNCA_REPORT:
+            return s_do_cnca_report (self, who, request->cnca_report, reply,
+                                     problems);
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
             return s_do_identity (self, who, request, reply, problems);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cf_application.h"
+#include "cf_cnca.h"
 #include "cf_date.h"
 #include "cf_file.h"
 #include "cf_mem.h"
@@ -1171,6 +1172,15 @@ s_check_staff (s_decoder_t *self, const Cf__Staff *staff)
                 "qualified_from %s is after qualified_until %s: swap or "
                 "correct them",
                 staff->qualified_from, staff->qualified_until);
+    if (cf_cnca_check_registration (staff->registration))
+        s_fail (self, "staff.registration",
+                "registration '%.*s' is not a registration number: write "
+                "the CCAA registration certificate number (注册证书号) as "
+                "it stands, letters, digits, '-' and '/', at most %d "
+                "characters, "
+                "or leave it out",
+                CF_UTF8_CUT (staff->registration, 64),
+                CF_CNCA_REGISTRATION_MAX);
     for (size_t index = 0; index < staff->n_conflicts; index++) {
         const Cf__Conflict *conflict = staff->conflicts[index];
         cf_day_t day;

@@ -221,6 +221,14 @@ decided=$(field "$case_id" decision_date)
 step "the service level of the case (target 15 days, net of the applicant's waits)"
 as admin report sla --from "$decided" --to "$decided"
 
+#  The month of the daemon's clock, which the audit moved on
+now=$(as admin --json ping | grep -o '"now":"*[0-9]*' | grep -o '[0-9]*$')
+month=$(TZ=Asia/Shanghai date -d "@$(( now / 1000 ))" +%Y-%m)
+step "the regulator's monthly report (CNCA) for $month, so far: due by the 10th of the next month"
+as admin report cnca --month "$month" --out "$data/cnca"
+echo "  the certificates issued ($data/cnca/cnca-$month-certificates-issued.csv):"
+sed 's/^/    /' "$data/cnca/cnca-$month-certificates-issued.csv"
+
 if $year; then
     #  The certificate's first year: its first surveillance visit is due a
     #  year after issuance
