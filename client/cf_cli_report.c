@@ -27,6 +27,7 @@
 #include "cf_pb.h"
 #include "cf_pbjson.h"
 #include "cf_scheme.h"
+#include "cf_show.h"
 #include "cf_sla.h"
 
 //  One case of the report
@@ -604,6 +605,71 @@ s_report_cnca (cf_cli_t *cli)
     return rc;
 }
 
+//  ------------------------------------------------------------------------
+//  The reports as obligations
+
+static void
+s_show_obligation (FILE *out, const Cf__ReportObligation *obligation)
+{
+    char reminded[CF_SHOW_TIME_SIZE], submitted[CF_SHOW_TIME_SIZE];
+    fprintf (out, "%s  due %s  %-9s", obligation->month, obligation->due_date,
+             obligation->status);
+    if (obligation->reminded_at)
+        fprintf (out, "  reminded %s",
+                 cf_show_time (obligation->reminded_at, reminded));
+    if (obligation->submitted_at)
+        fprintf (out, "  submitted %s by %s%s%s",
+                 cf_show_time (obligation->submitted_at, submitted),
+                 obligation->submitted_by, *obligation->reference ? ", " : "",
+                 obligation->reference);
+    fputc ('\n', out);
+}
+
+static int
+s_show_obligations (cf_cli_t *cli, Cf__Reply *reply)
+{
+    if (!cf_cli_printed_json (cli, reply)) {
+        const Cf__ReportObligations *list =
+            reply->body_case == CF__REPLY__BODY_REPORTS ? reply->reports : NULL;
+        for (size_t index = 0; list && index < list->n_obligations; index++)
+            s_show_obligation (cf_cli_out (cli), list->obligations[index]);
+        if (!list || list->n_obligations == 0)
+            fputs ("no month owes a report yet\n", cf_cli_out (cli));
+    }
+    cf_pb_free (&reply);
+    return 0;
+}
+
+static int
+s_reports (cf_cli_t *cli)
+{
+    Cf__Request *request = cf_cli_request_new (CF__REQUEST__BODY_REPORTS);
+    request->reports = true;
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    return rc ? rc : s_show_obligations (cli, reply);
+}
+
+static int
+s_report_submitted (cf_cli_t *cli)
+{
+    const char *month = cf_cli_option (cli, "month", 0);
+    int64_t start, end;
+    if (!month || cf_cnca_month (month, &start, &end) != 0)
+        return cf_cli_usage_error (cli, "report submitted needs --month "
+                                        "YYYY-MM, e.g. --month 2026-11");
+    const char *reference = cf_cli_option (cli, "reference", 0);
+    Cf__Request *request =
+        cf_cli_request_new (CF__REQUEST__BODY_REPORT_SUBMITTED);
+    request->report_submitted = cf_pb_new (&cf__report_submission__descriptor);
+    cf_pb_set_string (&request->report_submitted->month, month);
+    cf_pb_set_string (&request->report_submitted->reference,
+                      reference ? reference : "");
+    Cf__Reply *reply;
+    int rc = cf_cli_request (cli, request, &reply);
+    return rc ? rc : s_show_obligations (cli, reply);
+}
+
 // clang-format off
 static const cf_cli_option_t s_sla_options[] = {
     {"from",   "DATE", false, "the first decision day (required)"},
@@ -617,6 +683,12 @@ static const cf_cli_option_t s_sla_options[] = {
 static const cf_cli_option_t s_cnca_options[] = {
     {"month", "YYYY-MM", false, "the month (China time; required)"},
     {"out",   "DIR",     false, "the directory to write the files in (required; made if missing)"},
+    {NULL, NULL, false, NULL},
+};
+
+static const cf_cli_option_t s_submitted_options[] = {
+    {"month",     "YYYY-MM", false, "the month whose report was submitted (required)"},
+    {"reference", "TEXT",    false, "the platform's receipt number, recorded with it"},
     {NULL, NULL, false, NULL},
 };
 
@@ -637,6 +709,18 @@ static const cf_cli_command_t s_commands[] = {
      "is a row of the next month's, marked \"changed\". An auditor with no\n"
      "registration number on record is named without one and warned of.",
      0, 0, s_cnca_options, s_report_cnca},
+    {"reports", "",
+     "the monthly reports owed to the regulator, with their status (staff)",
+     "Each month from the first the store recorded owes a report, due by\n"
+     "the 10th of the next month: open, due (from the 5th, when the daemon\n"
+     "records a report_due reminder on the feed, once), overdue, or\n"
+     "submitted (when and by whom).",
+     0, 0, NULL, s_reports},
+    {"report submitted", "--month YYYY-MM [--reference TEXT]",
+     "record that a month's report is on the regulator's platform (admin)",
+     "Once a month, for a month that is over; recorded with the admin and\n"
+     "the daemon's time as a report_submitted event.",
+     0, 0, s_submitted_options, s_report_submitted},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 // clang-format on

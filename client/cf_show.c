@@ -477,7 +477,10 @@ cf_show_event (FILE *out, const Cf__Event *event, bool with_case)
     //  A certificate's change shows the certificate's statuses, not the
     //  case's (which stays certified)
     char moved[160];
-    if (*event->certificate)
+    if (*event->report)
+        //  The certification body's own event: a monthly report's
+        snprintf (moved, sizeof moved, "CNCA report %s", event->report);
+    else if (*event->certificate)
         snprintf (moved, sizeof moved, "%s %s → %s", event->certificate,
                   cf_show_cert_status (event->certificate_from),
                   cf_show_cert_status (event->certificate_to));
@@ -485,7 +488,10 @@ cf_show_event (FILE *out, const Cf__Event *event, bool with_case)
         snprintf (moved, sizeof moved, "%s → %s", s_state (event->from),
                   s_state (event->to));
     s_line (out, "%6" PRIu64 "  %s  %s%s%s %s  %s(%s)%s%s%s%s%s", event->seq,
-            cf_show_time (event->at, when), with_case ? event->case_id : "",
+            cf_show_time (event->at, when),
+            !with_case        ? ""
+            : *event->case_id ? event->case_id
+                              : "-",
             with_case ? "  " : "", event->event, moved,
             who && *who->name ? who->name : "?",
             who ? cf_fsm_role_name ((cf_role_t)who->role) : "?",

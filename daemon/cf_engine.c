@@ -102,6 +102,11 @@ struct _cf_engine_t {
                                 //  store the first time a case needs it
     cf_agency_t *agency;        //  Organizations and appointments, with
                                 //  the round's changes
+    zhashx_t *obligations;      //  Round copies: month ->
+                                //  Cf__ReportObligation *
+    int64_t report_due;         //  Next monthly report reminder, INT64_MAX:
+                                //  none; read from the store when unknown
+    bool report_known;          //  report_due is up to date
     uint64_t last_seq;          //  Latest committed event
     int poisoned;               //  A store error mid-change: the round
                                 //  must not commit (its code), or 0
@@ -1644,6 +1649,97 @@ s_do_certificate_reissue (cf_engine_t *self, const Cf__Principal *who,
     return 0;
 }
 
+//  ------------------------------------------------------------------------
+//  The monthly report to the regulator as an obligation
+
+static void
+s_obligations_drop (cf_engine_t *self)
+{
+    for (Cf__ReportObligation *obligation = zhashx_first (self->obligations);
+         obligation; obligation = zhashx_next (self->obligations))
+        cf_pb_free (&obligation);
+    zhashx_purge (self->obligations);
+}
+
+//  The round's copy of month's obligation (borrowed: the round owns it)
+static int
+s_obligation_take (cf_engine_t *self, const char *month,
+                   Cf__ReportObligation **obligation_p, cf_problems_t *problems)
+{
+    *obligation_p = zhashx_lookup (self->obligations, month);
+    if (*obligation_p)
+        return 0;
+    int rc = cf_report_obligation (self->store, self->now, month, obligation_p,
+                                   problems);
+    if (rc == 0)
+        zhashx_insert (self->obligations, month, *obligation_p);
+    return rc;
+}
+
+//  Records obligation, changed, in the round with its event (name, by who,
+//  why): the event is the certification body's, of no case
+static int
+s_obligation_record (cf_engine_t *self, Cf__ReportObligation *obligation,
+                     const char *name, const Cf__Principal *who,
+                     const char *reason)
+{
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    data.body_case = CF__EVENT_DATA__BODY_REASON;
+    data.reason = (char *)reason;
+    Cf__Event event = CF__EVENT__INIT;
+    event.case_id = "";
+    event.event = (char *)name;
+    event.principal = (Cf__Principal *)who;
+    event.at = self->now;
+    event.data = &data;
+    event.report = obligation->month;
+    int rc = cf_report_put (self->batch, obligation);
+    if (rc == 0)
+        rc = cf_batch_append_event (self->batch, &event);
+    if (rc)
+        self->poisoned = rc;
+    else
+        cf_log_notice ("report=%s %s by %s", obligation->month, name,
+                       who->name);
+    return rc;
+}
+
+//  From the 5th of the next month, once, for a month that is not
+//  submitted: a reminder that its report is due. One a round: after a
+//  restart past several months, the next round does the next month.
+static void
+s_tick_reports (cf_engine_t *self)
+{
+    int64_t due = INT64_MAX;
+    char month[8];
+    if (cf_report_next_reminder (self->store, &due, month) != 0) {
+        cf_log_error ("engine: cannot read the monthly reports");
+        return;
+    }
+    //  A month the round changed already waits for the next round
+    if (due > self->now || zhashx_lookup (self->obligations, month))
+        return;
+    Cf__ReportObligation *obligation = NULL;
+    if (s_obligation_take (self, month, &obligation, NULL) != 0) {
+        cf_log_error ("engine: report %s cannot be read", month);
+        return;
+    }
+    obligation->reminded_at = self->now;
+    char *reason = NULL;
+    if (asprintf (&reason,
+                  "the CNCA report for %s is due by %s: write it with "
+                  "certflow report cnca --month %s --out DIR, and once it is "
+                  "on the regulator's platform, certflow report submitted "
+                  "--month %s",
+                  month, obligation->due_date, month, month) < 0)
+        cf_mem_fail ();
+    if (s_obligation_record (self, obligation, "report_due", &s_system,
+                             reason) != 0)
+        cf_log_error ("engine: report %s: its reminder was not recorded",
+                      month);
+    free (reason);
+}
+
 //  A certified case's deadline: its certificate expires or its suspension
 //  runs out
 static void
@@ -2746,6 +2842,87 @@ s_do_cnca_report (cf_engine_t *self, const Cf__Principal *who,
     return 0;
 }
 
+//  The monthly reports the certification body owes, with their status
+static int
+s_do_reports (cf_engine_t *self, const Cf__Principal *who, Cf__Reply *reply,
+              cf_problems_t *problems)
+{
+    if (!s_staff (who) || who->role == CF__ROLE__ROLE_MONITOR)
+        return s_forbidden (problems, who,
+                            "list the regulator's reports (staff only)");
+    Cf__ReportObligations *list = NULL;
+    int rc = cf_report_obligations (self->store, self->now, &list);
+    if (rc)
+        return rc;
+    reply->body_case = CF__REPLY__BODY_REPORTS;
+    reply->reports = list;
+    return 0;
+}
+
+//  An admin records that a month's report is on the regulator's platform:
+//  once, for a month that has ended, with who and when
+static int
+s_do_report_submitted (cf_engine_t *self, const Cf__Principal *who,
+                       const Cf__ReportSubmission *submission, Cf__Reply *reply,
+                       cf_problems_t *problems)
+{
+    if (who->role != CF__ROLE__ROLE_ADMIN)
+        return s_forbidden (problems, who,
+                            "mark the regulator's report submitted (admin "
+                            "only)");
+    if (strlen (submission->reference) > 200) {
+        cf_problems_add (problems, "report.reference",
+                         "the reference is over 200 bytes: give the "
+                         "platform's receipt number only");
+        return CF_EINVAL;
+    }
+    Cf__ReportObligation *obligation = NULL;
+    int rc = s_obligation_take (self, submission->month, &obligation, problems);
+    if (rc)
+        return rc;
+    int64_t start, end;
+    if (cf_cnca_month (obligation->month, &start, &end) == 0 &&
+        end > self->now) {
+        char day[11];
+        cf_problems_add (problems, "report.month",
+                         "month %s is not over: its report is submitted from "
+                         "%s, when its rows are final",
+                         obligation->month,
+                         cf_date_format (cf_date_from_ms (end), day));
+        return CF_EGUARD;
+    }
+    if (obligation->submitted_at) {
+        char when[11];
+        cf_problems_add (
+            problems, "report.submitted",
+            "the report for %s was submitted on %s by %s", obligation->month,
+            cf_date_format (cf_date_from_ms (obligation->submitted_at), when),
+            obligation->submitted_by);
+        return CF_EEXIST;
+    }
+    obligation->submitted_at = self->now;
+    cf_pb_set_string (&obligation->submitted_by, who->name);
+    cf_pb_set_string (&obligation->reference, submission->reference);
+    cf_report_status (obligation, self->now);
+    char *reason = NULL;
+    if (asprintf (&reason, "the CNCA report for %s was submitted%s%s",
+                  obligation->month, *submission->reference ? "; receipt " : "",
+                  submission->reference) < 0)
+        cf_mem_fail ();
+    rc =
+        s_obligation_record (self, obligation, "report_submitted", who, reason);
+    free (reason);
+    if (rc)
+        return rc;
+    Cf__ReportObligations *list =
+        cf_pb_new (&cf__report_obligations__descriptor);
+    cf_pb_append (&list->n_obligations, (void ***)&list->obligations,
+                  cf_pb_dup (&obligation->base));
+    reply->body_case = CF__REPLY__BODY_REPORTS;
+    reply->reports = list;
+    return 0;
+}
+
 //  The daemon's paths stay out of replies: a problem with its files is
 //  logged in full and answered in a sentence
 static int
@@ -2834,6 +3011,7 @@ s_mutates (const Cf__Request *request)
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
         case CF__REQUEST__BODY_APPOINTMENT_ADD:
         case CF__REQUEST__BODY_APPOINTMENT_END:
+        case CF__REQUEST__BODY_REPORT_SUBMITTED:
             return true;
         default:
             return false;
@@ -2897,6 +3075,11 @@ s_dispatch (cf_engine_t *self, const Cf__Principal *who,
         case CF__REQUEST__BODY_CNCA_REPORT:
             return s_do_cnca_report (self, who, request->cnca_report, reply,
                                      problems);
+        case CF__REQUEST__BODY_REPORTS:
+            return s_do_reports (self, who, reply, problems);
+        case CF__REQUEST__BODY_REPORT_SUBMITTED:
+            return s_do_report_submitted (self, who, request->report_submitted,
+                                          reply, problems);
         case CF__REQUEST__BODY_IDENTITY_ISSUE:
         case CF__REQUEST__BODY_IDENTITY_REVOKE:
             return s_do_identity (self, who, request, reply, problems);
@@ -3305,6 +3488,7 @@ cf_engine_tick (cf_engine_t *self)
         else
             s_tick_job (self, strtoull (due[index].id, NULL, 10));
     cf_store_deadlines_free (&due, count);
+    s_tick_reports (self);
 }
 
 //  ------------------------------------------------------------------------
@@ -3438,6 +3622,7 @@ s_round_drop (cf_engine_t *self)
     zhashx_purge (self->certified);
     s_certificates_drop (self);
     cf_agency_drop (self->agency);
+    s_obligations_drop (self);
 }
 
 void
@@ -3491,6 +3676,9 @@ cf_engine_commit (cf_engine_t *self)
 {
     assert (self->batch);
     int rc = self->poisoned;
+    //  The first event of an empty store begins the monthly reports too
+    if (zhashx_size (self->obligations) > 0 || self->last_seq == 0)
+        self->report_known = false;
     if (rc == 0 && cf_batch_size (self->batch) > 0) {
         rc = cf_store_commit (self->store, self->batch, NULL, NULL);
         if (rc == CF_ESTOREFULL) {
@@ -3574,10 +3762,18 @@ cf_engine_next_due (cf_engine_t *self)
     bool stuck = rc == 0 && kind == CF_STORE_DEADLINE_CASE &&
                  zhashx_lookup (self->stuck, id);
     free (id);
+    if (!self->report_known) {
+        char month[8];
+        if (cf_report_next_reminder (self->store, &self->report_due, month))
+            self->report_due = self->now + 1000;
+        self->report_known = true;
+    }
+    int64_t report = self->report_due;
     if (rc)
-        return INT64_MAX;
+        return report;
     //  A deadline that would not fire must not spin the loop
-    return stuck ? self->now + 1000 : due;
+    due = stuck ? self->now + 1000 : due;
+    return due < report ? due : report;
 }
 
 size_t
@@ -3642,6 +3838,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     zhashx_set_destructor (self->certified, (zhashx_destructor_fn *)zstr_free);
     self->certificates = zhashx_new ();
     self->agency = cf_agency_new (store);
+    self->obligations = zhashx_new ();
     self->schemes = zhashx_new ();
     zhashx_set_destructor (self->schemes, s_scheme_destroy);
     s_scheme_t *own = cf_mem_check (calloc (1, sizeof (s_scheme_t)));
@@ -3677,6 +3874,7 @@ cf_engine_destroy (cf_engine_t **self_p)
         zhashx_destroy (&self->schemes);
         zhashx_destroy (&self->certificates);
         cf_agency_destroy (&self->agency);
+        zhashx_destroy (&self->obligations);
         free (self);
         *self_p = NULL;
     }

@@ -8,6 +8,7 @@
 #include "cf_report.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,4 +259,220 @@ cf_report_page (cf_store_t *store, int64_t now, const Cf__ReportQuery *query,
     }
     *page_p = page;
     return 0;
+}
+
+//  ------------------------------------------------------------------------
+//  The report as an obligation
+
+#define S_META_PREFIX "cnca/"
+
+//  The month of the store's first event, or CF_ENOTFOUND
+static int
+s_first_month (cf_store_t *store, cf_day_t *first)
+{
+    int64_t at;
+    int rc = s_instant (store, 1, &at);
+    if (rc == 0) {
+        int year, month, mday;
+        cf_date_to_ymd (cf_date_from_ms (at), &year, &month, &mday);
+        *first = cf_date_from_ymd (year, month, 1);
+    }
+    return rc;
+}
+
+static cf_day_t
+s_month_start (int64_t ms)
+{
+    int year, month, mday;
+    cf_date_to_ymd (cf_date_from_ms (ms), &year, &month, &mday);
+    return cf_date_from_ymd (year, month, 1);
+}
+
+//  The instant day mday of the month after the one that starts on first
+//  begins
+static int64_t
+s_next_month_day (cf_day_t first, int mday)
+{
+    return cf_date_to_ms (cf_date_add_months (first, 1) + mday - 1);
+}
+
+void
+cf_report_status (Cf__ReportObligation *obligation, int64_t now)
+{
+    assert (obligation);
+    int64_t start, end;
+    const char *status = "open";
+    if (obligation->submitted_at)
+        status = "submitted";
+    else if (cf_cnca_month (obligation->month, &start, &end) == 0) {
+        cf_day_t first = cf_date_from_ms (start);
+        if (now >= s_next_month_day (first, CF_REPORT_DUE_DAY + 1))
+            status = "overdue";
+        else if (now >= s_next_month_day (first, CF_REPORT_REMINDER_DAY))
+            status = "due";
+    }
+    cf_pb_set_string (&obligation->status, status);
+}
+
+//  The obligation of the month that starts on first, as recorded or new
+static int
+s_read (cf_store_t *store, cf_day_t first, int64_t now,
+        Cf__ReportObligation **obligation_p)
+{
+    char day[11], key[sizeof S_META_PREFIX + 8];
+    cf_date_format (first, day);
+    snprintf (key, sizeof key, S_META_PREFIX "%.7s", day);
+    char *text = NULL;
+    int rc = cf_store_get_meta (store, key, &text);
+    Cf__ReportObligation *obligation = NULL;
+    if (rc == 0) {
+        size_t size = strlen (text), length = 0;
+        uint8_t *packed = cf_mem_check (malloc (size + 1));
+        if (sodium_base642bin (packed, size + 1, text, size, NULL, &length,
+                               NULL, sodium_base64_VARIANT_ORIGINAL) == 0)
+            obligation = cf__report_obligation__unpack (NULL, length, packed);
+        free (packed);
+        free (text);
+        if (!obligation) {
+            cf_log_error ("store: meta %s does not hold a report's record",
+                          key);
+            return CF_ECORRUPT;
+        }
+        //  Heap strings from here, as cf_pb_set_string expects
+        Cf__ReportObligation *copy = cf_pb_dup (&obligation->base);
+        cf__report_obligation__free_unpacked (obligation, NULL);
+        obligation = copy;
+    } else if (rc == CF_ENOTFOUND) {
+        obligation = cf_pb_new (&cf__report_obligation__descriptor);
+        snprintf (key, sizeof key, "%.7s", day);
+        cf_pb_set_string (&obligation->month, key);
+    } else
+        return rc;
+    cf_pb_set_string (
+        &obligation->due_date,
+        cf_date_format (cf_date_add_months (first, 1) + CF_REPORT_DUE_DAY - 1,
+                        day));
+    cf_report_status (obligation, now);
+    *obligation_p = obligation;
+    return 0;
+}
+
+int
+cf_report_obligation (cf_store_t *store, int64_t now, const char *month,
+                      Cf__ReportObligation **obligation_p,
+                      cf_problems_t *problems)
+{
+    assert (store && obligation_p);
+    *obligation_p = NULL;
+    int64_t start, end;
+    if (cf_cnca_month (month, &start, &end) != 0) {
+        cf_problems_add (problems, "report.month",
+                         "month '%.*s' is not a month: write YYYY-MM, e.g. "
+                         "2026-11",
+                         CF_UTF8_CUT (month, CF_UTF8_QUOTE_MAX));
+        return CF_EINVAL;
+    }
+    cf_day_t first, wanted = cf_date_from_ms (start);
+    int rc = s_first_month (store, &first);
+    if (rc && rc != CF_ENOTFOUND)
+        return rc;
+    if (rc == CF_ENOTFOUND || wanted < first || start > now) {
+        char from[11], to[11];
+        if (rc == CF_ENOTFOUND)
+            cf_problems_add (problems, "report.month",
+                             "no month owes a report yet: the store has "
+                             "recorded nothing");
+        else
+            cf_problems_add (problems, "report.month",
+                             "month %s owes no report: the months from %.7s "
+                             "to %.7s do (certflow reports lists them)",
+                             month, cf_date_format (first, from),
+                             cf_date_format (s_month_start (now), to));
+        return CF_ENOTFOUND;
+    }
+    return s_read (store, wanted, now, obligation_p);
+}
+
+int
+cf_report_obligations (cf_store_t *store, int64_t now,
+                       Cf__ReportObligations **list_p)
+{
+    assert (store && list_p);
+    Cf__ReportObligations *list =
+        cf_pb_new (&cf__report_obligations__descriptor);
+    *list_p = list;
+    cf_day_t first, last = s_month_start (now);
+    int rc = s_first_month (store, &first);
+    if (rc == CF_ENOTFOUND)
+        return 0;
+    cf_day_t earliest = cf_date_add_months (last, 1 - CF_REPORT_MONTHS_MAX);
+    if (first < earliest)
+        first = earliest;
+    for (cf_day_t day = first; rc == 0 && day <= last;
+         day = cf_date_add_months (day, 1)) {
+        Cf__ReportObligation *obligation = NULL;
+        rc = s_read (store, day, now, &obligation);
+        if (rc == 0)
+            cf_pb_append (&list->n_obligations, (void ***)&list->obligations,
+                          obligation);
+    }
+    if (rc) {
+        cf_pb_free (list_p);
+        return rc;
+    }
+    return 0;
+}
+
+int
+cf_report_next_reminder (cf_store_t *store, int64_t *due, char *month)
+{
+    assert (store && due && month);
+    *due = INT64_MAX;
+    *month = 0;
+    cf_day_t first;
+    int rc = s_first_month (store, &first);
+    if (rc == CF_ENOTFOUND)
+        return 0;
+    //  Recorded months are reminded or submitted: the first month after
+    //  the last of them in a row owes the next reminder
+    char **keys = NULL;
+    size_t count = 0;
+    if (rc == 0)
+        rc = cf_store_meta_keys (store, S_META_PREFIX, &keys, &count);
+    for (cf_day_t day = first; rc == 0; day = cf_date_add_months (day, 1)) {
+        char text[11], key[sizeof S_META_PREFIX + 8];
+        snprintf (key, sizeof key, S_META_PREFIX "%.7s",
+                  cf_date_format (day, text));
+        bool recorded = false;
+        for (size_t index = 0; index < count && !recorded; index++)
+            recorded = strcmp (keys[index], key) == 0;
+        if (!recorded) {
+            *due = s_next_month_day (day, CF_REPORT_REMINDER_DAY);
+            snprintf (month, 8, "%.7s", text);
+            break;
+        }
+    }
+    cf_store_keys_free (&keys, count);
+    return rc;
+}
+
+int
+cf_report_put (cf_batch_t *batch, const Cf__ReportObligation *obligation)
+{
+    assert (batch && obligation);
+    Cf__ReportObligation stored = *obligation;
+    stored.status = "";
+    size_t size = 0;
+    uint8_t *packed = cf_pb_pack (&stored.base, &size);
+    size_t length =
+        sodium_base64_ENCODED_LEN (size, sodium_base64_VARIANT_ORIGINAL);
+    char *text = cf_mem_check (malloc (length));
+    sodium_bin2base64 (text, length, packed, size,
+                       sodium_base64_VARIANT_ORIGINAL);
+    char key[sizeof S_META_PREFIX + 8];
+    snprintf (key, sizeof key, S_META_PREFIX "%.7s", obligation->month);
+    int rc = cf_batch_set_meta (batch, key, text);
+    free (text);
+    free (packed);
+    return rc;
 }

@@ -47,4 +47,50 @@ int CF_MUST_CHECK cf_report_page (cf_store_t *store, int64_t now,
                                   Cf__ReportPage **page_p,
                                   cf_problems_t *problems);
 
+//  ------------------------------------------------------------------------
+//  The report as an obligation
+
+//  Day of the next month a month's report is due by, and from which it is
+//  reminded of
+#define CF_REPORT_DUE_DAY      10
+#define CF_REPORT_REMINDER_DAY 5
+//  Most months listed: twenty years
+#define CF_REPORT_MONTHS_MAX 240
+
+//  Each month from the one of the store's first event to the one of now
+//  (China time) owes a report. Its record lives in the meta table under
+//  "cnca/YYYY-MM" once it was reminded or submitted.
+
+//  Gets month's obligation (a new message the caller frees): as recorded,
+//  or a new one when nothing was recorded yet, with its due date and its
+//  status at now. Returns 0, CF_EINVAL (not a month), CF_ENOTFOUND (the
+//  month owes no report: before the store's first event or after now's
+//  month; problems say which months do), CF_ECORRUPT or a store error.
+int CF_MUST_CHECK cf_report_obligation (cf_store_t *store, int64_t now,
+                                        const char *month,
+                                        Cf__ReportObligation **obligation_p,
+                                        cf_problems_t *problems);
+
+//  Lists the obligations of every month that owes a report, the latest
+//  CF_REPORT_MONTHS_MAX, oldest first, each with its status at now.
+//  Returns 0 (none when the log is empty) or a store error.
+int CF_MUST_CHECK cf_report_obligations (cf_store_t *store, int64_t now,
+                                         Cf__ReportObligations **list_p);
+
+//  Sets the status of obligation at instant now.
+void cf_report_status (Cf__ReportObligation *obligation, int64_t now);
+
+//  Sets *due to the instant of the earliest reminder not yet recorded for
+//  a month that owes a report and is not submitted (the 5th of the next
+//  month, 00:00 China time) and month (at least 8 bytes) to that month,
+//  or *due to INT64_MAX when the store holds no event yet. Returns 0 or a
+//  store error.
+int CF_MUST_CHECK cf_report_next_reminder (cf_store_t *store, int64_t *due,
+                                           char *month);
+
+//  Records obligation in batch (status is not stored). Returns as
+//  cf_batch_set_meta.
+int CF_MUST_CHECK cf_report_put (cf_batch_t *batch,
+                                 const Cf__ReportObligation *obligation);
+
 #endif

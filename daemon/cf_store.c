@@ -998,12 +998,21 @@ cf_batch_put_case (cf_batch_t *self, const Cf__Case *record)
     return 0;
 }
 
+//  True for an event of the certification body itself, of no case: a
+//  monthly report's reminder and submission
+static bool
+s_body_event (const Cf__Event *event)
+{
+    return event->case_id && !*event->case_id && event->report &&
+           *event->report;
+}
+
 int
 cf_batch_append_event (cf_batch_t *self, const Cf__Event *event)
 {
     assert (self && event);
     int rc = s_batch_open (self);
-    if (rc == 0)
+    if (rc == 0 && !s_body_event (event))
         rc = s_check_id (event->case_id);
     if (rc)
         return rc;
@@ -1581,6 +1590,14 @@ s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event, uint64_t seq,
     s_set_bytes (&event->hash, hash, CF_STORE_HASH_SIZE);
 
     s_key_t key;
+    if (s_body_event (event)) {
+        s_key_seq (&key, seq);
+        int mrc = s_put_message (self, txn, S_DB_EVENTS, &key, &event->base,
+                                 MDB_APPEND);
+        return mrc == MDB_KEYEXIST ? CF_ECORRUPT
+               : mrc               ? s_lmdb_error (mrc, "events")
+                                   : 0;
+    }
     s_key_id (&key, event->case_id);
     Cf__Case *record;
     int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
@@ -2671,7 +2688,10 @@ s_verify_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         check->tail_known = true;
     }
     int rc = 0;
-    if (s_check_id (event->case_id))
+    bool body = s_body_event (event);
+    if (body)
+        ;  //  The certification body's own: no case, no request's reply
+    else if (s_check_id (event->case_id))
         s_problem (check, "events.case", "event %" PRIu64 " names no case",
                    seq);
     else {
@@ -2691,7 +2711,7 @@ s_verify_event (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                        "event %" PRIu64 " names missing case %s", seq,
                        event->case_id);
     }
-    if (!*event->refused && s_answered_role (event->principal) &&
+    if (!body && !*event->refused && s_answered_role (event->principal) &&
         event->at >= check->kept_from)
         s_seqs_add (&check->answered, seq);
     cf__event__free_unpacked (event, NULL);

@@ -154,6 +154,9 @@ CF_MUST_CHECK int cf_batch_put_case (cf_batch_t *self, const Cf__Case *record);
 //  and hash, adds the case_events row and updates the case's last_seq and
 //  events. event->case_id names the case, which must be stored or put in
 //  this batch (in any order: events are applied after every other write).
+//  An event of the certification body itself (a monthly report's, with
+//  event->report set) has an empty case_id: it is in the log and its
+//  chain only.
 CF_MUST_CHECK int cf_batch_append_event (cf_batch_t *self,
                                          const Cf__Event *event);
 

@@ -228,6 +228,8 @@ step "the regulator's monthly report (CNCA) for $month, so far: due by the 10th 
 as admin report cnca --month "$month" --out "$data/cnca"
 echo "  the certificates issued ($data/cnca/cnca-$month-certificates-issued.csv):"
 sed 's/^/    /' "$data/cnca/cnca-$month-certificates-issued.csv"
+echo "  the reports owed (certflow reports):"
+as admin reports | sed 's/^/    /'
 
 if $year; then
     #  The certificate's first year: its first surveillance visit is due a

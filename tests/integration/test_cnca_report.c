@@ -10,6 +10,7 @@
     =========================================================================
 */
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -96,6 +97,48 @@ s_file (cf_proc_t *proc, const char *dir, const char *month, const char *kind,
         const char *extension)
 {
     return cf_proc_path (proc, "%s/cnca-%s-%s.%s", dir, month, kind, extension);
+}
+
+//  `certflow --json reports` as the admin
+static json_object *
+s_reports (cf_proc_t *proc)
+{
+    const cf_proc_output_t *reports =
+        cf_proc_expect (proc, 0, NULL, "--json", "reports", NULL);
+    assert_non_null (reports->json);
+    return reports->json;
+}
+
+static void
+s_expect_obligation (json_object *reports, size_t index, const char *month,
+                     const char *status)
+{
+    char pointer[64];
+    snprintf (pointer, sizeof pointer, "/reports/obligations/%zu/month", index);
+    assert_string_equal (cf_proc_json_string (reports, pointer), month);
+    snprintf (pointer, sizeof pointer, "/reports/obligations/%zu/status",
+              index);
+    assert_string_equal (cf_proc_json_string (reports, pointer), status);
+}
+
+//  How many report_due events for month the whole log holds, read as the
+//  admin watches the feed from the start
+static size_t
+s_reminders (cf_proc_t *proc, const char *month)
+{
+    const cf_proc_output_t *ping =
+        cf_proc_expect (proc, 0, NULL, "--json", "ping", NULL);
+    char count[32];
+    snprintf (count, sizeof count, "%" PRId64,
+              cf_proc_json_int (ping->json, "/seq", 0));
+    const cf_proc_output_t *watch = cf_proc_expect (
+        proc, 0, NULL, "watch", "--since", "0", "--count", count, NULL);
+    char needle[64];
+    snprintf (needle, sizeof needle, "report_due CNCA report %s", month);
+    size_t found = 0;
+    for (const char *at = watch->out; (at = strstr (at, needle)); at++)
+        found++;
+    return found;
 }
 
 static void
@@ -212,6 +255,72 @@ test_a_month_of_records (void **state)
     assert_string_equal (cf_proc_json_string (rows, "/rows/0/event"),
                          "fixes_accepted");
 
+    //  The month's report as an obligation: open until the 5th of the
+    //  next month, then due, with one reminder on the feed (a restart
+    //  does not make another), submitted by an admin only, once
+    json_object *owed = s_reports (proc);
+    assert_int_equal (cf_proc_json_length (owed, "/reports/obligations"), 2);
+    s_expect_obligation (owed, 0, name, "open");
+    s_expect_obligation (owed, 1, next_name, "open");
+    assert_int_equal (s_reminders (proc, name), 0);
+    char fifth[11], sixth[11];
+    cf_date_format (next + 4, fifth);
+    cf_date_format (next + 5, sixth);
+    cf_proc_advance_to (proc, fifth);
+    assert_int_equal (cf_proc_wait_log (cf_proc_current_daemon (proc),
+                                        "report_due by certflowd", 1,
+                                        CF_PROC_STATE_MS),
+                      0);
+    owed = s_reports (proc);
+    s_expect_obligation (owed, 0, name, "due");
+    assert_true (
+        cf_proc_json_int (owed, "/reports/obligations/0/reminded_at", 0) > 0);
+    s_expect_obligation (owed, 1, next_name, "open");
+    cf_proc_advance_to (proc, sixth);
+    assert_int_equal (s_reminders (proc, name), 1);
+    assert_int_equal (s_reminders (proc, next_name), 0);
+    //  Not an auditor, not a month that is not over, not twice
+    const char *auditor = cf_proc_principal (proc, "AUD003", "auditor", NULL);
+    const cf_proc_output_t *refused = cf_proc_expect (
+        proc, 1, auditor, "report", "submitted", "--month", name, NULL);
+    assert_non_null (strstr (refused->err, "admin only"));
+    refused = cf_proc_expect (proc, 1, NULL, "report", "submitted", "--month",
+                              next_name, NULL);
+    assert_non_null (strstr (refused->err, "is not over"));
+    const cf_proc_output_t *submitted = cf_proc_expect (
+        proc, 0, NULL, "--json", "report", "submitted", "--month", name,
+        "--reference", "CNCA-2027-000123", NULL);
+    assert_string_equal (
+        cf_proc_json_string (submitted->json, "/reports/obligations/0/status"),
+        "submitted");
+    refused = cf_proc_expect (proc, 1, NULL, "report", "submitted", "--month",
+                              name, NULL);
+    assert_non_null (strstr (refused->err, "was submitted on"));
+    owed = s_reports (proc);
+    s_expect_obligation (owed, 0, name, "submitted");
+    assert_true (
+        cf_proc_json_int (owed, "/reports/obligations/0/submitted_at", 0) > 0);
+    assert_string_equal (
+        cf_proc_json_string (owed, "/reports/obligations/0/reference"),
+        "CNCA-2027-000123");
+    assert_non_null (
+        cf_proc_json_string (owed, "/reports/obligations/0/submitted_by"));
+    const cf_proc_output_t *listed =
+        cf_proc_expect (proc, 0, NULL, "reports", NULL);
+    assert_non_null (strstr (listed->out, "submitted"));
+    //  The next month's, not submitted, is overdue after its 10th
+    char eleventh[11];
+    cf_date_format (cf_date_add_months (next, 1) + 10, eleventh);
+    cf_proc_advance_to (proc, eleventh);
+    owed = s_reports (proc);
+    s_expect_obligation (owed, 0, name, "submitted");
+    s_expect_obligation (owed, 1, next_name, "overdue");
+    assert_int_equal (s_reminders (proc, next_name), 1);
+    assert_int_equal (s_reminders (proc, name), 1);
+    //  Applicants and monitors do not see the obligations either
+    refused = cf_proc_expect (proc, 1, applicant, "reports", NULL);
+    assert_non_null (strstr (refused->err, "staff only"));
+
     //  Auditors whose records lose their registration numbers are named
     //  in the report, which still lists them
     const char *auditors[] = {"AUD001", "AUD002", "AUD003", "AUD004"};
@@ -243,7 +352,7 @@ test_a_month_of_records (void **state)
         proc, cf_proc_source (proc, "examples/staff/AUD001.json"));
     json_object_object_add (bad, "registration",
                             json_object_new_string ("no. 12"));
-    const cf_proc_output_t *refused =
+    refused =
         cf_proc_expect (proc, 2, NULL, "staff", "put",
                         cf_proc_json_save (proc, bad, "AUD001-bad.json"), NULL);
     assert_non_null (strstr (refused->err, "staff.registration"));

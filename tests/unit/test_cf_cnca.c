@@ -240,7 +240,7 @@ s_event (s_fixture_t *fixture, const char *name, int64_t at,
     event->at = at;
     event->data = data;
     event->principal = cf_pb_new (&cf__principal__descriptor);
-    event->principal->role = CF__ROLE__ROLE_ADMIN;
+    event->principal->role = CF__ROLE__ROLE_WORKER;
     if (from) {
         cf_pb_set_string (&event->certificate, "CFC2026SC00001");
         event->certificate_from = from;
@@ -555,6 +555,124 @@ test_rows_by_month (void **state)
     cf_problems_destroy (&problems);
 }
 
+static const char *
+s_status_at (Cf__ReportObligation *obligation, int64_t now)
+{
+    cf_report_status (obligation, now);
+    return obligation->status;
+}
+
+//  Each month from the store's first event owes a report, due by the 10th
+//  of the next month and reminded of from the 5th, once; the reminder and
+//  the submission are events of no case, which the store chains and checks
+static void
+test_obligations (void **state)
+{
+    s_fixture_t *fixture = *state;
+    Cf__ReportObligations *list = NULL;
+    int64_t due;
+    char month[8];
+    //  An empty log owes nothing
+    assert_int_equal (
+        cf_report_obligations (fixture->store, s_at (2026, 12, 2, 9, 0), &list),
+        0);
+    assert_int_equal (list->n_obligations, 0);
+    cf_pb_free (&list);
+    assert_int_equal (cf_report_next_reminder (fixture->store, &due, month), 0);
+    assert_true (due == INT64_MAX);
+
+    s_event (fixture, "contract_signed", s_at (2026, 10, 31, 23, 59), NULL,
+             CF__CERT_STATUS__CERT_STATUS_UNSPECIFIED,
+             CF__CERT_STATUS__CERT_STATUS_UNSPECIFIED, NULL);
+    int64_t now = s_at (2026, 12, 2, 9, 0);
+    assert_int_equal (cf_report_obligations (fixture->store, now, &list), 0);
+    assert_int_equal (list->n_obligations, 3);
+    assert_string_equal (list->obligations[0]->month, "2026-10");
+    assert_string_equal (list->obligations[0]->due_date, "2026-11-10");
+    assert_string_equal (list->obligations[0]->status, "overdue");
+    assert_string_equal (list->obligations[1]->month, "2026-11");
+    assert_string_equal (list->obligations[1]->due_date, "2026-12-10");
+    assert_string_equal (list->obligations[1]->status, "open");
+    assert_string_equal (list->obligations[2]->month, "2026-12");
+    assert_string_equal (list->obligations[2]->due_date, "2027-01-10");
+    //  Its status through the next month
+    Cf__ReportObligation *november = list->obligations[1];
+    assert_string_equal (s_status_at (november, s_at (2026, 12, 4, 23, 59)),
+                         "open");
+    assert_string_equal (s_status_at (november, s_at (2026, 12, 5, 0, 0)),
+                         "due");
+    assert_string_equal (s_status_at (november, s_at (2026, 12, 10, 23, 59)),
+                         "due");
+    assert_string_equal (s_status_at (november, s_at (2026, 12, 11, 0, 0)),
+                         "overdue");
+    november->submitted_at = now;
+    assert_string_equal (s_status_at (november, s_at (2026, 12, 11, 0, 0)),
+                         "submitted");
+    cf_pb_free (&list);
+
+    //  The first reminder is October's, on 5 November; once recorded, the
+    //  next is November's
+    assert_int_equal (cf_report_next_reminder (fixture->store, &due, month), 0);
+    assert_true (due == s_at (2026, 11, 5, 0, 0));
+    assert_string_equal (month, "2026-10");
+    Cf__ReportObligation *october = NULL;
+    assert_int_equal (
+        cf_report_obligation (fixture->store, now, "2026-10", &october, NULL),
+        0);
+    assert_int_equal (october->reminded_at, 0);
+    october->reminded_at = now;
+    Cf__Event event = CF__EVENT__INIT;
+    Cf__Principal system = CF__PRINCIPAL__INIT;
+    system.role = CF__ROLE__ROLE_SYSTEM;
+    event.case_id = "";
+    event.event = "report_due";
+    event.report = "2026-10";
+    event.principal = &system;
+    event.at = now;
+    cf_batch_t *batch = cf_batch_new ();
+    assert_int_equal (cf_report_put (batch, october), 0);
+    assert_int_equal (cf_batch_append_event (batch, &event), 0);
+    assert_int_equal (cf_store_commit (fixture->store, batch, NULL, NULL), 0);
+    cf_batch_destroy (&batch);
+    cf_pb_free (&october);
+    assert_int_equal (cf_report_next_reminder (fixture->store, &due, month), 0);
+    assert_true (due == s_at (2026, 12, 5, 0, 0));
+    assert_string_equal (month, "2026-11");
+    assert_int_equal (
+        cf_report_obligation (fixture->store, now, "2026-10", &october, NULL),
+        0);
+    assert_true (october->reminded_at == now);
+    assert_string_equal (october->status, "overdue");
+    cf_pb_free (&october);
+    //  An event of no case is chained and checked like the others; one
+    //  that names no case and no report is refused
+    cf_problems_t *found = cf_problems_new ();
+    int verified = cf_store_verify (fixture->store, found);
+    if (verified)
+        fail_msg ("verify: %s", cf_problems_join (found));
+    cf_problems_destroy (&found);
+    event.report = "";
+    batch = cf_batch_new ();
+    assert_int_equal (cf_batch_append_event (batch, &event), CF_EINVAL);
+    cf_batch_destroy (&batch);
+
+    //  Months that owe none, and text that is not a month
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_report_obligation (fixture->store, now, "2026-09",
+                                            &october, problems),
+                      CF_ENOTFOUND);
+    assert_non_null (
+        strstr (cf_problems_message (problems, 0), "2026-10 to 2026-12"));
+    assert_int_equal (cf_report_obligation (fixture->store, now, "2027-01",
+                                            &october, problems),
+                      CF_ENOTFOUND);
+    assert_int_equal (
+        cf_report_obligation (fixture->store, now, "Oct", &october, problems),
+        CF_EINVAL);
+    assert_null (october);
+    cf_problems_destroy (&problems);
+}
+
 int
 main (void)
 {
@@ -565,6 +683,7 @@ main (void)
         cmocka_unit_test (test_which_events_are_reportable),
         cmocka_unit_test_setup_teardown (test_rows_by_month, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_obligations, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -881,8 +881,10 @@ test_deadlines_fire_as_events (void **state)
     cf_pb_free (&offer);
     assert_int_equal (s_state (self, id),
                       CF__STATE__STATE_SUPPLEMENT_REQUESTED);
-    int64_t due = cf_engine_next_due (self->engine);
-    assert_int_equal (due, self->now + 30 * S_DAY_MS);
+    //  The supplement's deadline, unless the reminder of the month's report
+    //  to the regulator (the 5th of the next month) comes first
+    int64_t due = self->now + 30 * S_DAY_MS;
+    assert_true (cf_engine_next_due (self->engine) <= due);
     self->now = due - 1;
     s_tick (self);
     assert_int_equal (s_state (self, id),
@@ -894,7 +896,8 @@ test_deadlines_fire_as_events (void **state)
     const Cf__Event *event = cf_engine_event (self->engine, 0);
     assert_string_equal (event->event, "deadline_passed");
     assert_int_equal (event->principal->role, CF__ROLE__ROLE_SYSTEM);
-    assert_int_equal (cf_engine_next_due (self->engine), INT64_MAX);
+    //  No case deadline is left: only a later month's report reminder
+    assert_true (cf_engine_next_due (self->engine) > due);
 }
 
 static void
