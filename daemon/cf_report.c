@@ -37,6 +37,19 @@ s_instant (cf_store_t *store, uint64_t seq, int64_t *at)
     return rc;
 }
 
+//  Parses text as a month, or says how to write one
+static int
+s_month (const char *text, int64_t *start, int64_t *end,
+         cf_problems_t *problems)
+{
+    if (cf_cnca_month (text, start, end) == 0)
+        return 0;
+    cf_problems_add (problems, "report.month",
+                     "month '%.*s' is not a month: write YYYY-MM, e.g. 2026-11",
+                     CF_UTF8_CUT (text, CF_UTF8_QUOTE_MAX));
+    return CF_EINVAL;
+}
+
 //  Sets *first to the first event at or after instant start (last + 1
 //  when none), by bisection over the log in commit order
 static int
@@ -196,13 +209,8 @@ cf_report_page (cf_store_t *store, int64_t now, const Cf__ReportQuery *query,
     assert (store && query && scheme_of && page_p);
     *page_p = NULL;
     int64_t start, end;
-    if (cf_cnca_month (query->month, &start, &end) != 0) {
-        cf_problems_add (problems, "report.month",
-                         "month '%.*s' is not a month: write YYYY-MM, e.g. "
-                         "2026-11",
-                         CF_UTF8_CUT (query->month, CF_UTF8_QUOTE_MAX));
+    if (s_month (query->month, &start, &end, problems) != 0)
         return CF_EINVAL;
-    }
     if (start > now) {
         char today[11];
         cf_problems_add (problems, "report.month",
@@ -365,13 +373,8 @@ cf_report_obligation (cf_store_t *store, int64_t now, const char *month,
     assert (store && obligation_p);
     *obligation_p = NULL;
     int64_t start, end;
-    if (cf_cnca_month (month, &start, &end) != 0) {
-        cf_problems_add (problems, "report.month",
-                         "month '%.*s' is not a month: write YYYY-MM, e.g. "
-                         "2026-11",
-                         CF_UTF8_CUT (month, CF_UTF8_QUOTE_MAX));
+    if (s_month (month, &start, &end, problems) != 0)
         return CF_EINVAL;
-    }
     cf_day_t first, wanted = cf_date_from_ms (start);
     int rc = s_first_month (store, &first);
     if (rc && rc != CF_ENOTFOUND)
