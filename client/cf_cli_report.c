@@ -612,7 +612,8 @@ static void
 s_show_obligation (FILE *out, const Cf__ReportObligation *obligation)
 {
     char reminded[CF_SHOW_TIME_SIZE], submitted[CF_SHOW_TIME_SIZE];
-    fprintf (out, "%s  due %s  %-9s", obligation->month, obligation->due_date,
+    fprintf (out, "%s  due %s  %-*s", obligation->month, obligation->due_date,
+             obligation->reminded_at || obligation->submitted_at ? 9 : 0,
              obligation->status);
     if (obligation->reminded_at)
         fprintf (out, "  reminded %s",
