@@ -2891,6 +2891,21 @@ s_do_report_submitted (cf_engine_t *self, const Cf__Principal *who,
                          cf_date_format (cf_date_from_ms (end), day));
         return CF_EGUARD;
     }
+    //  The platform refuses a team member without a registration number
+    size_t gaps = 0;
+    rc = cf_report_problems (self->store, self->now, obligation->month,
+                             s_report_scheme, self, S_PAGE_BYTES_MAX, problems,
+                             &gaps);
+    if (rc)
+        return rc;
+    if (gaps) {
+        cf_problems_add (problems, "report.incomplete",
+                         "the report for %s is not complete (%zu above): put "
+                         "the staff records right, write the report again "
+                         "with certflow report cnca, and submit that",
+                         obligation->month, gaps);
+        return CF_EGUARD;
+    }
     if (obligation->submitted_at) {
         char when[11];
         cf_problems_add (

@@ -269,6 +269,45 @@ cf_report_page (cf_store_t *store, int64_t now, const Cf__ReportQuery *query,
     return 0;
 }
 
+int
+cf_report_problems (cf_store_t *store, int64_t now, const char *month,
+                    cf_report_scheme_fn *scheme_of, void *argument,
+                    size_t max_bytes, cf_problems_t *problems, size_t *count)
+{
+    assert (count);
+    *count = 0;
+    Cf__ReportQuery query = CF__REPORT_QUERY__INIT;
+    query.month = (char *)month;
+    char **seen = NULL;
+    size_t seen_count = 0;
+    int rc = 0;
+    for (bool more = true; rc == 0 && more;) {
+        Cf__ReportPage *page = NULL;
+        rc = cf_report_page (store, now, &query, scheme_of, argument, max_bytes,
+                             &page, problems);
+        if (rc)
+            break;
+        for (size_t index = 0; index < page->n_problems; index++) {
+            bool known = false;
+            for (size_t was = 0; was < seen_count && !known; was++)
+                known = strcmp (seen[was], page->problems[index]) == 0;
+            if (!known) {
+                cf_pb_append_string (&seen_count, &seen, page->problems[index]);
+                cf_problems_add (problems, "report.incomplete", "%s",
+                                 page->problems[index]);
+            }
+        }
+        more = page->more && page->scanned > query.after;
+        query.after = page->scanned;
+        cf_pb_free (&page);
+    }
+    for (size_t index = 0; index < seen_count; index++)
+        free (seen[index]);
+    free (seen);
+    *count = seen_count;
+    return rc;
+}
+
 //  ------------------------------------------------------------------------
 //  The report as an obligation
 

@@ -47,6 +47,15 @@ int CF_MUST_CHECK cf_report_page (cf_store_t *store, int64_t now,
                                   Cf__ReportPage **page_p,
                                   cf_problems_t *problems);
 
+//  Adds to problems what the regulator would refuse in month's whole
+//  report (every page, as cf_report_page names them) and sets *count to
+//  how many. Returns as cf_report_page.
+int CF_MUST_CHECK cf_report_problems (cf_store_t *store, int64_t now,
+                                      const char *month,
+                                      cf_report_scheme_fn *scheme_of,
+                                      void *argument, size_t max_bytes,
+                                      cf_problems_t *problems, size_t *count);
+
 //  ------------------------------------------------------------------------
 //  The report as an obligation
 

@@ -346,6 +346,13 @@ test_a_month_of_records (void **state)
     assert_int_equal (s_lines (unregistered), 3);
     assert_non_null (strstr (unregistered, "(none)"));
     free (unregistered);
+    //  A report the platform would refuse is not marked submitted
+    refused = cf_proc_expect (proc, 1, NULL, "report", "submitted", "--month",
+                              next_name, NULL);
+    assert_non_null (strstr (refused->err, "has no registration number"));
+    assert_non_null (strstr (refused->err, "is not complete"));
+    owed = s_reports (proc);
+    s_expect_obligation (owed, 1, next_name, "overdue");
     //  A registration number that is not one is refused, by the client and
     //  by the daemon
     json_object *bad = cf_proc_json_load (
