@@ -2097,6 +2097,165 @@ test_consultancy_wall_falls_in_the_round_that_ends_it (void **state)
     free (case_id);
 }
 
+//  A report request of kind (cnca_report, reports, report_submitted) for
+//  month, from who
+static Cf__Reply *
+s_report_request (s_fixture_t *self, const Cf__Principal *who,
+                  Cf__Request__BodyCase kind, const char *month, const char *id)
+{
+    Cf__Request request = CF__REQUEST__INIT;
+    Cf__ReportQuery query = CF__REPORT_QUERY__INIT;
+    Cf__ReportSubmission submission = CF__REPORT_SUBMISSION__INIT;
+    query.month = submission.month = (char *)month;
+    request.body_case = kind;
+    request.cnca_report = &query;
+    if (kind == CF__REQUEST__BODY_REPORTS)
+        request.reports = true;
+    else if (kind == CF__REQUEST__BODY_REPORT_SUBMITTED)
+        request.report_submitted = &submission;
+    request.id = (char *)id;
+    return s_request (self, who, &request);
+}
+
+static Cf__Status
+s_report_status (s_fixture_t *self, const Cf__Principal *who,
+                 Cf__Request__BodyCase kind, const char *month,
+                 const char *needle)
+{
+    Cf__Reply *reply = s_report_request (self, who, kind, month, NULL);
+    Cf__Status status = reply->status;
+    if (needle && !strstr (reply->message, needle))
+        fail_msg ("'%s' does not say '%s'", reply->message, needle);
+    cf_pb_free (&reply);
+    return status;
+}
+
+//  The engine decides who reads the regulator's report and who marks it
+//  submitted, whoever asks; the month's reminder is an event of no case
+//  that staff see and applicants do not
+static void
+test_the_regulators_report_by_role (void **state)
+{
+    s_fixture_t *self = *state;
+    Cf__Reply *reply = s_submit (self, &s_applicant_a);
+    cf_pb_free (&reply);
+    char month[8], next[8], fifth[11];
+    cf_day_t today = cf_date_from_ms (self->now);
+    int year, number, mday;
+    cf_date_to_ymd (today, &year, &number, &mday);
+    cf_day_t first = cf_date_from_ymd (year, number, 1);
+    snprintf (month, sizeof month, "%.7s", cf_date_format (first, fifth));
+    cf_date_format (cf_date_add_months (first, 1), fifth);
+    snprintf (next, sizeof next, "%.7s", fifth);
+    fifth[8] = '0', fifth[9] = '5';
+    const struct {
+        Cf__Role role;
+        bool reads;
+    } roles[] = {
+        {CF__ROLE__ROLE_APPLICANT, false}, {CF__ROLE__ROLE_REVIEWER, true},
+        {CF__ROLE__ROLE_AUDITOR, true},    {CF__ROLE__ROLE_COMMITTEE, true},
+        {CF__ROLE__ROLE_ADMIN, true},      {CF__ROLE__ROLE_WORKER, false},
+        {CF__ROLE__ROLE_MONITOR, false},
+    };
+    for (size_t index = 0; index < sizeof roles / sizeof roles[0]; index++) {
+        Cf__Principal who = s_admin;
+        who.role = roles[index].role;
+        who.org = roles[index].role == CF__ROLE__ROLE_APPLICANT ? "ORG-A" : "";
+        Cf__Status expected = roles[index].reads ? CF__STATUS__STATUS_OK
+                                                 : CF__STATUS__STATUS_FORBIDDEN;
+        assert_int_equal (
+            s_report_status (self, &who, CF__REQUEST__BODY_CNCA_REPORT, month,
+                             roles[index].reads
+                                 ? NULL
+                                 : "may not read the regulator's report"),
+            expected);
+        assert_int_equal (s_report_status (self, &who,
+                                           CF__REQUEST__BODY_REPORTS, month,
+                                           NULL),
+                          expected);
+        if (roles[index].role != CF__ROLE__ROLE_ADMIN)
+            assert_int_equal (
+                s_report_status (self, &who, CF__REQUEST__BODY_REPORT_SUBMITTED,
+                                 month, "admin only"),
+                CF__STATUS__STATUS_FORBIDDEN);
+    }
+    //  The admin, for a month not over, a month that owes none, no month
+    assert_int_equal (s_report_status (self, &s_admin,
+                                       CF__REQUEST__BODY_REPORT_SUBMITTED,
+                                       month, "is not over"),
+                      CF__STATUS__STATUS_REFUSED);
+    assert_int_equal (s_report_status (self, &s_admin,
+                                       CF__REQUEST__BODY_REPORT_SUBMITTED,
+                                       "1999-01", "owes no report"),
+                      CF__STATUS__STATUS_NOT_FOUND);
+    assert_int_equal (s_report_status (self, &s_admin,
+                                       CF__REQUEST__BODY_CNCA_REPORT, "1999",
+                                       "YYYY-MM"),
+                      CF__STATUS__STATUS_BAD_REQUEST);
+
+    //  The 5th of the next month: one reminder, of no case
+    cf_day_t day;
+    assert_int_equal (cf_date_parse (fifth, &day), 0);
+    assert_true (cf_engine_next_due (self->engine) == cf_date_to_ms (day));
+    self->now = cf_date_to_ms (day) + 3600 * 1000;
+    s_tick (self);
+    assert_int_equal (cf_engine_event_count (self->engine), 1);
+    const Cf__Event *event = cf_engine_event (self->engine, 0);
+    assert_string_equal (event->event, "report_due");
+    assert_string_equal (event->case_id, "");
+    assert_string_equal (event->report, month);
+    uint64_t seq = event->seq;
+    s_tick (self);
+    assert_int_equal (cf_engine_event_count (self->engine), 0);
+    assert_true (cf_engine_next_due (self->engine) > self->now);
+    //  Staff see it in events since; an applicant does not
+    const Cf__Principal *readers[] = {&s_admin, &s_applicant_a};
+    for (size_t index = 0; index < 2; index++) {
+        Cf__Request request = CF__REQUEST__INIT;
+        Cf__EventsSince since = CF__EVENTS_SINCE__INIT;
+        since.after = seq - 1;
+        request.body_case = CF__REQUEST__BODY_EVENTS;
+        request.events = &since;
+        reply = s_request (self, readers[index], &request);
+        assert_int_equal (reply->events->n_events, index == 0 ? 1 : 0);
+        cf_pb_free (&reply);
+    }
+    //  Submitted once: a retry gets the same reply, another request is
+    //  refused with who did it
+    reply = s_report_request (
+        self, &s_admin, CF__REQUEST__BODY_REPORT_SUBMITTED, month, "submit-1");
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_string_equal (reply->reports->obligations[0]->status, "submitted");
+    assert_string_equal (reply->reports->obligations[0]->submitted_by, "admin");
+    assert_true (reply->reports->obligations[0]->submitted_at == self->now);
+    uint64_t last = cf_engine_last_seq (self->engine);
+    Cf__Reply *again = s_report_request (
+        self, &s_admin, CF__REQUEST__BODY_REPORT_SUBMITTED, month, "submit-1");
+    assert_int_equal (again->status, CF__STATUS__STATUS_OK);
+    assert_true (again->reports->obligations[0]->submitted_at ==
+                 reply->reports->obligations[0]->submitted_at);
+    assert_true (cf_engine_last_seq (self->engine) == last);
+    cf_pb_free (&again);
+    cf_pb_free (&reply);
+    assert_int_equal (s_report_status (self, &s_admin,
+                                       CF__REQUEST__BODY_REPORT_SUBMITTED,
+                                       month, "was submitted on"),
+                      CF__STATUS__STATUS_CONFLICT);
+    reply = s_report_request (self, &s_admin, CF__REQUEST__BODY_REPORTS, NULL,
+                              NULL);
+    assert_int_equal (reply->reports->n_obligations, 2);
+    assert_string_equal (reply->reports->obligations[0]->status, "submitted");
+    assert_string_equal (reply->reports->obligations[1]->month, next);
+    assert_string_equal (reply->reports->obligations[1]->status, "open");
+    cf_pb_free (&reply);
+    //  A restart reminds no one again
+    cf_engine_destroy (&self->engine);
+    s_engine_open (self, 3);
+    s_tick (self);
+    assert_int_equal (cf_engine_event_count (self->engine), 0);
+    assert_int_equal (cf_store_verify (self->store, NULL), 0);
+}
+
 int
 main (void)
 {
@@ -2104,6 +2263,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         TEST (test_submit_creates_a_case_and_an_intake_job),
         TEST (test_consultancy_wall_falls_in_the_round_that_ends_it),
+        TEST (test_the_regulators_report_by_role),
         TEST (test_a_retried_request_is_answered_from_the_stored_reply),
         TEST (test_the_same_id_twice_in_one_round_applies_once),
         TEST (test_the_same_id_with_another_body_in_one_round_conflicts),
