@@ -2802,7 +2802,6 @@ s_do_appointment (cf_engine_t *self, const Cf__Principal *who,
     return rc;
 }
 
-
 //  The scheme that governs record, for the report
 static int
 s_report_scheme (void *argument, const Cf__Case *record,
