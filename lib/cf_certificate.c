@@ -15,19 +15,13 @@
 
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_text.h"
 
 //  Columns inside the border of the rendered page: "| " + 76 + " |" = 80
 #define S_PAGE_WIDTH 76
 
 //  Indent of the lines a long value wraps onto
 #define S_WRAP_INDENT 4
-
-//  A growing text buffer for the rendered page
-typedef struct {
-    char *data;       //  NUL-terminated text so far
-    size_t size;      //  Bytes used, without the NUL
-    size_t capacity;  //  Bytes allocated
-} s_text_t;
 
 static const char *
 s_str (const char *text)
@@ -245,25 +239,10 @@ cf_certificate_status_on (const Cf__Certificate *cert, cf_day_t day)
 //  The rendered page
 
 static void
-s_text_append (s_text_t *text, const char *bytes, size_t size)
-{
-    if (text->size + size + 1 > text->capacity) {
-        size_t capacity = text->capacity ? text->capacity : 1024;
-        while (text->size + size + 1 > capacity)
-            capacity *= 2;
-        text->data = cf_mem_check (realloc (text->data, capacity));
-        text->capacity = capacity;
-    }
-    memcpy (text->data + text->size, bytes, size);
-    text->size += size;
-    text->data[text->size] = '\0';
-}
-
-static void
-s_text_repeat (s_text_t *text, char c, size_t count)
+s_text_repeat (cf_text_t *text, char c, size_t count)
 {
     for (size_t index = 0; index < count; index++)
-        s_text_append (text, &c, 1);
+        cf_text_append (text, &c, 1);
 }
 
 //  Decodes one UTF-8 character at bytes; *length gets its size in bytes.
@@ -319,19 +298,19 @@ s_columns (int32_t point)
 static char *
 s_clean (const char *text)
 {
-    s_text_t clean = {0};
-    s_text_append (&clean, "", 0);
+    cf_text_t clean = {0};
+    cf_text_append (&clean, "", 0);
     const unsigned char *cursor = (const unsigned char *)s_str (text);
     while (*cursor) {
         size_t length;
         int32_t point = s_decode (cursor, &length);
         if (point < 0)
-            s_text_append (&clean, "?", 1);
+            cf_text_append (&clean, "?", 1);
         else if (point < 0x20 || point == 0x7F ||
                  (point >= 0x80 && point < 0xA0))
-            s_text_append (&clean, " ", 1);
+            cf_text_append (&clean, " ", 1);
         else
-            s_text_append (&clean, (const char *)cursor, length);
+            cf_text_append (&clean, (const char *)cursor, length);
         cursor += length;
     }
     return clean.data;
@@ -352,21 +331,21 @@ s_width (const char *clean)
 
 //  Adds one bordered line: "| " + margin spaces + bytes + padding + " |"
 static void
-s_line (s_text_t *page, size_t margin, const char *bytes, size_t size,
+s_line (cf_text_t *page, size_t margin, const char *bytes, size_t size,
         size_t width)
 {
-    s_text_append (page, "| ", 2);
+    cf_text_append (page, "| ", 2);
     s_text_repeat (page, ' ', margin);
-    s_text_append (page, bytes, size);
+    cf_text_append (page, bytes, size);
     s_text_repeat (page, ' ', S_PAGE_WIDTH - margin - width);
-    s_text_append (page, " |\n", 3);
+    cf_text_append (page, " |\n", 3);
 }
 
 //  Adds text (already clean) as bordered lines, wrapping what does not
 //  fit: at the last space when one falls in the second half of the line,
 //  else between characters. Lines after the first are indented.
 static void
-s_row (s_text_t *page, const char *clean)
+s_row (cf_text_t *page, const char *clean)
 {
     const char *cursor = clean;
     size_t margin = 0;
@@ -401,11 +380,11 @@ s_row (s_text_t *page, const char *clean)
 }
 
 //  Adds a printf-formatted row; the arguments may hold any bytes
-static void s_rowf (s_text_t *page, const char *format, ...)
+static void s_rowf (cf_text_t *page, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 static void
-s_rowf (s_text_t *page, const char *format, ...)
+s_rowf (cf_text_t *page, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
@@ -421,7 +400,7 @@ s_rowf (s_text_t *page, const char *format, ...)
 }
 
 static void
-s_center (s_text_t *page, const char *text)
+s_center (cf_text_t *page, const char *text)
 {
     char *clean = s_clean (text);
     size_t width = s_width (clean);
@@ -433,11 +412,11 @@ s_center (s_text_t *page, const char *text)
 }
 
 static void
-s_rule (s_text_t *page, char c)
+s_rule (cf_text_t *page, char c)
 {
-    s_text_append (page, "+", 1);
+    cf_text_append (page, "+", 1);
     s_text_repeat (page, c, S_PAGE_WIDTH + 2);
-    s_text_append (page, "+\n", 2);
+    cf_text_append (page, "+\n", 2);
 }
 
 //  Stars of a grade: GB/T 27922 star levels are three to five stars; the
@@ -468,7 +447,7 @@ cf_certificate_render (const cf_scheme_t *scheme, const Cf__Certificate *cert,
     for (size_t index = 0; index < s_stars (scheme, grade); index++)
         strcat (stars, "★");
 
-    s_text_t page = {0};
+    cf_text_t page = {0};
     s_rule (&page, '=');
     s_center (&page, "");
     s_center (&page, "认证证书  CERTIFICATE");

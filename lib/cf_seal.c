@@ -19,6 +19,7 @@
 
 #include "cf_file.h"
 #include "cf_mem.h"
+#include "cf_text.h"
 #include "cf_utf8.h"
 
 #define S_SIG_SIZE     crypto_sign_BYTES
@@ -525,30 +526,9 @@ cf_seal_sign (cf_seal_t *self, const cf_seal_key_t *key,
     return 0;
 }
 
-//  A growing text
-typedef struct {
-    char *data;   //  NUL-terminated
-    size_t size;  //  strlen
-} s_text_t;
-
-static void
-s_append (s_text_t *text, const char *data, size_t size)
-{
-    text->data = cf_mem_check (realloc (text->data, text->size + size + 1));
-    memcpy (text->data + text->size, data, size);
-    text->size += size;
-    text->data[text->size] = '\0';
-}
-
-static void
-s_append_str (s_text_t *text, const char *data)
-{
-    s_append (text, data, strlen (data));
-}
-
 //  Appends value with '%', ';', '#', space and control bytes escaped
 static void
-s_append_escaped (s_text_t *text, const char *value)
+s_append_escaped (cf_text_t *text, const char *value)
 {
     for (const unsigned char *cursor = (const unsigned char *)value; *cursor;
          cursor++) {
@@ -556,21 +536,21 @@ s_append_escaped (s_text_t *text, const char *value)
             *cursor == ';' || *cursor == '#') {
             char escape[4];
             snprintf (escape, sizeof escape, "%%%02X", *cursor);
-            s_append (text, escape, 3);
+            cf_text_append (text, escape, 3);
         } else
-            s_append (text, (const char *)cursor, 1);
+            cf_text_append (text, (const char *)cursor, 1);
     }
 }
 
 static void
-s_append_base64 (s_text_t *text, const uint8_t *bytes, size_t size)
+s_append_base64 (cf_text_t *text, const uint8_t *bytes, size_t size)
 {
     size_t length = sodium_base64_ENCODED_LEN (
         size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *encoded = cf_mem_check (malloc (length));
     sodium_bin2base64 (encoded, length, bytes, size,
                        sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    s_append_str (text, encoded);
+    cf_text_add (text, encoded);
     free (encoded);
 }
 
@@ -580,21 +560,21 @@ cf_seal_payload (const cf_seal_t *self)
     assert (self);
     if (!self->signed_)
         return NULL;
-    s_text_t text = {0};
-    s_append_str (&text, self->register_url);
-    s_append_str (&text, S_PATH);
-    s_append_str (&text, self->number);
-    s_append_str (&text, "#" S_MAGIC ";key=");
-    s_append_str (&text, self->key_id);
+    cf_text_t text = {0};
+    cf_text_add (&text, self->register_url);
+    cf_text_add (&text, S_PATH);
+    cf_text_add (&text, self->number);
+    cf_text_add (&text, "#" S_MAGIC ";key=");
+    cf_text_add (&text, self->key_id);
     for (size_t field = 0; field < CF_SEAL_FIELD_COUNT; field++) {
-        s_append_str (&text, ";");
-        s_append_str (&text, s_names[field]);
-        s_append_str (&text, "=");
+        cf_text_add (&text, ";");
+        cf_text_add (&text, s_names[field]);
+        cf_text_add (&text, "=");
         s_append_escaped (&text, self->values[field]);
     }
-    s_append_str (&text, ";sig=");
+    cf_text_add (&text, ";sig=");
     s_append_base64 (&text, self->whole, sizeof self->whole);
-    s_append_str (&text, ";fsig=");
+    cf_text_add (&text, ";fsig=");
     uint8_t all[(1 + CF_SEAL_FIELD_COUNT) * S_SIG_SIZE];
     memcpy (all, self->number_sig, S_SIG_SIZE);
     memcpy (all + S_SIG_SIZE, self->sigs, sizeof self->sigs);
@@ -1002,8 +982,8 @@ char *
 cf_seal_keywords (const char *payload)
 {
     assert (payload);
-    s_text_t text = {0};
-    s_append_str (&text, S_KEYWORDS);
+    cf_text_t text = {0};
+    cf_text_add (&text, S_KEYWORDS);
     s_append_base64 (&text, (const uint8_t *)payload, strlen (payload));
     return text.data;
 }

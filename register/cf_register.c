@@ -22,71 +22,35 @@
 #include "cf_mem.h"
 #include "cf_pb.h"
 #include "cf_scheme.h"
+#include "cf_text.h"
 #include "cf_utf8.h"
 
 //  Certificates a company-name search reads at most
 #define S_SCAN_MAX 100000
 
-typedef struct {
-    char *data;
-    size_t size, capacity;
-} s_text_t;
-
-static void
-s_append (s_text_t *text, const char *bytes, size_t size)
-{
-    if (text->size + size + 1 > text->capacity) {
-        size_t capacity = text->capacity ? text->capacity : 4096;
-        while (text->size + size + 1 > capacity)
-            capacity *= 2;
-        text->data = cf_mem_check (realloc (text->data, capacity));
-        text->capacity = capacity;
-    }
-    memcpy (text->data + text->size, bytes, size);
-    text->size += size;
-    text->data[text->size] = '\0';
-}
-
-static void s_printf (s_text_t *text, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_printf (s_text_t *text, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *line = NULL;
-    int size = vasprintf (&line, format, args);
-    va_end (args);
-    if (size < 0)
-        cf_mem_fail ();
-    s_append (text, line, (size_t)size);
-    free (line);
-}
-
 //  Appends value with HTML's five special characters escaped
 static void
-s_escaped (s_text_t *text, const char *value)
+s_escaped (cf_text_t *text, const char *value)
 {
     for (const char *cursor = value ? value : ""; *cursor; cursor++)
         switch (*cursor) {
             case '&':
-                s_append (text, "&amp;", 5);
+                cf_text_append (text, "&amp;", 5);
                 break;
             case '<':
-                s_append (text, "&lt;", 4);
+                cf_text_append (text, "&lt;", 4);
                 break;
             case '>':
-                s_append (text, "&gt;", 4);
+                cf_text_append (text, "&gt;", 4);
                 break;
             case '"':
-                s_append (text, "&quot;", 6);
+                cf_text_append (text, "&quot;", 6);
                 break;
             case '\'':
-                s_append (text, "&#39;", 5);
+                cf_text_append (text, "&#39;", 5);
                 break;
             default:
-                s_append (text, cursor, 1);
+                cf_text_append (text, cursor, 1);
         }
 }
 
@@ -315,63 +279,66 @@ static const char s_style[] =
     ".warn{color:#a30}form input{margin:.2em}";
 
 static void
-s_page_start (s_text_t *page, const char *title)
+s_page_start (cf_text_t *page, const char *title)
 {
-    s_printf (page, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
-                    "charset=\"utf-8\"><title>");
+    cf_text_printf (page, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
+                          "charset=\"utf-8\"><title>");
     s_escaped (page, title);
-    s_printf (page, "</title><style>%s</style></head><body><h1>", s_style);
+    cf_text_printf (page, "</title><style>%s</style></head><body><h1>",
+                    s_style);
     s_escaped (page, title);
-    s_printf (page, "</h1>\n");
+    cf_text_printf (page, "</h1>\n");
 }
 
 static void
-s_page_end (s_text_t *page)
+s_page_end (cf_text_t *page)
 {
-    s_printf (page, "<p><a href=\"/\">查询 Search</a> · 证书信息以本页为准 The "
+    cf_text_printf (page,
+                    "<p><a href=\"/\">查询 Search</a> · 证书信息以本页为准 The "
                     "register is the authority on a certificate's status.</p>"
                     "</body></html>\n");
 }
 
 static void
-s_row (s_text_t *page, const char *label, const char *value)
+s_row (cf_text_t *page, const char *label, const char *value)
 {
-    s_printf (page, "<tr><th>%s</th><td>", label);
+    cf_text_printf (page, "<tr><th>%s</th><td>", label);
     s_escaped (page, value);
-    s_printf (page, "</td></tr>\n");
+    cf_text_printf (page, "</td></tr>\n");
 }
 
 static void
-s_link (s_text_t *page, const char *number)
+s_link (cf_text_t *page, const char *number)
 {
-    s_printf (page, "<a href=\"/certificates/");
+    cf_text_printf (page, "<a href=\"/certificates/");
     s_escaped (page, number);
-    s_printf (page, "\">");
+    cf_text_printf (page, "\">");
     s_escaped (page, number);
-    s_printf (page, "</a>");
+    cf_text_printf (page, "</a>");
 }
 
 static void
-s_html_certificate (s_text_t *page, cf_store_t *store,
+s_html_certificate (cf_text_t *page, cf_store_t *store,
                     const Cf__Certificate *cert, Cf__CertStatus status)
 {
-    s_printf (page, "<table class=\"certificate\">\n");
+    cf_text_printf (page, "<table class=\"certificate\">\n");
     s_row (page, "证书编号 Number", cert->number);
-    s_printf (page,
-              "<tr><th>状态 Status</th><td class=\"status %s\" "
-              "id=\"status\">%s",
-              status == CF__CERT_STATUS__CERT_STATUS_VALID ? "valid" : "warn",
-              s_status_words (status));
-    s_printf (page, " (");
+    cf_text_printf (page,
+                    "<tr><th>状态 Status</th><td class=\"status %s\" "
+                    "id=\"status\">%s",
+                    status == CF__CERT_STATUS__CERT_STATUS_VALID ? "valid"
+                                                                 : "warn",
+                    s_status_words (status));
+    cf_text_printf (page, " (");
     s_escaped (page, s_status_since (cert, status));
-    s_printf (page, ")");
-    s_printf (page, "</td></tr>\n");
+    cf_text_printf (page, ")");
+    cf_text_printf (page, "</td></tr>\n");
     if (cert->suspension && status == CF__CERT_STATUS__CERT_STATUS_SUSPENDED) {
-        s_printf (page, "<tr><th>暂停期 Suspended</th><td>");
+        cf_text_printf (page, "<tr><th>暂停期 Suspended</th><td>");
         s_escaped (page, cert->suspension->from);
-        s_printf (page, " – ");
+        cf_text_printf (page, " – ");
         s_escaped (page, cert->suspension->until);
-        s_printf (page, "</td></tr>\n");
+        cf_text_printf (page, "</td></tr>\n");
     }
     s_row (page, "持证组织 Holder", cert->company_name);
     s_row (page, "统一社会信用代码 Credit code", cert->uscc);
@@ -379,62 +346,63 @@ s_html_certificate (s_text_t *page, cf_store_t *store,
     s_row (page, "经营地址 Operating address", cert->operating_address);
     char *label = s_grade_label (store, cert);
     int stars = s_stars (cert->grade);
-    s_printf (page, "<tr><th>等级 Grade</th><td>");
+    cf_text_printf (page, "<tr><th>等级 Grade</th><td>");
     s_escaped (page, label);
     if (stars)
-        s_printf (page, " <span class=\"stars\">%.*s</span>", stars * 3,
-                  "★★★★★");
-    s_printf (page, "</td></tr>\n");
+        cf_text_printf (page, " <span class=\"stars\">%.*s</span>", stars * 3,
+                        "★★★★★");
+    cf_text_printf (page, "</td></tr>\n");
     free (label);
-    s_printf (page, "<tr><th>认证范围 Scope</th><td>");
+    cf_text_printf (page, "<tr><th>认证范围 Scope</th><td>");
     for (size_t index = 0; index < cert->n_scope; index++) {
-        s_printf (page, "%s", index ? "<br>" : "");
+        cf_text_printf (page, "%s", index ? "<br>" : "");
         s_escaped (page, cert->scope[index]);
     }
-    s_printf (page, "</td></tr>\n");
+    cf_text_printf (page, "</td></tr>\n");
     s_row (page, "认证依据 Standard", cert->standard);
-    s_printf (page, "<tr><th>有效期 Validity</th><td>");
+    cf_text_printf (page, "<tr><th>有效期 Validity</th><td>");
     s_escaped (page, cert->issue_date);
-    s_printf (page, " – ");
+    cf_text_printf (page, " – ");
     s_escaped (page, cert->expiry_date);
-    s_printf (page, "</td></tr>\n");
+    cf_text_printf (page, "</td></tr>\n");
     const Cf__Visit *next = s_next_visit (cert);
-    s_printf (page,
-              "<tr><th>监督 Surveillance</th><td>%zu / %zu 次已完成 "
-              "visits made",
-              s_visits_made (cert), cert->n_visits);
+    cf_text_printf (page,
+                    "<tr><th>监督 Surveillance</th><td>%zu / %zu 次已完成 "
+                    "visits made",
+                    s_visits_made (cert), cert->n_visits);
     if (next && !cf_certfsm_status_final (cert->status)) {
-        s_printf (page, "; 下次 next due ");
+        cf_text_printf (page, "; 下次 next due ");
         s_escaped (page, next->due);
     }
-    s_printf (page, "</td></tr>\n");
+    cf_text_printf (page, "</td></tr>\n");
     if (!s_blank (cert->replaces)) {
-        s_printf (page, "<tr><th>替代 Replaces</th><td>");
+        cf_text_printf (page, "<tr><th>替代 Replaces</th><td>");
         s_link (page, cert->replaces);
-        s_printf (page, "</td></tr>\n");
+        cf_text_printf (page, "</td></tr>\n");
     }
     if (!s_blank (cert->superseded_by)) {
-        s_printf (page, "<tr><th>换发为 Superseded by</th><td>");
+        cf_text_printf (page, "<tr><th>换发为 Superseded by</th><td>");
         s_link (page, cert->superseded_by);
-        s_printf (page, "</td></tr>\n");
+        cf_text_printf (page, "</td></tr>\n");
     }
     s_row (page, "认证机构 Issued by", cert->issuer);
-    s_printf (page, "</table>\n");
+    cf_text_printf (page, "</table>\n");
 }
 
 static void
-s_html_search_form (s_text_t *page)
+s_html_search_form (cf_text_t *page)
 {
-    s_printf (page,
-              "<form method=\"get\" action=\"/certificates\">"
-              "<p><label>证书编号 Certificate number <input name=\"number\" "
-              "maxlength=\"%d\"></label></p>"
-              "<p><label>组织名称 Company name <input name=\"company\" "
-              "maxlength=\"%d\"></label></p>"
-              "<p><label>统一社会信用代码 Credit code <input name=\"uscc\" "
-              "maxlength=\"18\"></label></p>"
-              "<p><input type=\"submit\" value=\"查询 Search\"></p></form>\n",
-              CF_REGISTER_VALUE_MAX, CF_REGISTER_VALUE_MAX);
+    cf_text_printf (
+        page,
+        "<form method=\"get\" action=\"/certificates\">"
+        "<p><label>证书编号 Certificate number <input name=\"number\" "
+        "maxlength=\"%d\"></label></p>"
+        "<p><label>组织名称 Company name <input name=\"company\" "
+        "maxlength=\"%d\"></label></p>"
+        "<p><label>统一社会信用代码 Credit code <input name=\"uscc\" "
+        "maxlength=\"18\"></label></p>"
+        "<p><input type=\"submit\" value=\"查询 Search\"></p></form>\n",
+        CF_REGISTER_VALUE_MAX, CF_REGISTER_VALUE_MAX);
 }
 
 //  ------------------------------------------------------------------------
@@ -510,7 +478,7 @@ s_json_certificate (cf_store_t *store, const Cf__Certificate *cert,
 //  Answers
 
 static void
-s_set (cf_register_reply_t *reply, unsigned status, bool json, s_text_t *text)
+s_set (cf_register_reply_t *reply, unsigned status, bool json, cf_text_t *text)
 {
     reply->status = status;
     reply->type =
@@ -522,11 +490,11 @@ s_set (cf_register_reply_t *reply, unsigned status, bool json, s_text_t *text)
 static void
 s_json_reply (cf_register_reply_t *reply, unsigned status, json_object *json)
 {
-    s_text_t text = {NULL, 0, 0};
+    cf_text_t text = {NULL, 0, 0};
     const char *printed =
         json_object_to_json_string_ext (json, JSON_C_TO_STRING_PLAIN);
-    s_append (&text, printed, strlen (printed));
-    s_append (&text, "\n", 1);
+    cf_text_append (&text, printed, strlen (printed));
+    cf_text_append (&text, "\n", 1);
     json_object_put (json);
     s_set (reply, status, true, &text);
 }
@@ -544,11 +512,11 @@ s_error (cf_register_reply_t *reply, unsigned status, bool json,
         s_json_reply (reply, status, error);
         return;
     }
-    s_text_t page = {NULL, 0, 0};
+    cf_text_t page = {NULL, 0, 0};
     s_page_start (&page, title);
-    s_printf (&page, "<p class=\"warn\" id=\"error\">");
+    cf_text_printf (&page, "<p class=\"warn\" id=\"error\">");
     s_escaped (&page, message);
-    s_printf (&page, "</p>\n");
+    cf_text_printf (&page, "</p>\n");
     s_page_end (&page);
     s_set (reply, status, false, &page);
 }
@@ -572,19 +540,20 @@ s_answer_found (cf_store_t *store, s_found_t *found, bool json, cf_day_t today,
         s_json_reply (reply, 200, answer);
         return;
     }
-    s_text_t page = {NULL, 0, 0};
+    cf_text_t page = {NULL, 0, 0};
     s_page_start (&page, "证书查询结果 Certificates found");
-    s_printf (&page, "<p>");
+    cf_text_printf (&page, "<p>");
     s_escaped (&page, asked);
-    s_printf (&page, ": %zu</p>\n", found->count);
+    cf_text_printf (&page, ": %zu</p>\n", found->count);
     for (size_t index = 0; index < found->count; index++) {
         const Cf__Certificate *cert = found->items[index];
         s_html_certificate (&page, store, cert,
                             cf_certificate_status_on (cert, today));
     }
     if (found->more)
-        s_printf (&page, "<p class=\"warn\">更多结果未列出，请细化查询 More "
-                         "matched than are shown: ask more precisely.</p>\n");
+        cf_text_printf (&page,
+                        "<p class=\"warn\">更多结果未列出，请细化查询 More "
+                        "matched than are shown: ask more precisely.</p>\n");
     s_page_end (&page);
     s_set (reply, 200, false, &page);
 }
@@ -622,7 +591,7 @@ cf_register_answer (cf_store_t *store, const char *method, const char *path,
         return;
     }
     if (strcmp (path, "/") == 0) {
-        s_text_t page = {NULL, 0, 0};
+        cf_text_t page = {NULL, 0, 0};
         s_page_start (&page, "认证证书查询 Certificate register");
         s_html_search_form (&page);
         s_page_end (&page);
@@ -655,7 +624,7 @@ cf_register_answer (cf_store_t *store, const char *method, const char *path,
                 s_json_certificate (store, cert,
                                     cf_certificate_status_on (cert, today)));
         } else {
-            s_text_t page = {NULL, 0, 0};
+            cf_text_t page = {NULL, 0, 0};
             s_page_start (&page, "认证证书 Certificate");
             s_html_certificate (
                 &page, store, found.items[0],
