@@ -1336,8 +1336,83 @@ s_update_case_indexes (cf_store_t *self, MDB_txn *txn, const Cf__Case *old,
     return rc;
 }
 
+//  How a commit folds its cases' history into one write a case: per op,
+//  an event's seq, and on the op that writes its case's history (the
+//  case's last put, or its last event when the batch puts no record of
+//  it) the batch's events of that case and the latest seq among them
+typedef struct {
+    uint64_t seq;       //  Event: the seq it gets
+    uint64_t last_seq;  //  History writer: its case's latest seq, or 0
+    uint32_t events;    //  History writer: its case's events in the batch
+    bool writes;        //  Writes its case's record (history included)
+    bool superseded;    //  Case put that a later put of the case replaces
+} s_fold_t;
+
+//  One op naming a case, for grouping them by case
+typedef struct {
+    const char *case_id;
+    size_t op;
+} s_touch_t;
+
 static int
-s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record)
+s_touch_order (const void *left, const void *right)
+{
+    const s_touch_t *a = left, *b = right;
+    int order = strcmp (a->case_id, b->case_id);
+    return order ? order : (a->op > b->op) - (a->op < b->op);
+}
+
+//  Plans the folding of batch's case puts and events, from seq, the last
+//  committed one: into fold, one entry an op
+static void
+s_fold_plan (const cf_batch_t *batch, uint64_t seq, s_fold_t *fold)
+{
+    s_touch_t *touches =
+        cf_mem_check (calloc (batch->size + 1, sizeof *touches));
+    size_t count = 0;
+    for (size_t index = 0; index < batch->size; index++) {
+        const s_op_t *op = &batch->ops[index];
+        if (op->kind == S_OP_EVENT)
+            fold[index].seq = ++seq;
+        if (op->kind == S_OP_CASE)
+            touches[count++] =
+                (s_touch_t){((const Cf__Case *)op->message)->id, index};
+        else if (op->kind == S_OP_EVENT &&
+                 !s_body_event ((const Cf__Event *)op->message))
+            touches[count++] =
+                (s_touch_t){((const Cf__Event *)op->message)->case_id, index};
+    }
+    qsort (touches, count, sizeof *touches, s_touch_order);
+    for (size_t start = 0, end; start < count; start = end) {
+        size_t writer = SIZE_MAX, last_event = SIZE_MAX;
+        uint32_t events = 0;
+        for (end = start; end < count &&
+                          streq (touches[end].case_id, touches[start].case_id);
+             end++) {
+            size_t op = touches[end].op;
+            if (batch->ops[op].kind == S_OP_EVENT) {
+                events++;
+                last_event = op;
+            } else {
+                if (writer != SIZE_MAX)
+                    fold[writer].superseded = true;
+                writer = op;
+            }
+        }
+        if (writer == SIZE_MAX)
+            writer = last_event;
+        fold[writer].writes = true;
+        fold[writer].events = events;
+        fold[writer].last_seq =
+            last_event == SIZE_MAX ? 0 : fold[last_event].seq;
+    }
+    free (touches);
+}
+
+//  Puts record, its history fields the stored ones moved by fold
+static int
+s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
+              const s_fold_t *fold)
 {
     s_key_t key;
     s_key_id (&key, record->id);
@@ -1347,8 +1422,10 @@ s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record)
     if (rc && rc != CF_ENOTFOUND)
         return rc;
     //  The history fields are the store's: carry them over
-    record->last_seq = old ? old->last_seq : 0;
-    record->events = old ? old->events : 0;
+    record->last_seq = fold->last_seq ? fold->last_seq
+                       : old          ? old->last_seq
+                                      : 0;
+    record->events = (old ? old->events : 0) + fold->events;
     rc = s_update_case_indexes (self, txn, old, record);
     if (rc == 0) {
         int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
@@ -1533,13 +1610,16 @@ s_apply_counter (cf_store_t *self, MDB_txn *txn, const s_op_t *op)
 }
 
 static int
-s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op)
+s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op, const s_fold_t *fold)
 {
     s_key_t key;
     int mrc;
     switch (op->kind) {
         case S_OP_CASE:
-            return s_apply_case (self, txn, (Cf__Case *)op->message);
+            return fold->superseded
+                       ? 0
+                       : s_apply_case (self, txn, (Cf__Case *)op->message,
+                                       fold);
         case S_OP_JOB:
             return s_apply_job (self, txn, (const Cf__Job *)op->message);
         case S_OP_DELETE_JOB:
@@ -1577,12 +1657,14 @@ s_apply_write (cf_store_t *self, MDB_txn *txn, s_op_t *op)
     return 0;
 }
 
-//  Appends one event at seq after the one with hash prev, and moves its
-//  case's history fields
+//  Appends one event after the one with hash prev; when the batch puts no
+//  record of its case, the last of its case's events moves the case's
+//  history fields, as fold says
 static int
-s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event, uint64_t seq,
-               uint8_t *hash)
+s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event,
+               const s_fold_t *fold, uint8_t *hash)
 {
+    uint64_t seq = fold->seq;
     event->seq = seq;
     s_set_bytes (&event->prev_hash, hash, CF_STORE_HASH_SIZE);
     s_set_bytes (&event->hash, NULL, 0);
@@ -1590,32 +1672,26 @@ s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event, uint64_t seq,
     s_set_bytes (&event->hash, hash, CF_STORE_HASH_SIZE);
 
     s_key_t key;
-    if (s_body_event (event)) {
-        s_key_seq (&key, seq);
-        int mrc = s_put_message (self, txn, S_DB_EVENTS, &key, &event->base,
-                                 MDB_APPEND);
-        return mrc == MDB_KEYEXIST ? CF_ECORRUPT
-               : mrc               ? s_lmdb_error (mrc, "events")
-                                   : 0;
+    bool body = s_body_event (event);
+    if (!body && fold->writes) {
+        s_key_id (&key, event->case_id);
+        Cf__Case *record;
+        int rc = s_get_message (self, txn, S_DB_CASES, &key,
+                                &cf__case__descriptor, &record);
+        if (rc == CF_ENOTFOUND)
+            cf_log_error ("store: event %s names case %s, which does not exist",
+                          event->event, event->case_id);
+        if (rc)
+            return rc;
+        record->last_seq = fold->last_seq;
+        record->events += fold->events;
+        int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
+        cf_pb_free (&record);
+        if (mrc)
+            return s_lmdb_error (mrc, "cases");
     }
-    s_key_id (&key, event->case_id);
-    Cf__Case *record;
-    int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
-                            &record);
-    if (rc == CF_ENOTFOUND)
-        cf_log_error ("store: event %s names case %s, which does not exist",
-                      event->event, event->case_id);
-    if (rc)
-        return rc;
-    record->last_seq = seq;
-    record->events++;
-    int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
-    cf_pb_free (&record);
-    if (mrc)
-        return s_lmdb_error (mrc, "cases");
-
     s_key_seq (&key, seq);
-    mrc =
+    int mrc =
         s_put_message (self, txn, S_DB_EVENTS, &key, &event->base, MDB_APPEND);
     if (mrc == MDB_KEYEXIST) {
         cf_log_error ("store: event %" PRIu64 " already exists: meta "
@@ -1625,36 +1701,29 @@ s_apply_event (cf_store_t *self, MDB_txn *txn, Cf__Event *event, uint64_t seq,
     }
     if (mrc)
         return s_lmdb_error (mrc, "events");
+    if (body)
+        return 0;
     s_key_case_event (&key, event->case_id, seq);
     return s_put_index (self, txn, S_DB_CASE_EVENTS, &key);
 }
 
+//  Appends the batch's events after seq, the one with hash hash, and sets
+//  the store's last seq and hash
 static int
 s_apply_events (cf_store_t *self, MDB_txn *txn, cf_batch_t *batch,
+                const s_fold_t *fold, uint64_t seq, uint8_t *hash,
                 uint64_t *first_seq, uint64_t *last_seq)
 {
-    uint64_t seq;
-    uint8_t hash[CF_STORE_HASH_SIZE];
-    int rc = s_meta_get_u64 (self, txn, "last_seq", &seq);
-    if (rc == 0)
-        rc = s_meta_get_hash (self, txn, hash);
-    if (rc)
-        return rc;
-    if (batch->first_seq && batch->first_seq != seq + 1) {
-        cf_log_error ("store: batch was promised seq %" PRIu64
-                      " but another batch took it; the next seq is "
-                      "%" PRIu64,
-                      batch->first_seq, seq + 1);
-        return CF_ECONFLICT;
-    }
+    int rc = 0;
     for (size_t index = 0; index < batch->size && rc == 0; index++) {
         s_op_t *op = &batch->ops[index];
         if (op->kind != S_OP_EVENT)
             continue;
-        seq++;
+        seq = fold[index].seq;
         if (*first_seq == 0)
             *first_seq = seq;
-        rc = s_apply_event (self, txn, (Cf__Event *)op->message, seq, hash);
+        rc = s_apply_event (self, txn, (Cf__Event *)op->message, &fold[index],
+                            hash);
     }
     if (rc == 0 && batch->events > 0) {
         *last_seq = seq;
@@ -1684,20 +1753,48 @@ s_txn_commit (cf_store_t *self, MDB_txn *txn)
     return mdb_txn_commit (txn);
 }
 
+//  Reads the last committed seq and hash, and checks the batch's promise
+static int
+s_log_head (cf_store_t *self, MDB_txn *txn, const cf_batch_t *batch,
+            uint64_t *seq, uint8_t *hash)
+{
+    int rc = s_meta_get_u64 (self, txn, "last_seq", seq);
+    if (rc == 0)
+        rc = s_meta_get_hash (self, txn, hash);
+    if (rc == 0 && batch->first_seq && batch->first_seq != *seq + 1) {
+        cf_log_error ("store: batch was promised seq %" PRIu64
+                      " but another batch took it; the next seq is "
+                      "%" PRIu64,
+                      batch->first_seq, *seq + 1);
+        rc = CF_ECONFLICT;
+    }
+    return rc;
+}
+
 int
 cf_store_commit (cf_store_t *self, cf_batch_t *batch, uint64_t *first_seq,
                  uint64_t *last_seq)
 {
     assert (self && batch);
-    uint64_t first = 0, last = 0;
+    uint64_t first = 0, last = 0, seq = 0;
+    uint8_t hash[CF_STORE_HASH_SIZE];
+    s_fold_t *fold = NULL;
     int rc = s_batch_open (batch);
     MDB_txn *txn = NULL;
     if (rc == 0)
         rc = s_txn_begin (self, 0, &txn);
-    for (size_t index = 0; index < batch->size && rc == 0; index++)
-        rc = s_apply_write (self, txn, &batch->ops[index]);
     if (rc == 0)
-        rc = s_apply_events (self, txn, batch, &first, &last);
+        rc = s_log_head (self, txn, batch, &seq, hash);
+    if (rc == 0) {
+        //  A case put and its events in one batch write the case once
+        fold = cf_mem_check (calloc (batch->size + 1, sizeof *fold));
+        s_fold_plan (batch, seq, fold);
+    }
+    for (size_t index = 0; index < batch->size && rc == 0; index++)
+        rc = s_apply_write (self, txn, &batch->ops[index], &fold[index]);
+    if (rc == 0)
+        rc = s_apply_events (self, txn, batch, fold, seq, hash, &first, &last);
+    free (fold);
     if (rc == 0) {
         int mrc = s_txn_commit (self, txn);
         if (mrc)

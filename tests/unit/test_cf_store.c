@@ -500,6 +500,84 @@ test_events_are_chained_at_commit (void **state)
     s_assert_verifies (fixture->store);
 }
 
+//  The history counters and index rows of a case, read back
+static void
+s_assert_case (cf_store_t *store, const char *id, Cf__State state,
+               uint64_t last_seq, uint32_t events)
+{
+    Cf__Case *record;
+    assert_int_equal (cf_store_get_case (store, id, &record), 0);
+    assert_int_equal (record->state, state);
+    assert_int_equal (record->last_seq, last_seq);
+    assert_int_equal (record->events, events);
+    cf_pb_free (&record);
+}
+
+//  A batch that puts a case more than once, between events of it and of
+//  a case it does not put, writes each case once: the last put, with the
+//  history of all the batch's events, and only its index rows
+static void
+test_a_batch_writes_each_case_once_with_all_its_history (void **state)
+{
+    s_fixture_t *fixture = *state;
+    cf_store_t *store = fixture->store;
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case (batch, "CF-A", "acme", CF__STATE__STATE_SUBMITTED, 1000);
+    s_append_event (batch, "CF-A", "submit");
+    s_put_case (batch, "CF-B", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    s_append_event (batch, "CF-B", "submit");
+    s_commit (store, &batch);  //  Seqs 1 and 2
+
+    batch = cf_batch_new ();
+    s_append_event (batch, "CF-B", "intake_complete");  //  3
+    s_put_case (batch, "CF-A", "beta", CF__STATE__STATE_DOCUMENT_REVIEW, 2000);
+    s_append_event (batch, "CF-A", "intake_complete");  //  4
+    s_append_event (batch, "CF-B", "review_started");   //  5
+    s_put_case (batch, "CF-A", "beta", CF__STATE__STATE_CONTRACT_PENDING, 3000);
+    s_append_event (batch, "CF-A", "review_passed");  //  6
+    s_put_case (batch, "CF-C", "beta", CF__STATE__STATE_SUBMITTED, 0);
+    s_append_event (batch, "CF-C", "submit");  //  7
+    s_commit (store, &batch);
+
+    s_assert_case (store, "CF-A", CF__STATE__STATE_CONTRACT_PENDING, 6, 3);
+    s_assert_case (store, "CF-B", CF__STATE__STATE_SUBMITTED, 5, 3);
+    s_assert_case (store, "CF-C", CF__STATE__STATE_SUBMITTED, 7, 1);
+    assert_int_equal (s_count_by_state (store, CF__STATE__STATE_SUBMITTED), 2);
+    assert_int_equal (
+        s_count_by_state (store, CF__STATE__STATE_DOCUMENT_REVIEW), 0);
+    assert_int_equal (
+        s_count_by_state (store, CF__STATE__STATE_CONTRACT_PENDING), 1);
+    assert_int_equal (s_count_by_org (store, "acme"), 1);
+    assert_int_equal (s_count_by_org (store, "beta"), 2);
+    cf_store_deadline_t *deadlines;
+    size_t count;
+    assert_int_equal (cf_store_due (store, INT64_MAX, 10, &deadlines, &count),
+                      0);
+    assert_int_equal (count, 1);  //  CF-A's last, not the two before it
+    assert_int_equal (deadlines[0].due, 3000);
+    cf_store_deadlines_free (&deadlines, count);
+
+    //  A batch of events alone moves its cases' history too
+    batch = cf_batch_new ();
+    s_append_event (batch, "CF-C", "intake_complete");  //  8
+    s_append_event (batch, "CF-B", "review_passed");    //  9
+    s_append_event (batch, "CF-C", "review_started");   //  10
+    s_commit (store, &batch);
+    s_assert_case (store, "CF-B", CF__STATE__STATE_SUBMITTED, 9, 4);
+    s_assert_case (store, "CF-C", CF__STATE__STATE_SUBMITTED, 10, 3);
+    assert_int_equal (s_last_seq (store), 10);
+    s_assert_verifies (store);
+
+    //  An event of a case the store does not hold sinks its batch
+    batch = cf_batch_new ();
+    s_append_event (batch, "CF-B", "contract_sent");
+    s_append_event (batch, "CF-NONE", "submit");
+    assert_int_equal (cf_store_commit (store, batch, NULL, NULL), CF_ENOTFOUND);
+    cf_batch_destroy (&batch);
+    s_assert_case (store, "CF-B", CF__STATE__STATE_SUBMITTED, 9, 4);
+    assert_int_equal (s_last_seq (store), 10);
+}
+
 static void
 test_case_history_lists_only_that_case (void **state)
 {
@@ -1866,6 +1944,7 @@ main (void)
         S_TEST (test_schema_version_mismatch_is_refused),
         S_TEST (test_case_round_trip),
         S_TEST (test_events_are_chained_at_commit),
+        S_TEST (test_a_batch_writes_each_case_once_with_all_its_history),
         S_TEST (test_case_history_lists_only_that_case),
         S_TEST (test_history_and_events_are_paged_by_count_and_size),
         S_TEST (test_job_round_trip_and_delete),
