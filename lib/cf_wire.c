@@ -41,13 +41,42 @@ s_budget_free (void *data, void *pointer)
     free (pointer);
 }
 
-static int s_check_message (const ProtobufCMessage *message, const char *path,
-                            cf_problems_t *problems);
+//  Where a value is in the tree: the field's name and its parent's place,
+//  spelled out ("Reply.record.id") only when a problem names it
+typedef struct s_path_t {
+    const struct s_path_t *parent;  //  The message holding it, or NULL
+    const char *name;               //  Field name, or the root's type
+} s_path_t;
+
+//  Writes path into text (size bytes) and returns text
+static const char *
+s_path_text (const s_path_t *path, char *text, size_t size)
+{
+    const s_path_t *chain[32];
+    size_t depth = 0;
+    for (; path && depth < 32; path = path->parent)
+        chain[depth++] = path;
+    size_t used = 0;
+    text[0] = 0;
+    while (depth-- > 0 && used < size) {
+        int wrote = snprintf (text + used, size - used, "%s%s", used ? "." : "",
+                              chain[depth]->name);
+        if (wrote < 0)
+            break;
+        used += (size_t)wrote;
+    }
+    return text;
+}
+
+#define S_PATH(path) s_path_text ((path), (char[256]){0}, 256)
+
+static int s_check_message (const ProtobufCMessage *message,
+                            const s_path_t *path, cf_problems_t *problems);
 
 //  Checks one value of a field; item is its address in the message
 static int
 s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
-               const char *path, cf_problems_t *problems)
+               const s_path_t *path, cf_problems_t *problems)
 {
     switch (field->type) {
         case PROTOBUF_C_TYPE_ENUM: {
@@ -55,8 +84,8 @@ s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
             if (!protobuf_c_enum_descriptor_get_value (field->descriptor,
                                                        value)) {
                 cf_problems_add (
-                    problems, "wire.enum", "%s: %d is not a value of %s", path,
-                    value,
+                    problems, "wire.enum", "%s: %d is not a value of %s",
+                    S_PATH (path), value,
                     ((const ProtobufCEnumDescriptor *)field->descriptor)->name);
                 return CF_EINVAL;
             }
@@ -67,13 +96,13 @@ s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
             size_t length = text ? strlen (text) : 0;
             if (length > CF_WIRE_MAX_STRING) {
                 cf_problems_add (problems, "wire.string_length",
-                                 "%s: %zu bytes, at most %d", path, length,
-                                 CF_WIRE_MAX_STRING);
+                                 "%s: %zu bytes, at most %d", S_PATH (path),
+                                 length, CF_WIRE_MAX_STRING);
                 return CF_EINVAL;
             }
             if (!cf_utf8_valid (text, length)) {
                 cf_problems_add (problems, "wire.utf8",
-                                 "%s: not valid UTF-8 text", path);
+                                 "%s: not valid UTF-8 text", S_PATH (path));
                 return CF_EINVAL;
             }
             return 0;
@@ -82,8 +111,8 @@ s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
             const ProtobufCBinaryData *bytes = item;
             if (bytes->len > CF_WIRE_MAX_STRING) {
                 cf_problems_add (problems, "wire.bytes_length",
-                                 "%s: %zu bytes, at most %d", path, bytes->len,
-                                 CF_WIRE_MAX_STRING);
+                                 "%s: %zu bytes, at most %d", S_PATH (path),
+                                 bytes->len, CF_WIRE_MAX_STRING);
                 return CF_EINVAL;
             }
             return 0;
@@ -98,21 +127,21 @@ s_check_value (const ProtobufCFieldDescriptor *field, const void *item,
 }
 
 static int
-s_check_message (const ProtobufCMessage *message, const char *path,
+s_check_message (const ProtobufCMessage *message, const s_path_t *path,
                  cf_problems_t *problems)
 {
     const ProtobufCMessageDescriptor *descriptor = message->descriptor;
     if (message->n_unknown_fields > 0) {
         cf_problems_add (problems, "wire.unknown_field",
-                         "%s: field number %u is not in %s", path,
+                         "%s: field number %u is not in %s", S_PATH (path),
                          message->unknown_fields[0].tag, descriptor->name);
         return CF_EINVAL;
     }
     const char *base = (const char *)message;
     for (unsigned index = 0; index < descriptor->n_fields; index++) {
         const ProtobufCFieldDescriptor *field = &descriptor->fields[index];
-        char child_path[256];
-        snprintf (child_path, sizeof child_path, "%s.%s", path, field->name);
+        s_path_t child = {path, field->name};
+        const s_path_t *child_path = &child;
         if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             uint32_t chosen =
                 *(const uint32_t *)(base + field->quantifier_offset);
@@ -123,8 +152,8 @@ s_check_message (const ProtobufCMessage *message, const char *path,
             size_t count = *(const size_t *)(base + field->quantifier_offset);
             if (count > CF_WIRE_MAX_ITEMS) {
                 cf_problems_add (problems, "wire.items",
-                                 "%s: %zu items, at most %d", child_path, count,
-                                 CF_WIRE_MAX_ITEMS);
+                                 "%s: %zu items, at most %d",
+                                 S_PATH (child_path), count, CF_WIRE_MAX_ITEMS);
                 return CF_EINVAL;
             }
             const char *items = *(char *const *)(base + field->offset);
@@ -156,7 +185,8 @@ cf_wire_check (const ProtobufCMessage *message, cf_problems_t *problems)
 {
     if (!message)
         return CF_EINVAL;
-    return s_check_message (message, message->descriptor->short_name, problems);
+    s_path_t root = {NULL, message->descriptor->short_name};
+    return s_check_message (message, &root, problems);
 }
 
 //  Reads the varint at data[*offset ..size) into *value, moving *offset
@@ -180,7 +210,7 @@ s_varint (const uint8_t *data, size_t size, size_t *offset, uint64_t *value)
 //  types, so the depth is bounded by the schema.
 static int
 s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
-                  const uint8_t *data, size_t size, const char *path,
+                  const uint8_t *data, size_t size, const s_path_t *path,
                   cf_problems_t *problems)
 {
     static const char *const wire_names[] = {
@@ -200,7 +230,7 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
             !(wire == 2 && field->label == PROTOBUF_C_LABEL_REPEATED)) {
             cf_problems_add (problems, "wire.bool",
                              "%s.%s: a bool sent as %s; send it as a varint",
-                             path, field->name, wire_names[wire]);
+                             S_PATH (path), field->name, wire_names[wire]);
             return CF_EDECODE;
         }
         if (wire == 0) {
@@ -216,11 +246,9 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
         if (length > size - offset)
             return CF_EDECODE;
         if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && wire == 2) {
-            char child_path[256];
-            snprintf (child_path, sizeof child_path, "%s.%s", path,
-                      field->name);
+            s_path_t child = {path, field->name};
             int rc = s_check_encoding (field->descriptor, data + offset,
-                                       (size_t)length, child_path, problems);
+                                       (size_t)length, &child, problems);
             if (rc)
                 return rc;
         }
@@ -261,8 +289,8 @@ cf_wire_decode (const ProtobufCMessageDescriptor *descriptor,
                          descriptor->name);
         return CF_EDECODE;
     }
-    int rc = s_check_encoding (descriptor, data, size, descriptor->short_name,
-                               problems);
+    s_path_t root = {NULL, descriptor->short_name};
+    int rc = s_check_encoding (descriptor, data, size, &root, problems);
     if (rc == 0)
         rc = cf_wire_check (message, problems);
     if (rc) {
