@@ -116,6 +116,9 @@ struct _cf_engine_t {
     size_t outbox_index;        //  Item the outbox cursor is on
     int64_t replies_checked;    //  When the oldest stored reply was found
                                 //  inside the retention
+    Cf__Case *lent;             //  The round's copy of a case that the
+                                //  request's reply shows, packed before
+                                //  the next request may change it
 };
 
 static const Cf__Principal s_system = {
@@ -2117,8 +2120,9 @@ s_do_fire (cf_engine_t *self, const Cf__Principal *who,
     }
     if (rc)
         return rc;
+    //  The reply is packed before the next request may take the case
     reply->body_case = CF__REPLY__BODY_RECORD;
-    reply->record = cf_pb_dup (&record->base);
+    reply->record = self->lent = record;
     return 0;
 }
 
@@ -3206,6 +3210,17 @@ s_replay (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
     return true;
 }
 
+//  Frees a request's reply, which may show a case the round lent it
+static void
+s_reply_free (cf_engine_t *self, Cf__Reply **reply_p)
+{
+    Cf__Reply *reply = *reply_p;
+    if (reply && self->lent && reply->record == self->lent)
+        reply->record = NULL;
+    self->lent = NULL;
+    cf_pb_free (reply_p);
+}
+
 void
 cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
                    const uint8_t *data, size_t size)
@@ -3249,7 +3264,7 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
         Cf__Reply *failed = cf_pb_new (&cf__reply__descriptor);
         cf_pb_set_string (&failed->id, request->id);
         failed->now = self->now;
-        cf_pb_free (&reply);
+        s_reply_free (self, &reply);
         reply = failed;
         s_reply_error (reply, rc, problems);
     }
@@ -3271,8 +3286,8 @@ cf_engine_request (cf_engine_t *self, zframe_t *route, const Cf__Principal *who,
         free (key);
     }
 out:
+    s_reply_free (self, &reply);
     cf_pb_free (&request);
-    cf_pb_free (&reply);
     cf_problems_destroy (&problems);
 }
 
