@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cf_certfsm.h"
 #include "cf_date.h"
 #include "cf_engine.h"
 #include "cf_fsm.h"
@@ -449,6 +450,17 @@ s_fire_data (cf_event_t event, uint8_t argument, Cf__EventData *data,
     }
 }
 
+//  A certificate number for argument: one the run has seen (below 0x80),
+//  or one made up into number
+static char *
+s_number (s_run_t *self, uint8_t argument, char *number)
+{
+    if (self->number_count > 0 && argument < 0x80)
+        return self->numbers[argument % self->number_count];
+    snprintf (number, 40, "CFC2026SC%05u", argument);
+    return number;
+}
+
 static void
 s_built_request (s_run_t *self, fuzz_reader_t *reader)
 {
@@ -473,7 +485,20 @@ s_built_request (s_run_t *self, fuzz_reader_t *reader)
     Cf__CertificateRef certificate = CF__CERTIFICATE_REF__INIT;
     Cf__StaffRequest staff = CF__STAFF_REQUEST__INIT;
     Cf__IssueIdentity issue = CF__ISSUE_IDENTITY__INIT;
-    char number[40], name[16];
+    Cf__CertificateFire decision = CF__CERTIFICATE_FIRE__INIT;
+    Cf__CertificateChange change = CF__CERTIFICATE_CHANGE__INIT;
+    Cf__CertificateQuery query = CF__CERTIFICATE_QUERY__INIT;
+    Cf__CertificateReissue reissue = CF__CERTIFICATE_REISSUE__INIT;
+    Cf__Appointment appointment = CF__APPOINTMENT__INIT;
+    Cf__AppointmentEnd ending = CF__APPOINTMENT_END__INIT;
+    Cf__AppointmentQuery appointments = CF__APPOINTMENT_QUERY__INIT;
+    Cf__ReportQuery report = CF__REPORT_QUERY__INIT;
+    Cf__ReportSubmission submission = CF__REPORT_SUBMISSION__INIT;
+    static char *acts[] = {"submit", "respond", "withdraw"};
+    static char *scope[] = {"kitchen appliances"};
+    static const char *const orgs[] = {"ORG-A", "ORG-B", "ORG-C", ""};
+    char number[40], name[16], month[8];
+    snprintf (month, sizeof month, "2026-%02u", 1 + argument % 12);
     ref.case_id = (char *)case_id;
     switch (kind) {
         case FUZZ_KIND_PING:
@@ -538,13 +563,89 @@ s_built_request (s_run_t *self, fuzz_reader_t *reader)
         case FUZZ_KIND_CERTIFICATE:
             request.body_case = CF__REQUEST__BODY_CERTIFICATE;
             request.certificate = &certificate;
-            if (self->number_count > 0 && argument < 0x80)
-                certificate.number =
-                    self->numbers[argument % self->number_count];
-            else {
-                snprintf (number, sizeof number, "CFC2026SC%05u", argument);
-                certificate.number = number;
+            certificate.number = s_number (self, argument, number);
+            break;
+        case FUZZ_KIND_CERTIFICATE_FIRE:
+            request.body_case = CF__REQUEST__BODY_CERTIFICATE_FIRE;
+            request.certificate_fire = &decision;
+            decision.number = s_number (self, argument & 0x8F, number);
+            decision.event = (char *)cf_certfsm_event_name (
+                (cf_cert_event_t)((argument >> 4) % CF_CERT_EVENT_COUNT));
+            decision.change = &change;
+            change.reason = argument & 1 ? "the holder's letter" : "";
+            change.trigger = argument & 2 ? "holder_request" : "misuse";
+            change.trigger_date = argument & 4 ? "2026-01-05" : "";
+            change.months = argument % 8;
+            change.case_id = (char *)case_id;
+            break;
+        case FUZZ_KIND_SURVEILLANCE:
+            request.body_case = CF__REQUEST__BODY_SURVEILLANCE_OPEN;
+            request.surveillance_open = &certificate;
+            certificate.number = s_number (self, argument, number);
+            break;
+        case FUZZ_KIND_CERTIFICATES:
+            request.body_case = CF__REQUEST__BODY_CERTIFICATES;
+            request.certificates = &query;
+            query.status = (Cf__CertStatus)(argument >> 5);
+            query.org = (char *)orgs[(argument >> 3) & 3];
+            query.due_by = argument & 4 ? "2027-06-30" : "";
+            query.limit = argument % 4;
+            break;
+        case FUZZ_KIND_REISSUE:
+            request.body_case = CF__REQUEST__BODY_CERTIFICATE_REISSUE;
+            request.certificate_reissue = &reissue;
+            reissue.number = s_number (self, argument & 0xFC, number);
+            reissue.reason = argument & 4 ? "" : "the company renamed itself";
+            reissue.company_name = argument & 1 ? "云熙家电有限公司" : "";
+            if (argument & 2) {
+                reissue.n_scope = 1;
+                reissue.scope = scope;
             }
+            break;
+        case FUZZ_KIND_DOCUMENT:
+            request.body_case = CF__REQUEST__BODY_CERTIFICATE_DOCUMENT;
+            request.certificate_document = &certificate;
+            certificate.number = s_number (self, argument, number);
+            break;
+        case FUZZ_KIND_APPOINTMENT_ADD:
+            request.body_case = CF__REQUEST__BODY_APPOINTMENT_ADD;
+            request.appointment_add = &appointment;
+            appointment.consultancy = (char *)orgs[argument & 3];
+            appointment.company = (char *)orgs[(argument >> 2) & 3];
+            appointment.from = argument & 0x10 ? "2026-01-01" : "";
+            appointment.n_acts = 1 + (argument >> 5) % 3;
+            appointment.acts = acts;
+            appointment.reference = "letter of appointment";
+            break;
+        case FUZZ_KIND_APPOINTMENT_END:
+            request.body_case = CF__REQUEST__BODY_APPOINTMENT_END;
+            request.appointment_end = &ending;
+            ending.consultancy = (char *)orgs[argument & 3];
+            ending.company = (char *)orgs[(argument >> 2) & 3];
+            ending.reason = argument & 0x10 ? "" : "the contract ended";
+            break;
+        case FUZZ_KIND_APPOINTMENTS:
+            request.body_case = CF__REQUEST__BODY_APPOINTMENTS;
+            request.appointments = &appointments;
+            appointments.consultancy = (char *)orgs[argument & 3];
+            appointments.company = (char *)orgs[(argument >> 2) & 3];
+            appointments.ended = argument & 0x10;
+            break;
+        case FUZZ_KIND_CNCA_REPORT:
+            request.body_case = CF__REQUEST__BODY_CNCA_REPORT;
+            request.cnca_report = &report;
+            report.month = month;
+            report.after = argument >> 4;
+            break;
+        case FUZZ_KIND_REPORTS:
+            request.body_case = CF__REQUEST__BODY_REPORTS;
+            request.reports = true;
+            break;
+        case FUZZ_KIND_REPORT_SUBMITTED:
+            request.body_case = CF__REQUEST__BODY_REPORT_SUBMITTED;
+            request.report_submitted = &submission;
+            submission.month = month;
+            submission.reference = argument & 0x80 ? "CNCA-RECEIPT-1" : "";
             break;
         case FUZZ_KIND_STAFF_PUT:
             request.body_case = CF__REQUEST__BODY_STAFF_PUT;

@@ -74,7 +74,22 @@ typedef enum {
     FUZZ_KIND_STAFF_PUT,    //  argument: examples/staff record
     FUZZ_KIND_STAFF_LIST,
     FUZZ_KIND_WHOAMI,
-    FUZZ_KIND_ISSUE,  //  argument: name and role
+    FUZZ_KIND_CERTIFICATE_FIRE,  //  argument: the certificate, and the
+                                 //  event (cf_certfsm order) in the high
+                                 //  four bits, with a reason and terms
+    FUZZ_KIND_SURVEILLANCE,      //  argument: the certificate to visit
+    FUZZ_KIND_CERTIFICATES,      //  argument: status filter and limit
+    FUZZ_KIND_REISSUE,           //  argument: the certificate; bit 0 a
+                                 //  new name, bit 1 a new scope
+    FUZZ_KIND_DOCUMENT,          //  argument: the certificate
+    FUZZ_KIND_APPOINTMENT_ADD,   //  argument: consultancy, company, acts
+    FUZZ_KIND_APPOINTMENT_END,   //  argument: consultancy, company
+    FUZZ_KIND_APPOINTMENTS,      //  argument: filters
+    FUZZ_KIND_CNCA_REPORT,       //  argument: the month (2026-01 + n % 16)
+                                 //  and the page cursor
+    FUZZ_KIND_REPORTS,
+    FUZZ_KIND_REPORT_SUBMITTED,  //  argument: the month, and a reference
+    FUZZ_KIND_ISSUE,             //  argument: name and role
     FUZZ_KIND_COUNT
 } fuzz_kind_t;
 
