@@ -720,15 +720,13 @@ s_dispatch (cf_daemon_t *self)
 static void
 s_send (zsock_t *socket, zframe_t *route, const uint8_t *data, size_t size)
 {
-    zmsg_t *message = zmsg_new ();
-    zmsg_addmem (message, zframe_data (route), zframe_size (route));
-    zmsg_addmem (message, data, size);
     //  A peer that left gets nothing; its retry finds the stored reply
-    if (zmsg_send (&message, socket) != 0) {
+    void *handle = zsock_resolve (socket);
+    if (zmq_send (handle, zframe_data (route), zframe_size (route),
+                  ZMQ_SNDMORE) < 0 ||
+        zmq_send (handle, data, size, 0) < 0)
         cf_log_debug ("reply to a departed peer dropped: %s",
                       zmq_strerror (zmq_errno ()));
-        zmsg_destroy (&message);
-    }
 }
 
 //  Rings the feed's doorbell: topic ("seq" or "hb") and the latest

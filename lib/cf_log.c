@@ -206,8 +206,10 @@ cf_log_write (cf_log_level_t level, const char *format, ...)
     struct tm parts;
     localtime_r (&now.tv_sec, &parts);
     char line[S_LINE_MAX + 256];
+    //  Only a JSON record names the process (journald knows it already)
+    long pid = s_format == CF_LOG_JSON ? (long)getpid () : 0;
     size_t length = cf_log_format_record (
-        line, sizeof line - 1, s_format, s_program, (long)getpid (), level,
+        line, sizeof line - 1, s_format, s_program, pid, level,
         (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000, parts.tm_gmtoff,
         message);
     line[length++] = '\n';
