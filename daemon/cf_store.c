@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <lmdb.h>
+#include <lz4.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +72,8 @@ struct _cf_store_t {
     bool absent[S_DB_COUNT];                 //  Added later and not in this
                                              //  store opened to read only
     s_fault_t faults[CF_STORE_FAULT_COUNT];  //  Armed test faults
-    bool untimed;  //  Read only, and reply_times is not there yet
+    bool untimed;      //  Read only, and reply_times is not there yet
+    size_t page_size;  //  LMDB's page: a larger record takes whole pages
 };
 
 typedef enum {
@@ -439,6 +441,100 @@ s_state_valid (int state)
 }
 
 //  ------------------------------------------------------------------------
+//  Squeezed records
+//
+//  A record too large to sit on its leaf page goes to overflow pages of its
+//  own, whole pages however little of the last it fills. An event (written
+//  once, so it stays where it is put) that LZ4 brings onto its leaf, or
+//  onto fewer pages, is stored squeezed: a zero byte (a packed message
+//  never starts with one: field numbers start at 1), its packed size as a
+//  varint, then the LZ4 block. A case record is not: it is rewritten as it
+//  grows, and the leaf pages a squeezed one left behind would stay.
+
+#define S_SQUEEZED            0x00
+#define S_SQUEEZED_MAX        (64 * 1024 * 1024)  //  Largest packed record
+#define S_PAGE_HEADER         16                  //  LMDB's page header
+#define S_NODE_HEADER         8                   //  LMDB's leaf node header
+#define S_SQUEEZE_GUESS(size) ((size)*3 / 4)      //  LZ4 on a record, at best
+
+//  The most a value under a key of key_size bytes may have and stay on
+//  its leaf page (LMDB's node maximum, less the node's header and key)
+static size_t
+s_leaf_room (const cf_store_t *self, size_t key_size)
+{
+    size_t node_max = (((self->page_size - S_PAGE_HEADER) / 2) & ~(size_t)1) -
+                      sizeof (uint16_t);
+    return node_max - S_NODE_HEADER - key_size;
+}
+
+//  The pages a value of size bytes under key takes of its own: 0 on the leaf
+static size_t
+s_own_pages (const cf_store_t *self, size_t key_size, size_t size)
+{
+    if (size <= s_leaf_room (self, key_size))
+        return 0;
+    return (size + S_PAGE_HEADER + self->page_size - 1) / self->page_size;
+}
+
+//  Squeezes packed (size bytes) under a key of key_size bytes into a new
+//  buffer when that saves pages; NULL when it would not
+static uint8_t *
+s_squeeze (const cf_store_t *self, size_t key_size, const uint8_t *packed,
+           size_t size, size_t *squeezed_size)
+{
+    size_t pages = s_own_pages (self, key_size, size);
+    if (pages == 0 || size > S_SQUEEZED_MAX ||
+        s_own_pages (self, key_size, S_SQUEEZE_GUESS (size)) >= pages)
+        return NULL;
+    int bound = LZ4_compressBound ((int)size);
+    uint8_t *squeezed = cf_mem_check (malloc (11 + (size_t)bound));
+    size_t head = 0;
+    squeezed[head++] = S_SQUEEZED;
+    for (uint64_t rest = size;; rest >>= 7) {
+        squeezed[head++] = (uint8_t)((rest & 0x7F) | (rest > 0x7F ? 0x80 : 0));
+        if (rest <= 0x7F)
+            break;
+    }
+    int body = LZ4_compress_default ((const char *)packed,
+                                     (char *)squeezed + head, (int)size, bound);
+    *squeezed_size = head + (size_t)(body > 0 ? body : 0);
+    if (body <= 0 || s_own_pages (self, key_size, *squeezed_size) >= pages) {
+        free (squeezed);
+        return NULL;
+    }
+    return squeezed;
+}
+
+//  Unpacks a stored record, squeezed or not; NULL when it does not decode
+static void *
+s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
+{
+    const uint8_t *data = value->mv_data;
+    size_t size = value->mv_size;
+    if (size == 0 || data[0] != S_SQUEEZED)
+        return protobuf_c_message_unpack (descriptor, NULL, size, data);
+    uint64_t packed_size = 0;
+    size_t head = 1;
+    for (int shift = 0; head < size && shift < 35; shift += 7) {
+        uint8_t byte = data[head++];
+        packed_size |= (uint64_t)(byte & 0x7F) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    if (packed_size == 0 || packed_size > S_SQUEEZED_MAX || head >= size)
+        return NULL;
+    uint8_t *packed = cf_mem_check (malloc (packed_size));
+    int got = LZ4_decompress_safe ((const char *)data + head, (char *)packed,
+                                   (int)(size - head), (int)packed_size);
+    void *message =
+        got == (int)packed_size
+            ? protobuf_c_message_unpack (descriptor, NULL, packed_size, packed)
+            : NULL;
+    free (packed);
+    return message;
+}
+
+//  ------------------------------------------------------------------------
 //  LMDB calls, with the test faults
 
 static bool
@@ -484,9 +580,15 @@ static int
 s_put_message (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
                const ProtobufCMessage *message, unsigned flags)
 {
-    size_t size;
+    size_t size, squeezed_size = 0;
     uint8_t *packed = cf_pb_pack (message, &size);
-    int rc = s_put (self, txn, db, key, packed, size, flags);
+    uint8_t *squeezed = db == S_DB_EVENTS ? s_squeeze (self, key->size, packed,
+                                                       size, &squeezed_size)
+                                          : NULL;
+    int rc = squeezed
+                 ? s_put (self, txn, db, key, squeezed, squeezed_size, flags)
+                 : s_put (self, txn, db, key, packed, size, flags);
+    free (squeezed);
     free (packed);
     return rc;
 }
@@ -525,13 +627,6 @@ s_get (cf_store_t *self, MDB_txn *txn, s_db_t db, const s_key_t *key,
     if (rc == MDB_NOTFOUND)
         return CF_ENOTFOUND;
     return rc ? s_lmdb_error (rc, s_db_names[db]) : 0;
-}
-
-static void *
-s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
-{
-    return protobuf_c_message_unpack (descriptor, NULL, value->mv_size,
-                                      value->mv_data);
 }
 
 //  Gets and unpacks a record: 0, CF_ENOTFOUND, CF_ECORRUPT, or an error
@@ -677,8 +772,7 @@ s_index_reply_times (cf_store_t *self, MDB_txn *txn)
     MDB_val key, value;
     int mrc = mdb_cursor_open (txn, self->dbi[S_DB_EVENTS], &cursor);
     if (mrc == 0 && mdb_cursor_get (cursor, &key, &value, MDB_LAST) == 0) {
-        Cf__Event *last = (Cf__Event *)protobuf_c_message_unpack (
-            &cf__event__descriptor, NULL, value.mv_size, value.mv_data);
+        Cf__Event *last = s_unpack (&cf__event__descriptor, &value);
         if (last)
             at = last->at;
         cf_pb_free (&last);
@@ -827,6 +921,11 @@ s_open (const char *dir, size_t map_size, bool readonly, cf_store_t **store_p)
             self->env, map_size ? map_size : CF_STORE_DEFAULT_MAP_SIZE);
     if (mrc == 0)
         mrc = mdb_env_open (self->env, dir, readonly ? MDB_RDONLY : 0, 0600);
+    MDB_stat stat;
+    if (mrc == 0)
+        mrc = mdb_env_stat (self->env, &stat);
+    if (mrc == 0)
+        self->page_size = stat.ms_psize;
     if (mrc == 0 && !readonly)
         mrc = s_keep_grown_size (self, map_size);
     if (mrc) {

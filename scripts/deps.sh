@@ -7,7 +7,7 @@ packages=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libsodium-dev
     libprotobuf-c-dev protobuf-c-compiler
-    liblmdb-dev lmdb-utils
+    liblmdb-dev lmdb-utils liblz4-dev
     libcmocka-dev libjson-c-dev libsystemd-dev libmicrohttpd-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev
     poppler-utils zbar-tools

@@ -1221,6 +1221,113 @@ test_inject_counts_commits_and_none_disarms (void **state)
     s_assert_verifies (store);
 }
 
+//  The stored bytes of event seq, straight from LMDB (a copy)
+static uint8_t *
+s_raw_event_bytes (s_raw_t *raw, uint64_t seq, size_t *size)
+{
+    uint8_t key[8];
+    s_seq_key (seq, key);
+    MDB_val k = {8, key}, v;
+    assert_int_equal (mdb_get (raw->txn, s_raw_dbi (raw, "events"), &k, &v), 0);
+    uint8_t *copy = malloc (v.mv_size);
+    assert_non_null (copy);
+    memcpy (copy, v.mv_data, v.mv_size);
+    *size = v.mv_size;
+    return copy;
+}
+
+//  Appends an event of case id whose refusal says text
+static void
+s_commit_event_saying (cf_store_t *store, const char *id, const char *text)
+{
+    cf_batch_t *batch = cf_batch_new ();
+    Cf__Event event = s_event (id, "sign", CF__STATE__STATE_SUBMITTED,
+                               CF__STATE__STATE_SUBMITTED);
+    event.refused = (char *)text;
+    assert_int_equal (cf_batch_append_event (batch, &event), 0);
+    s_commit (store, &batch);
+}
+
+//  The refusal text of event seq, read back
+static void
+s_assert_event_says (cf_store_t *store, uint64_t seq, const char *text)
+{
+    Cf__Event **events;
+    size_t count;
+    assert_int_equal (
+        cf_store_events_since (store, seq - 1, 1, &events, &count), 0);
+    assert_int_equal (count, 1);
+    assert_string_equal (events[0]->refused, text);
+    cf_store_events_free (&events, count);
+}
+
+//  An event just too large for its leaf page is stored squeezed when LZ4
+//  brings it onto the leaf, and plain when it does not; both read back as
+//  written and keep the hash chain, and a damaged squeezed one does not
+//  decode. A case record, rewritten as it grows, is never squeezed.
+static void
+test_large_events_are_squeezed_when_that_saves_pages (void **state)
+{
+    s_fixture_t *fixture = *state;
+    //  2,400 bytes of an application's kind of text, and of noise
+    static const char *const phrases[] = {
+        "杭州云熙家电有限公司售后服务中心", "浙江省杭州市余杭区良睦路1288号",
+        "电饭煲、电压力锅、高速破壁机", "授权服务网点：宁波、上海、南京"};
+    char text[2401] = "", noise[2401];
+    for (size_t index = 0; strlen (text) + 64 < sizeof text; index++) {
+        char line[80];
+        snprintf (line, sizeof line, "%s %zu；", phrases[index % 4], index);
+        strcat (text, line);
+    }
+    uint32_t seed = 7;
+    for (size_t index = 0; index < sizeof noise - 1; index++) {
+        seed = seed * 1103515245 + 12345;
+        noise[index] = (char)(' ' + (seed >> 16) % 95);
+    }
+    noise[sizeof noise - 1] = 0;
+    cf_batch_t *batch = cf_batch_new ();
+    Cf__Case record = s_case ("CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    record.closing_reason = text;
+    assert_int_equal (cf_batch_put_case (batch, &record), 0);
+    s_commit (fixture->store, &batch);
+    s_commit_event_saying (fixture->store, "CF-1", text);   //  Seq 1
+    s_commit_event_saying (fixture->store, "CF-1", noise);  //  2
+    s_commit_event_saying (fixture->store, "CF-1", "短");   //  3
+    s_assert_event_says (fixture->store, 1, text);
+    s_assert_event_says (fixture->store, 2, noise);
+    s_assert_event_says (fixture->store, 3, "短");
+    s_assert_verifies (fixture->store);
+    cf_store_destroy (&fixture->store);
+
+    s_raw_t raw = s_raw_open (fixture->dir);
+    size_t size;
+    uint8_t *bytes = s_raw_event_bytes (&raw, 1, &size);
+    assert_int_equal (bytes[0], 0);  //  Squeezed
+    assert_true (size < 2000);       //  On its leaf
+    //  Damaged: its LZ4 block cut short
+    uint8_t key[8];
+    s_seq_key (1, key);
+    s_raw_put (&raw, "events", key, 8, bytes, size / 2);
+    free (bytes);
+    bytes = s_raw_event_bytes (&raw, 2, &size);
+    assert_int_not_equal (bytes[0], 0);  //  Plain: LZ4 saved no page
+    assert_true (size > strlen (noise));
+    free (bytes);
+    MDB_val k = {4, "CF-1"}, v;
+    assert_int_equal (mdb_get (raw.txn, s_raw_dbi (&raw, "cases"), &k, &v), 0);
+    assert_int_not_equal (((const uint8_t *)v.mv_data)[0], 0);
+    assert_true (v.mv_size > strlen (text));
+    s_raw_close (&raw);
+
+    s_reopen (fixture, 0);
+    Cf__Event **events;
+    size_t count;
+    assert_int_equal (
+        cf_store_events_since (fixture->store, 0, 1, &events, &count),
+        CF_ECORRUPT);
+    s_assert_verify_finds (fixture->store, "events.decode");
+}
+
 static void
 test_real_map_full_then_grow (void **state)
 {
@@ -1961,6 +2068,7 @@ main (void)
         S_TEST (test_map_full_at_every_put_writes_nothing),
         S_TEST (test_inject_counts_commits_and_none_disarms),
         S_TEST (test_real_map_full_then_grow),
+        S_TEST (test_large_events_are_squeezed_when_that_saves_pages),
         S_TEST (test_verify_finds_a_changed_event),
         S_TEST (test_verify_cross_checks_replies_and_jobs),
         S_TEST (test_replies_past_their_retention_are_dropped_oldest_first),
