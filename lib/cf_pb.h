@@ -36,7 +36,19 @@ void cf_pb_append (size_t *count, void ***items, void *item);
 //  Free it with protobuf_c_message_free_unpacked (msg, NULL).
 void *cf_pb_new (const ProtobufCMessageDescriptor *descriptor);
 
-//  Returns a deep heap copy of message (pack then unpack).
+//  Returns a deep heap copy of message, made field by field from its
+//  descriptor: every string, byte array, repeated array, sub-message and
+//  unknown field is allocated anew with malloc, so the copy shares no heap
+//  memory with message and is freed once, with cf_pb_free or
+//  protobuf_c_message_free_unpacked (copy, NULL). A string or bytes that is
+//  its field's default (protobuf_c_empty_string) stays that static value.
+//
+//  The copy is the tree that packing message and unpacking the bytes would
+//  give, without the bytes: it packs to exactly what message packs to, and
+//  a field that pack leaves out reads as its default in the copy (a proto3
+//  NULL or empty string is protobuf_c_empty_string; a oneof whose member is
+//  NULL or its default is not set). message: borrowed (not NULL), a tree
+//  pack accepts. Aborts on out of memory.
 void *cf_pb_dup (const ProtobufCMessage *message);
 
 //  Packs message into a new malloc'd buffer; *size gets its length. The

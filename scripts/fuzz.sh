@@ -68,6 +68,9 @@ seeds () {
         build-fuzz/tests/fuzz/$target -merge=1 "$corpus/$target" \
             "$scratch/$target" >/dev/null 2>&1
     done
+    #  fuzz_pb_dup reads fuzz_wire's frames (the same type byte)
+    build-fuzz/tests/fuzz/fuzz_pb_dup -merge=1 "$corpus/fuzz_pb_dup" \
+        "$scratch/fuzz_wire" >/dev/null 2>&1
     cp examples/scheme.json tests/unit/schemes/*.json "$corpus/fuzz_scheme/"
     cp tests/fuzz/inputs/*.cfg "$corpus/fuzz_config/"
     cp tests/fuzz/inputs/metadata-*.zpl "$corpus/fuzz_identity/"
