@@ -505,23 +505,38 @@ s_squeeze (const cf_store_t *self, size_t key_size, const uint8_t *packed,
     return squeezed;
 }
 
+//  The packed size of a stored record, and in *head where its LZ4 block
+//  starts (0: it is not squeezed); 0 when a squeezed one's size is wrong
+static size_t
+s_packed_size (const MDB_val *value, size_t *head)
+{
+    const uint8_t *data = value->mv_data;
+    size_t size = value->mv_size;
+    *head = 0;
+    if (size == 0 || data[0] != S_SQUEEZED)
+        return size;
+    uint64_t packed_size = 0;
+    *head = 1;
+    for (int shift = 0; *head < size && shift < 35; shift += 7) {
+        uint8_t byte = data[(*head)++];
+        packed_size |= (uint64_t)(byte & 0x7F) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    return packed_size > S_SQUEEZED_MAX || *head >= size ? 0
+                                                         : (size_t)packed_size;
+}
+
 //  Unpacks a stored record, squeezed or not; NULL when it does not decode
 static void *
 s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
 {
     const uint8_t *data = value->mv_data;
-    size_t size = value->mv_size;
-    if (size == 0 || data[0] != S_SQUEEZED)
+    size_t size = value->mv_size, head;
+    size_t packed_size = s_packed_size (value, &head);
+    if (head == 0)
         return protobuf_c_message_unpack (descriptor, NULL, size, data);
-    uint64_t packed_size = 0;
-    size_t head = 1;
-    for (int shift = 0; head < size && shift < 35; shift += 7) {
-        uint8_t byte = data[head++];
-        packed_size |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
-    if (packed_size == 0 || packed_size > S_SQUEEZED_MAX || head >= size)
+    if (packed_size == 0)
         return NULL;
     uint8_t *packed = cf_mem_check (malloc (packed_size));
     int got = LZ4_decompress_safe ((const char *)data + head, (char *)packed,
@@ -2195,8 +2210,8 @@ typedef struct {
     size_t limit;   //  Stop after this many; 0: all
     const ProtobufCMessageDescriptor *descriptor;  //  Record type
     int job_status;    //  Jobs only: keep this status; 0: all
-    size_t max_bytes;  //  Stored bytes the page may take; 0: any
-    size_t bytes;      //  Stored bytes taken so far
+    size_t max_bytes;  //  Packed bytes the page may take; 0: any
+    size_t bytes;      //  Packed bytes taken so far
     bool more;         //  A record beyond the limit or the size exists
 } s_collect_t;
 
@@ -2210,14 +2225,16 @@ s_collect_record (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         collect->more = true;
         return 1;
     }
-    //  A page holds at least one record, so it always moves on
+    //  A page holds at least one record, so it always moves on. A reply
+    //  carries records packed: a squeezed one counts as it unpacks.
+    size_t head, size = s_packed_size (value, &head);
     if (collect->max_bytes && collect->list.size > 0 &&
         (collect->bytes >= collect->max_bytes ||
-         value->mv_size > collect->max_bytes - collect->bytes)) {
+         size > collect->max_bytes - collect->bytes)) {
         collect->more = true;
         return 1;
     }
-    collect->bytes += value->mv_size;
+    collect->bytes += size;
     void *message = s_unpack (collect->descriptor, value);
     if (!message) {
         cf_log_error ("store: a %s record does not decode",

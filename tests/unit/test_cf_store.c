@@ -1293,10 +1293,29 @@ test_large_events_are_squeezed_when_that_saves_pages (void **state)
     s_commit_event_saying (fixture->store, "CF-1", text);   //  Seq 1
     s_commit_event_saying (fixture->store, "CF-1", noise);  //  2
     s_commit_event_saying (fixture->store, "CF-1", "短");   //  3
+    s_commit_event_saying (fixture->store, "CF-1", text);   //  4
+    s_commit_event_saying (fixture->store, "CF-1", text);   //  5
     s_assert_event_says (fixture->store, 1, text);
     s_assert_event_says (fixture->store, 2, noise);
     s_assert_event_says (fixture->store, 3, "短");
     s_assert_verifies (fixture->store);
+    //  A page bounded in bytes counts a squeezed event as it unpacks: two
+    //  of 2.4 KB do not fit in 4,000 bytes, though each stores in 1.9
+    Cf__Event **page;
+    size_t listed;
+    bool more;
+    assert_int_equal (cf_store_events_page (fixture->store, 3, 10, 4000, &page,
+                                            &listed, &more),
+                      0);
+    assert_int_equal (listed, 1);
+    assert_true (more);
+    cf_store_events_free (&page, listed);
+    assert_int_equal (cf_store_history_page (fixture->store, "CF-1", 3, 10,
+                                             4000, &page, &listed, &more),
+                      0);
+    assert_int_equal (listed, 1);
+    assert_true (more);
+    cf_store_events_free (&page, listed);
     cf_store_destroy (&fixture->store);
 
     s_raw_t raw = s_raw_open (fixture->dir);
