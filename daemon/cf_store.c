@@ -27,6 +27,7 @@
 #include "cf_log.h"
 #include "cf_mem.h"
 #include "cf_pb.h"
+#include "cf_wire.h"
 
 //  LMDB's default maximum key size; our longest key is two ids and a byte
 #define S_KEY_MAX 511
@@ -517,12 +518,8 @@ s_packed_size (const MDB_val *value, size_t *head)
         return size;
     uint64_t packed_size = 0;
     *head = 1;
-    for (int shift = 0; *head < size && shift < 35; shift += 7) {
-        uint8_t byte = data[(*head)++];
-        packed_size |= (uint64_t)(byte & 0x7F) << shift;
-        if (!(byte & 0x80))
-            break;
-    }
+    if (!cf_wire_varint (data, size, head, &packed_size))
+        return 0;
     return packed_size > S_SQUEEZED_MAX || *head >= size ? 0
                                                          : (size_t)packed_size;
 }
@@ -1523,6 +1520,69 @@ s_fold_plan (const cf_batch_t *batch, uint64_t seq, s_fold_t *fold)
     free (touches);
 }
 
+//  The fields of a stored case record that its index rows and history
+//  follow (org, state, deadline, last seq, events), read off its packed
+//  bytes into head without unpacking the rest (the application, the
+//  sheets: most of it); head->org points into org. Returns 0 or
+//  CF_ECORRUPT.
+static int
+s_case_head (const MDB_val *value, Cf__Case *head,
+             char org[CF_STORE_ID_MAX + 1])
+{
+    const uint8_t *data = value->mv_data;
+    size_t size = value->mv_size, offset = 0;
+    org[0] = 0;
+    head->org = org;
+    if (size > 0 && data[0] == S_SQUEEZED)
+        return CF_ECORRUPT;  //  Case records are never squeezed
+    while (offset < size) {
+        uint64_t tag, number = 0, length = 0;
+        if (!cf_wire_varint (data, size, &offset, &tag))
+            return CF_ECORRUPT;
+        switch (tag & 7) {
+            case 0:
+                if (!cf_wire_varint (data, size, &offset, &number))
+                    return CF_ECORRUPT;
+                break;
+            case 1:
+                length = 8;
+                break;
+            case 2:
+                if (!cf_wire_varint (data, size, &offset, &length))
+                    return CF_ECORRUPT;
+                break;
+            case 5:
+                length = 4;
+                break;
+            default:
+                return CF_ECORRUPT;
+        }
+        if (length > size - offset)
+            return CF_ECORRUPT;
+        const ProtobufCFieldDescriptor *field =
+            tag >> 3 <= UINT32_MAX
+                ? protobuf_c_message_descriptor_get_field (
+                      &cf__case__descriptor, (unsigned)(tag >> 3))
+                : NULL;
+        void *member = field ? (char *)head + field->offset : NULL;
+        if (member == &head->org && (tag & 7) == 2) {
+            if (length > CF_STORE_ID_MAX)
+                return CF_ECORRUPT;
+            memcpy (org, data + offset, (size_t)length);
+            org[length] = 0;
+        } else if (member == &head->state && (tag & 7) == 0)
+            head->state = (Cf__State)number;
+        else if (member == &head->deadline_at && (tag & 7) == 0)
+            head->deadline_at = (int64_t)number;
+        else if (member == &head->last_seq && (tag & 7) == 0)
+            head->last_seq = number;
+        else if (member == &head->events && (tag & 7) == 0)
+            head->events = (uint32_t)number;
+        offset += (size_t)length;
+    }
+    return 0;
+}
+
 //  Puts record, its history fields the stored ones moved by fold
 static int
 s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
@@ -1530,11 +1590,23 @@ s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
 {
     s_key_t key;
     s_key_id (&key, record->id);
-    Cf__Case *old;
-    int rc = s_get_message (self, txn, S_DB_CASES, &key, &cf__case__descriptor,
-                            &old);
+    MDB_val value;
+    int rc = s_get (self, txn, S_DB_CASES, &key, &value);
     if (rc && rc != CF_ENOTFOUND)
         return rc;
+    Cf__Case stored = CF__CASE__INIT;
+    char org[CF_STORE_ID_MAX + 1];
+    const Cf__Case *old = NULL;
+    if (rc == 0) {
+        stored.id = record->id;
+        rc = s_case_head (&value, &stored, org);
+        if (rc) {
+            cf_log_error ("store: case %s does not decode", record->id);
+            return rc;
+        }
+        old = &stored;
+    }
+    rc = 0;
     //  The history fields are the store's: carry them over
     record->last_seq = fold->last_seq ? fold->last_seq
                        : old          ? old->last_seq
@@ -1546,7 +1618,6 @@ s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
         if (mrc)
             rc = s_lmdb_error (mrc, "cases");
     }
-    cf_pb_free (&old);
     return rc;
 }
 

@@ -189,10 +189,9 @@ cf_wire_check (const ProtobufCMessage *message, cf_problems_t *problems)
     return s_check_message (message, &root, problems);
 }
 
-//  Reads the varint at data[*offset ..size) into *value, moving *offset
-//  past it; false when it is cut short or longer than ten bytes
-static bool
-s_varint (const uint8_t *data, size_t size, size_t *offset, uint64_t *value)
+bool
+cf_wire_varint (const uint8_t *data, size_t size, size_t *offset,
+                uint64_t *value)
 {
     *value = 0;
     for (int shift = 0; shift < 70 && *offset < size; shift += 7) {
@@ -219,7 +218,7 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
     size_t offset = 0;
     while (offset < size) {
         uint64_t tag, length = 0;
-        if (!s_varint (data, size, &offset, &tag))
+        if (!cf_wire_varint (data, size, &offset, &tag))
             return CF_EDECODE;
         unsigned wire = (unsigned)(tag & 7);
         const ProtobufCFieldDescriptor *field =
@@ -234,14 +233,14 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
             return CF_EDECODE;
         }
         if (wire == 0) {
-            if (!s_varint (data, size, &offset, &length))
+            if (!cf_wire_varint (data, size, &offset, &length))
                 return CF_EDECODE;
             length = 0;
         } else if (wire == 1)
             length = 8;
         else if (wire == 5)
             length = 4;
-        else if (wire != 2 || !s_varint (data, size, &offset, &length))
+        else if (wire != 2 || !cf_wire_varint (data, size, &offset, &length))
             return CF_EDECODE;
         if (length > size - offset)
             return CF_EDECODE;

@@ -16,6 +16,7 @@
 #define CF_WIRE_H_INCLUDED
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,10 @@ int CF_MUST_CHECK cf_wire_decode (const ProtobufCMessageDescriptor *descriptor,
 //  Checks a decoded tree as cf_wire_decode does. Returns 0 or CF_EINVAL.
 int CF_MUST_CHECK cf_wire_check (const ProtobufCMessage *message,
                                  cf_problems_t *problems);
+
+//  Reads the protobuf varint at data[*offset ..size) into *value, moving
+//  *offset past it; false when it is cut short or longer than ten bytes.
+bool cf_wire_varint (const uint8_t *data, size_t size, size_t *offset,
+                     uint64_t *value);
 
 #endif

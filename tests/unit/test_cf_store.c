@@ -578,6 +578,26 @@ test_a_batch_writes_each_case_once_with_all_its_history (void **state)
     assert_int_equal (s_last_seq (store), 10);
 }
 
+//  A case put over a stored record that does not decode sinks its batch:
+//  the store cannot tell which index rows the old one holds
+static void
+test_a_put_over_a_broken_case_record_is_refused (void **state)
+{
+    s_fixture_t *fixture = *state;
+    s_commit_case_with_events (fixture->store, "CF-1", 1);
+    cf_store_destroy (&fixture->store);
+    s_raw_t raw = s_raw_open (fixture->dir);
+    s_raw_put (&raw, "cases", "CF-1", 4, "\x12\xff\x01", 3);  //  org cut
+    s_raw_close (&raw);
+    s_reopen (fixture, 0);
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case (batch, "CF-1", "acme", CF__STATE__STATE_DOCUMENT_REVIEW, 0);
+    assert_int_equal (cf_store_commit (fixture->store, batch, NULL, NULL),
+                      CF_ECORRUPT);
+    cf_batch_destroy (&batch);
+    assert_int_equal (s_last_seq (fixture->store), 1);
+}
+
 static void
 test_case_history_lists_only_that_case (void **state)
 {
@@ -2071,6 +2091,7 @@ main (void)
         S_TEST (test_case_round_trip),
         S_TEST (test_events_are_chained_at_commit),
         S_TEST (test_a_batch_writes_each_case_once_with_all_its_history),
+        S_TEST (test_a_put_over_a_broken_case_record_is_refused),
         S_TEST (test_case_history_lists_only_that_case),
         S_TEST (test_history_and_events_are_paged_by_count_and_size),
         S_TEST (test_job_round_trip_and_delete),
