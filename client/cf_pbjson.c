@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "cf_mem.h"
+#include "cf_pb.h"
 #include "cf_utf8.h"
 
 static void s_print_message (FILE *out, const ProtobufCMessage *message);
@@ -151,42 +152,6 @@ s_print_value (FILE *out, const ProtobufCFieldDescriptor *field,
     }
 }
 
-//  Returns the size of one stored value of field's type (for walking a
-//  repeated field's array).
-static size_t
-s_value_size (const ProtobufCFieldDescriptor *field)
-{
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_INT32:
-        case PROTOBUF_C_TYPE_SINT32:
-        case PROTOBUF_C_TYPE_SFIXED32:
-        case PROTOBUF_C_TYPE_UINT32:
-        case PROTOBUF_C_TYPE_FIXED32:
-            return sizeof (int32_t);
-        case PROTOBUF_C_TYPE_INT64:
-        case PROTOBUF_C_TYPE_SINT64:
-        case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_UINT64:
-        case PROTOBUF_C_TYPE_FIXED64:
-            return sizeof (int64_t);
-        case PROTOBUF_C_TYPE_FLOAT:
-            return sizeof (float);
-        case PROTOBUF_C_TYPE_DOUBLE:
-            return sizeof (double);
-        case PROTOBUF_C_TYPE_BOOL:
-            return sizeof (protobuf_c_boolean);
-        case PROTOBUF_C_TYPE_ENUM:
-            return sizeof (int);
-        case PROTOBUF_C_TYPE_STRING:
-            return sizeof (char *);
-        case PROTOBUF_C_TYPE_BYTES:
-            return sizeof (ProtobufCBinaryData);
-        case PROTOBUF_C_TYPE_MESSAGE:
-            return sizeof (ProtobufCMessage *);
-    }
-    return 0;
-}
-
 //  Returns true when field is to be printed: every plain field, a oneof
 //  member only when chosen, an optional field only when present, a
 //  sub-message only when set.
@@ -233,7 +198,7 @@ s_print_message (FILE *out, const ProtobufCMessage *message)
             size_t count;
             memcpy (&count, base + field->quantifier_offset, sizeof count);
             const char *items = *(const char *const *)(base + field->offset);
-            size_t step = s_value_size (field);
+            size_t step = cf_pb_value_size (field->type);
             fputc ('[', out);
             for (size_t item = 0; item < count; item++) {
                 if (item)

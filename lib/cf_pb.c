@@ -57,10 +57,8 @@ cf_pb_pack (const ProtobufCMessage *message, size_t *size)
     return buffer;
 }
 
-//  The in-memory size of one value of a field: the member of a singular
-//  field, or one element of a repeated field's array
-static size_t
-s_value_size (ProtobufCType type)
+size_t
+cf_pb_value_size (ProtobufCType type)
 {
     switch (type) {
         case PROTOBUF_C_TYPE_INT32:
@@ -127,7 +125,7 @@ s_copy_value (const ProtobufCFieldDescriptor *field, const void *from, void *to)
             *(protobuf_c_boolean *)to = *(const protobuf_c_boolean *)from != 0;
             break;
         default:
-            memcpy (to, from, s_value_size (field->type));
+            memcpy (to, from, cf_pb_value_size (field->type));
             break;
     }
 }
@@ -179,7 +177,7 @@ s_is_zero (const ProtobufCFieldDescriptor *field, const void *member)
         case PROTOBUF_C_TYPE_BOOL:
             return *(const protobuf_c_boolean *)member == 0;
         default:
-            if (s_value_size (field->type) == sizeof (uint64_t))
+            if (cf_pb_value_size (field->type) == sizeof (uint64_t))
                 return *(const uint64_t *)member == 0;
             return *(const uint32_t *)member == 0;
     }
@@ -217,7 +215,7 @@ s_copy_repeated (const ProtobufCFieldDescriptor *field, const char *from,
     size_t count = *(const size_t *)(from + field->quantifier_offset);
     if (count == 0)
         return;
-    size_t size = s_value_size (field->type);
+    size_t size = cf_pb_value_size (field->type);
     const char *items = *(char *const *)(from + field->offset);
     char *array = cf_mem_check (malloc (count * size));
     if (field->type == PROTOBUF_C_TYPE_STRING ||

@@ -51,6 +51,10 @@ void *cf_pb_new (const ProtobufCMessageDescriptor *descriptor);
 //  pack accepts. Aborts on out of memory.
 void *cf_pb_dup (const ProtobufCMessage *message);
 
+//  The in-memory size of one value of a field of type: the member of a
+//  singular field, or one element of a repeated field's array.
+size_t cf_pb_value_size (ProtobufCType type);
+
 //  Packs message into a new malloc'd buffer; *size gets its length. The
 //  caller frees the buffer.
 uint8_t *cf_pb_pack (const ProtobufCMessage *message, size_t *size);
