@@ -524,25 +524,44 @@ s_packed_size (const MDB_val *value, size_t *head)
                                                          : (size_t)packed_size;
 }
 
-//  Unpacks a stored record, squeezed or not; NULL when it does not decode
-static void *
-s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
+//  The packed bytes of a stored record into *plain: its own, or for a
+//  squeezed one a buffer in *owned that the caller frees. Returns false
+//  when a squeezed record does not unsqueeze.
+static bool
+s_plain (const MDB_val *value, uint8_t **owned, MDB_val *plain)
 {
     const uint8_t *data = value->mv_data;
     size_t size = value->mv_size, head;
     size_t packed_size = s_packed_size (value, &head);
+    *owned = NULL;
+    *plain = *value;
     if (head == 0)
-        return protobuf_c_message_unpack (descriptor, NULL, size, data);
+        return true;
     if (packed_size == 0)
-        return NULL;
-    uint8_t *packed = cf_mem_check (malloc (packed_size));
-    int got = LZ4_decompress_safe ((const char *)data + head, (char *)packed,
+        return false;
+    *owned = cf_mem_check (malloc (packed_size));
+    int got = LZ4_decompress_safe ((const char *)data + head, (char *)*owned,
                                    (int)(size - head), (int)packed_size);
-    void *message =
-        got == (int)packed_size
-            ? protobuf_c_message_unpack (descriptor, NULL, packed_size, packed)
-            : NULL;
-    free (packed);
+    if (got != (int)packed_size) {
+        free (*owned);
+        *owned = NULL;
+        return false;
+    }
+    *plain = (MDB_val){packed_size, *owned};
+    return true;
+}
+
+//  Unpacks a stored record, squeezed or not; NULL when it does not decode
+static void *
+s_unpack (const ProtobufCMessageDescriptor *descriptor, const MDB_val *value)
+{
+    uint8_t *owned;
+    MDB_val plain;
+    if (!s_plain (value, &owned, &plain))
+        return NULL;
+    void *message = protobuf_c_message_unpack (descriptor, NULL, plain.mv_size,
+                                               plain.mv_data);
+    free (owned);
     return message;
 }
 
@@ -1447,6 +1466,46 @@ s_update_case_indexes (cf_store_t *self, MDB_txn *txn, const Cf__Case *old,
     return rc;
 }
 
+//  ------------------------------------------------------------------------
+//  Case fields kept in events
+//
+//  A case's application is the data of its submit or supplement event,
+//  and its score sheet mostly that of the event that filed it: together
+//  most of a case record's bytes. The stored record keeps such a field as
+//  the seq of that event (application_seq, sheet_seq) instead of a second
+//  copy. A put keeps a field in an event only when its packed bytes are
+//  that event's, so one the engine changed afterwards (a sheet revised by
+//  fixes, an application copied from the certified case) is stored whole;
+//  a read puts the field back, so no case handed out has a seq set.
+
+typedef struct {
+    const char *name;                              //  For messages
+    size_t member;                                 //  Its pointer in Cf__Case
+    size_t seq;                                    //  Its event's seq there
+    Cf__EventData__BodyCase body;                  //  The event data holding it
+    const ProtobufCMessageDescriptor *descriptor;  //  Its type
+} s_kept_t;
+
+#define S_KEPT_COUNT 2
+static const s_kept_t s_kept[S_KEPT_COUNT] = {
+    {"application", offsetof (Cf__Case, application),
+     offsetof (Cf__Case, application_seq), CF__EVENT_DATA__BODY_APPLICATION,
+     &cf__application__descriptor},
+    {"sheet", offsetof (Cf__Case, sheet), offsetof (Cf__Case, sheet_seq),
+     CF__EVENT_DATA__BODY_SHEET, &cf__score_sheet__descriptor}};
+
+static ProtobufCMessage **
+s_kept_member (Cf__Case *record, const s_kept_t *kept)
+{
+    return (ProtobufCMessage **)((char *)record + kept->member);
+}
+
+static uint64_t *
+s_kept_seq (Cf__Case *record, const s_kept_t *kept)
+{
+    return (uint64_t *)((char *)record + kept->seq);
+}
+
 //  How a commit folds its cases' history into one write a case: per op,
 //  an event's seq, and on the op that writes its case's history (the
 //  case's last put, or its last event when the batch puts no record of
@@ -1457,6 +1516,8 @@ typedef struct {
     uint32_t events;    //  History writer: its case's events in the batch
     bool writes;        //  Writes its case's record (history included)
     bool superseded;    //  Case put that a later put of the case replaces
+    uint64_t kept[S_KEPT_COUNT];  //  History writer: seq of its case's
+                                  //  latest event holding each kept field
 } s_fold_t;
 
 //  One op naming a case, for grouping them by case
@@ -1497,6 +1558,7 @@ s_fold_plan (const cf_batch_t *batch, uint64_t seq, s_fold_t *fold)
     for (size_t start = 0, end; start < count; start = end) {
         size_t writer = SIZE_MAX, last_event = SIZE_MAX;
         uint32_t events = 0;
+        uint64_t kept[S_KEPT_COUNT] = {0};
         for (end = start; end < count &&
                           streq (touches[end].case_id, touches[start].case_id);
              end++) {
@@ -1504,6 +1566,13 @@ s_fold_plan (const cf_batch_t *batch, uint64_t seq, s_fold_t *fold)
             if (batch->ops[op].kind == S_OP_EVENT) {
                 events++;
                 last_event = op;
+                const Cf__Event *event =
+                    (const Cf__Event *)batch->ops[op].message;
+                for (size_t k = 0; k < S_KEPT_COUNT; k++)
+                    if (event->data &&
+                        event->data->body_case == s_kept[k].body &&
+                        !(event->refused && *event->refused))
+                        kept[k] = fold[op].seq;
             } else {
                 if (writer != SIZE_MAX)
                     fold[writer].superseded = true;
@@ -1516,14 +1585,16 @@ s_fold_plan (const cf_batch_t *batch, uint64_t seq, s_fold_t *fold)
         fold[writer].events = events;
         fold[writer].last_seq =
             last_event == SIZE_MAX ? 0 : fold[last_event].seq;
+        for (size_t k = 0; k < S_KEPT_COUNT; k++)
+            fold[writer].kept[k] = kept[k];
     }
     free (touches);
 }
 
 //  The fields of a stored case record that its index rows and history
-//  follow (org, state, deadline, last seq, events), read off its packed
-//  bytes into head without unpacking the rest (the application, the
-//  sheets: most of it); head->org points into org. Returns 0 or
+//  follow (org, state, deadline, last seq, events) and the seqs of the
+//  events that keep its fields, read off its packed bytes into head
+//  without unpacking the rest; head->org points into org. Returns 0 or
 //  CF_ECORRUPT.
 static int
 s_case_head (const MDB_val *value, Cf__Case *head,
@@ -1536,50 +1607,201 @@ s_case_head (const MDB_val *value, Cf__Case *head,
     if (size > 0 && data[0] == S_SQUEEZED)
         return CF_ECORRUPT;  //  Case records are never squeezed
     while (offset < size) {
-        uint64_t tag, number = 0, length = 0;
-        if (!cf_wire_varint (data, size, &offset, &tag))
+        cf_wire_field_t field;
+        if (!cf_wire_next (data, size, &offset, &field))
             return CF_ECORRUPT;
-        switch (tag & 7) {
-            case 0:
-                if (!cf_wire_varint (data, size, &offset, &number))
-                    return CF_ECORRUPT;
-                break;
-            case 1:
-                length = 8;
-                break;
-            case 2:
-                if (!cf_wire_varint (data, size, &offset, &length))
-                    return CF_ECORRUPT;
-                break;
-            case 5:
-                length = 4;
-                break;
-            default:
-                return CF_ECORRUPT;
-        }
-        if (length > size - offset)
-            return CF_ECORRUPT;
-        const ProtobufCFieldDescriptor *field =
-            tag >> 3 <= UINT32_MAX
+        const ProtobufCFieldDescriptor *descriptor =
+            field.number <= UINT32_MAX
                 ? protobuf_c_message_descriptor_get_field (
-                      &cf__case__descriptor, (unsigned)(tag >> 3))
+                      &cf__case__descriptor, (unsigned)field.number)
                 : NULL;
-        void *member = field ? (char *)head + field->offset : NULL;
-        if (member == &head->org && (tag & 7) == 2) {
-            if (length > CF_STORE_ID_MAX)
+        void *member = descriptor ? (char *)head + descriptor->offset : NULL;
+        if (member == &head->org && field.wire == 2) {
+            if (field.size > CF_STORE_ID_MAX)
                 return CF_ECORRUPT;
-            memcpy (org, data + offset, (size_t)length);
-            org[length] = 0;
-        } else if (member == &head->state && (tag & 7) == 0)
-            head->state = (Cf__State)number;
-        else if (member == &head->deadline_at && (tag & 7) == 0)
-            head->deadline_at = (int64_t)number;
-        else if (member == &head->last_seq && (tag & 7) == 0)
-            head->last_seq = number;
-        else if (member == &head->events && (tag & 7) == 0)
-            head->events = (uint32_t)number;
-        offset += (size_t)length;
+            memcpy (org, field.bytes, field.size);
+            org[field.size] = 0;
+        } else if (member && field.wire == 0) {
+            if (member == &head->state)
+                head->state = (Cf__State)field.varint;
+            else if (member == &head->deadline_at)
+                head->deadline_at = (int64_t)field.varint;
+            else if (member == &head->last_seq)
+                head->last_seq = field.varint;
+            else if (member == &head->events)
+                head->events = (uint32_t)field.varint;
+            else if (member == &head->application_seq)
+                head->application_seq = field.varint;
+            else if (member == &head->sheet_seq)
+                head->sheet_seq = field.varint;
+        }
     }
+    return 0;
+}
+
+//  The packed bytes of the data body of event seq of case id (its
+//  application, say) into *bytes; *owned, set in any case, is the buffer
+//  to free. Returns 0; CF_ENOTFOUND when there is no such event, it is of
+//  another case, or its data is not that body alone; CF_ECORRUPT when it
+//  does not parse; or an LMDB error.
+static int
+s_event_body (cf_store_t *self, MDB_txn *txn, uint64_t seq, const char *id,
+              Cf__EventData__BodyCase body, uint8_t **owned, MDB_val *bytes)
+{
+    *owned = NULL;
+    s_key_t key;
+    s_key_seq (&key, seq);
+    MDB_val value, plain;
+    int rc = s_get (self, txn, S_DB_EVENTS, &key, &value);
+    if (rc)
+        return rc;
+    if (!s_plain (&value, owned, &plain))
+        return CF_ECORRUPT;
+    const uint8_t *data = plain.mv_data;
+    size_t offset = 0, datas = 0;
+    bool ours = false;
+    cf_wire_field_t field, found = {0};
+    while (offset < plain.mv_size) {
+        if (!cf_wire_next (data, plain.mv_size, &offset, &field))
+            return CF_ECORRUPT;
+        const ProtobufCFieldDescriptor *descriptor =
+            field.number <= UINT32_MAX
+                ? protobuf_c_message_descriptor_get_field (
+                      &cf__event__descriptor, (unsigned)field.number)
+                : NULL;
+        if (!descriptor || field.wire != 2)
+            continue;
+        if (descriptor->offset == offsetof (Cf__Event, case_id))
+            ours = field.size == strlen (id) &&
+                   memcmp (field.bytes, id, field.size) == 0;
+        else if (descriptor->offset == offsetof (Cf__Event, data)) {
+            datas++;
+            found = field;
+        }
+    }
+    //  The data must be the body alone: then it is what unpacks
+    offset = 0;
+    if (!ours || datas != 1 ||
+        !cf_wire_next (found.bytes, found.size, &offset, &field) ||
+        offset != found.size || field.number != (uint64_t)body ||
+        field.wire != 2)
+        return CF_ENOTFOUND;
+    *bytes = (MDB_val){field.size, (void *)field.bytes};
+    return 0;
+}
+
+//  Takes out of record, while it is packed, the fields that fold's events
+//  or the stored record's (old) keep, setting their seqs; lent gets what
+//  was taken, for s_kept_return
+static int
+s_kept_lend (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
+             const s_fold_t *fold, Cf__Case *old,
+             ProtobufCMessage *lent[S_KEPT_COUNT])
+{
+    for (size_t k = 0; k < S_KEPT_COUNT; k++) {
+        const s_kept_t *kept = &s_kept[k];
+        ProtobufCMessage **member = s_kept_member (record, kept);
+        *s_kept_seq (record, kept) = 0;
+        lent[k] = NULL;
+        if (!*member)
+            continue;
+        uint64_t candidates[2] = {fold->kept[k],
+                                  old ? *s_kept_seq (old, kept) : 0};
+        size_t size = protobuf_c_message_get_packed_size (*member);
+        uint8_t *packed = NULL;
+        for (size_t c = 0; c < 2 && !lent[k]; c++) {
+            if (candidates[c] == 0 ||
+                (c == 1 && candidates[1] == candidates[0]))
+                continue;
+            uint8_t *owned;
+            MDB_val bytes;
+            int rc = s_event_body (self, txn, candidates[c], record->id,
+                                   kept->body, &owned, &bytes);
+            if (rc == 0 && bytes.mv_size == size) {
+                if (!packed)
+                    packed = cf_pb_pack (*member, &size);
+                if (memcmp (packed, bytes.mv_data, size) == 0) {
+                    lent[k] = *member;
+                    *member = NULL;
+                    *s_kept_seq (record, kept) = candidates[c];
+                }
+            }
+            free (owned);
+            if (rc && rc != CF_ENOTFOUND && rc != CF_ECORRUPT) {
+                free (packed);
+                return rc;
+            }
+        }
+        free (packed);
+    }
+    return 0;
+}
+
+//  Gives record back the fields s_kept_lend took
+static void
+s_kept_return (Cf__Case *record, ProtobufCMessage *lent[S_KEPT_COUNT])
+{
+    for (size_t k = 0; k < S_KEPT_COUNT; k++) {
+        if (lent[k])
+            *s_kept_member (record, &s_kept[k]) = lent[k];
+        *s_kept_seq (record, &s_kept[k]) = 0;
+    }
+}
+
+//  Reads the field record keeps in an event into *field. Returns 0,
+//  CF_ECORRUPT when that event does not hold it (or record holds it too),
+//  or an LMDB error.
+static int
+s_kept_read (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
+             const s_kept_t *kept, ProtobufCMessage **field)
+{
+    *field = NULL;
+    uint8_t *owned = NULL;
+    MDB_val bytes;
+    int rc = *s_kept_member (record, kept)
+                 ? CF_ENOTFOUND
+                 : s_event_body (self, txn, *s_kept_seq (record, kept),
+                                 record->id, kept->body, &owned, &bytes);
+    if (rc == 0) {
+        *field = protobuf_c_message_unpack (kept->descriptor, NULL,
+                                            bytes.mv_size, bytes.mv_data);
+        rc = *field ? 0 : CF_ECORRUPT;
+    }
+    free (owned);
+    return rc == CF_ENOTFOUND ? CF_ECORRUPT : rc;
+}
+
+//  Unpacks a stored case record with the fields it keeps in events put
+//  back. Returns 0, CF_ECORRUPT (logged), or an LMDB error.
+static int
+s_case_unpack (cf_store_t *self, MDB_txn *txn, const MDB_val *value,
+               Cf__Case **record_p)
+{
+    Cf__Case *record = s_unpack (&cf__case__descriptor, value);
+    *record_p = NULL;
+    if (!record) {
+        cf_log_error ("store: a record in cases does not decode");
+        return CF_ECORRUPT;
+    }
+    for (size_t k = 0; k < S_KEPT_COUNT; k++) {
+        const s_kept_t *kept = &s_kept[k];
+        uint64_t *seq = s_kept_seq (record, kept);
+        if (*seq == 0)
+            continue;
+        ProtobufCMessage *field;
+        int rc = s_kept_read (self, txn, record, kept, &field);
+        if (rc == CF_ECORRUPT)
+            cf_log_error ("store: case %s keeps its %s in event %" PRIu64
+                          ", which does not hold it",
+                          record->id, kept->name, *seq);
+        if (rc) {
+            cf_pb_free (&record);
+            return rc;
+        }
+        *s_kept_member (record, kept) = field;
+        *seq = 0;
+    }
+    *record_p = record;
     return 0;
 }
 
@@ -1613,8 +1835,12 @@ s_apply_case (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
                                       : 0;
     record->events = (old ? old->events : 0) + fold->events;
     rc = s_update_case_indexes (self, txn, old, record);
+    ProtobufCMessage *lent[S_KEPT_COUNT];
+    if (rc == 0)
+        rc = s_kept_lend (self, txn, record, fold, old ? &stored : NULL, lent);
     if (rc == 0) {
         int mrc = s_put_message (self, txn, S_DB_CASES, &key, &record->base, 0);
+        s_kept_return (record, lent);
         if (mrc)
             rc = s_lmdb_error (mrc, "cases");
     }
@@ -1975,10 +2201,11 @@ cf_store_commit (cf_store_t *self, cf_batch_t *batch, uint64_t *first_seq,
         fold = cf_mem_check (calloc (batch->size + 1, sizeof *fold));
         s_fold_plan (batch, seq, fold);
     }
-    for (size_t index = 0; index < batch->size && rc == 0; index++)
-        rc = s_apply_write (self, txn, &batch->ops[index], &fold[index]);
+    //  Events first: a case put looks up the fields its events keep
     if (rc == 0)
         rc = s_apply_events (self, txn, batch, fold, seq, hash, &first, &last);
+    for (size_t index = 0; index < batch->size && rc == 0; index++)
+        rc = s_apply_write (self, txn, &batch->ops[index], &fold[index]);
     free (fold);
     if (rc == 0) {
         int mrc = s_txn_commit (self, txn);
@@ -2024,8 +2251,16 @@ cf_store_get_case (cf_store_t *self, const char *id, Cf__Case **record_p)
         return CF_EINVAL;
     s_key_t key;
     s_key_id (&key, id);
-    return s_read_message (self, S_DB_CASES, &key, &cf__case__descriptor,
-                           record_p);
+    MDB_txn *txn;
+    int rc = s_txn_begin (self, MDB_RDONLY, &txn);
+    if (rc)
+        return rc;
+    MDB_val value;
+    rc = s_get (self, txn, S_DB_CASES, &key, &value);
+    if (rc == 0)
+        rc = s_case_unpack (self, txn, &value, record_p);
+    mdb_txn_abort (txn);
+    return rc;
 }
 
 int
@@ -2290,7 +2525,7 @@ static int
 s_collect_record (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
                   const MDB_val *value, void *argument)
 {
-    (void)self, (void)txn, (void)key;
+    (void)key;
     s_collect_t *collect = argument;
     if (collect->limit && collect->list.size == collect->limit) {
         collect->more = true;
@@ -2306,7 +2541,13 @@ s_collect_record (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
         return 1;
     }
     collect->bytes += size;
-    void *message = s_unpack (collect->descriptor, value);
+    void *message;
+    if (collect->descriptor == &cf__case__descriptor) {
+        int rc = s_case_unpack (self, txn, value, (Cf__Case **)&message);
+        if (rc)
+            return rc;
+    } else
+        message = s_unpack (collect->descriptor, value);
     if (!message) {
         cf_log_error ("store: a %s record does not decode",
                       collect->descriptor->short_name);
@@ -3141,6 +3382,21 @@ s_verify_case (cf_store_t *self, MDB_txn *txn, const MDB_val *key,
     if (rc == 0)
         rc = s_walk (self, txn, S_DB_CASE_EVENTS, &row, row.data, row.size,
                      s_count_history, &history);
+    for (size_t k = 0; k < S_KEPT_COUNT && rc == 0; k++) {
+        const s_kept_t *kept = &s_kept[k];
+        ProtobufCMessage *field = NULL;
+        if (*s_kept_seq (record, kept))
+            rc = s_kept_read (self, txn, record, kept, &field);
+        if (field)
+            protobuf_c_message_free_unpacked (field, NULL);
+        if (rc == CF_ECORRUPT) {
+            s_problem (check, "cases.kept",
+                       "case %s keeps its %s in event %" PRIu64
+                       ", which does not hold it",
+                       record->id, kept->name, *s_kept_seq (record, kept));
+            rc = 0;
+        }
+    }
     if (rc == 0 &&
         (history.count != record->events || history.last != record->last_seq))
         s_problem (check, "cases.history",

@@ -9,7 +9,10 @@
     and none of it when it returns an error.
 
     Named databases (keys are bytes; "BE" is big-endian):
-      cases         case id                        -> packed Cf__Case
+      cases         case id                        -> packed Cf__Case, its
+                                                      application and sheet
+                                                      left to the events whose
+                                                      data they are
       events        seq (uint64 BE)                -> packed Cf__Event
       case_events   case id, 0, seq BE             -> empty
       by_state      state (1 byte), case id        -> empty

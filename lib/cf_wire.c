@@ -203,6 +203,33 @@ cf_wire_varint (const uint8_t *data, size_t size, size_t *offset,
     return false;
 }
 
+bool
+cf_wire_next (const uint8_t *data, size_t size, size_t *offset,
+              cf_wire_field_t *field)
+{
+    uint64_t tag, length = 0;
+    if (!cf_wire_varint (data, size, offset, &tag))
+        return false;
+    field->number = tag >> 3;
+    field->wire = (unsigned)(tag & 7);
+    field->varint = 0;
+    if (field->wire == 0) {
+        if (!cf_wire_varint (data, size, offset, &field->varint))
+            return false;
+    } else if (field->wire == 1)
+        length = 8;
+    else if (field->wire == 5)
+        length = 4;
+    else if (field->wire != 2 || !cf_wire_varint (data, size, offset, &length))
+        return false;
+    if (length > size - *offset)
+        return false;
+    field->bytes = data + *offset;
+    field->size = (size_t)length;
+    *offset += (size_t)length;
+    return true;
+}
+
 //  Checks the encoding protobuf-c accepted against what standard decoders
 //  take: protobuf-c reads a bool sent as length-delimited, 32-bit or 64-bit
 //  as true, where they see an unknown field. The schema has no recursive
@@ -217,7 +244,9 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
         "a group end", "32-bit", "wire type 6",      "wire type 7"};
     size_t offset = 0;
     while (offset < size) {
-        uint64_t tag, length = 0;
+        //  The tag alone first: a bool's wrong wire type is named as such
+        size_t start = offset;
+        uint64_t tag;
         if (!cf_wire_varint (data, size, &offset, &tag))
             return CF_EDECODE;
         unsigned wire = (unsigned)(tag & 7);
@@ -232,26 +261,17 @@ s_check_encoding (const ProtobufCMessageDescriptor *descriptor,
                              S_PATH (path), field->name, wire_names[wire]);
             return CF_EDECODE;
         }
-        if (wire == 0) {
-            if (!cf_wire_varint (data, size, &offset, &length))
-                return CF_EDECODE;
-            length = 0;
-        } else if (wire == 1)
-            length = 8;
-        else if (wire == 5)
-            length = 4;
-        else if (wire != 2 || !cf_wire_varint (data, size, &offset, &length))
-            return CF_EDECODE;
-        if (length > size - offset)
+        cf_wire_field_t value;
+        offset = start;
+        if (!cf_wire_next (data, size, &offset, &value))
             return CF_EDECODE;
         if (field && field->type == PROTOBUF_C_TYPE_MESSAGE && wire == 2) {
             s_path_t child = {path, field->name};
-            int rc = s_check_encoding (field->descriptor, data + offset,
-                                       (size_t)length, &child, problems);
+            int rc = s_check_encoding (field->descriptor, value.bytes,
+                                       value.size, &child, problems);
             if (rc)
                 return rc;
         }
-        offset += (size_t)length;
     }
     return 0;
 }

@@ -53,4 +53,20 @@ int CF_MUST_CHECK cf_wire_check (const ProtobufCMessage *message,
 bool cf_wire_varint (const uint8_t *data, size_t size, size_t *offset,
                      uint64_t *value);
 
+//  One field of a packed message, as cf_wire_next reads it
+typedef struct {
+    uint64_t number;       //  Field number
+    unsigned wire;         //  Wire type: 0 varint, 1 64-bit, 2 length-
+                           //  delimited, 5 32-bit (groups are refused)
+    uint64_t varint;       //  Wire type 0: its value
+    const uint8_t *bytes;  //  Other types: its bytes, inside data
+    size_t size;           //  Their count
+} cf_wire_field_t;
+
+//  Reads the field at data[*offset ..size) into *field, moving *offset past
+//  it; false when it is cut short, its wire type is a group's or unknown, or
+//  its length runs past size.
+bool cf_wire_next (const uint8_t *data, size_t size, size_t *offset,
+                   cf_wire_field_t *field);
+
 #endif

@@ -598,6 +598,242 @@ test_a_put_over_a_broken_case_record_is_refused (void **state)
     assert_int_equal (s_last_seq (fixture->store), 1);
 }
 
+//  ------------------------------------------------------------------------
+//  Case fields kept in events
+
+//  The stored record of case id, straight from LMDB
+static Cf__Case *
+s_raw_case (const char *dir, const char *id)
+{
+    s_raw_t raw = s_raw_open (dir);
+    MDB_val k = {strlen (id), (void *)id}, v;
+    assert_int_equal (mdb_get (raw.txn, s_raw_dbi (&raw, "cases"), &k, &v), 0);
+    Cf__Case *record = cf__case__unpack (NULL, v.mv_size, v.mv_data);
+    assert_non_null (record);
+    s_raw_close (&raw);
+    return record;
+}
+
+//  Appends an event of case id whose data is application or sheet
+static void
+s_append_event_with (cf_batch_t *batch, const char *id, const char *name,
+                     Cf__Application *application, Cf__ScoreSheet *sheet,
+                     const char *refused)
+{
+    Cf__Event event = s_event (id, name, CF__STATE__STATE_SUBMITTED,
+                               CF__STATE__STATE_SUBMITTED);
+    Cf__EventData data = CF__EVENT_DATA__INIT;
+    if (application) {
+        data.body_case = CF__EVENT_DATA__BODY_APPLICATION;
+        data.application = application;
+    } else if (sheet) {
+        data.body_case = CF__EVENT_DATA__BODY_SHEET;
+        data.sheet = sheet;
+    }
+    event.data = &data;
+    event.refused = (char *)(refused ? refused : "");
+    assert_int_equal (cf_batch_append_event (batch, &event), 0);
+}
+
+//  Puts case id with application and sheet
+static void
+s_put_case_with (cf_batch_t *batch, const char *id, Cf__State state,
+                 Cf__Application *application, Cf__ScoreSheet *sheet)
+{
+    Cf__Case record = s_case (id, "acme", state, 0);
+    record.application = application;
+    record.sheet = sheet;
+    assert_int_equal (cf_batch_put_case (batch, &record), 0);
+}
+
+//  The case as the store hands it out has application and sheet, and no
+//  seq of the store's own
+static void
+s_assert_case_holds (cf_store_t *store, const char *id,
+                     const Cf__Application *application,
+                     const Cf__ScoreSheet *sheet)
+{
+    Cf__Case *record;
+    assert_int_equal (cf_store_get_case (store, id, &record), 0);
+    s_assert_same_message (application, record->application);
+    if (sheet)
+        s_assert_same_message (sheet, record->sheet);
+    else
+        assert_null (record->sheet);
+    assert_int_equal (record->application_seq, 0);
+    assert_int_equal (record->sheet_seq, 0);
+    cf_pb_free (&record);
+    Cf__Case **cases;
+    size_t count;
+    char *next;
+    assert_int_equal (
+        cf_store_list_by_org (store, "acme", NULL, 10, &cases, &count, &next),
+        0);
+    bool seen = false;
+    for (size_t index = 0; index < count; index++)
+        if (strcmp (cases[index]->id, id) == 0) {
+            seen = true;
+            s_assert_same_message (application, cases[index]->application);
+            assert_int_equal (cases[index]->application_seq, 0);
+        }
+    assert_true (seen);
+    cf_store_cases_free (&cases, count);
+    free (next);
+}
+
+static void
+test_a_case_keeps_its_application_and_sheet_in_their_events (void **state)
+{
+    s_fixture_t *fixture = *state;
+    char *scope[] = {"家用电器的安装、维修和售后服务", "配件供应"};
+    Cf__Application application = CF__APPLICATION__INIT;
+    application.company_name = "某某电器有限公司";
+    application.uscc = "91310000MA1FL0000X";
+    application.n_scope = 2;
+    application.scope = scope;
+    Cf__ScoreSheet sheet = CF__SCORE_SHEET__INIT;
+    sheet.audit_date = "2026-12-01";
+    sheet.summary = "符合要求";
+
+    //  Submitted, then its sheet filed: both stay in their events
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_SUBMITTED, &application,
+                     NULL);
+    s_append_event_with (batch, "CF-1", "submit", &application, NULL, NULL);
+    s_commit (fixture->store, &batch);
+    batch = cf_batch_new ();
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_ONSITE_AUDIT, &application,
+                     &sheet);
+    s_append_event_with (batch, "CF-1", "sheet_submitted", NULL, &sheet, NULL);
+    s_commit (fixture->store, &batch);
+    cf_store_destroy (&fixture->store);
+    Cf__Case *raw = s_raw_case (fixture->dir, "CF-1");
+    assert_null (raw->application);
+    assert_null (raw->sheet);
+    assert_int_equal (raw->application_seq, 1);
+    assert_int_equal (raw->sheet_seq, 2);
+    cf_pb_free (&raw);
+    s_reopen (fixture, 0);
+    s_assert_case_holds (fixture->store, "CF-1", &application, &sheet);
+
+    //  A later put that changes neither keeps the events it had; a
+    //  history write without a put keeps them too
+    batch = cf_batch_new ();
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_COMMITTEE_REVIEW,
+                     &application, &sheet);
+    s_append_event (batch, "CF-1", "scores_computed");
+    s_commit (fixture->store, &batch);
+    batch = cf_batch_new ();
+    s_append_event (batch, "CF-1", "reminded");
+    s_commit (fixture->store, &batch);
+    cf_store_destroy (&fixture->store);
+    raw = s_raw_case (fixture->dir, "CF-1");
+    assert_int_equal (raw->application_seq, 1);
+    assert_int_equal (raw->sheet_seq, 2);
+    assert_int_equal (raw->events, 4);
+    cf_pb_free (&raw);
+    s_reopen (fixture, 0);
+    s_assert_case_holds (fixture->store, "CF-1", &application, &sheet);
+
+    //  A supplement moves the application to its event; a refused one
+    //  that came after it in the batch does not; a sheet the engine
+    //  revised is no event's and is stored whole
+    Cf__Application supplemented = application;
+    supplemented.contact_name = "张三";
+    Cf__Application other = application;
+    other.contact_name = "李四";
+    Cf__ScoreSheet revised = sheet;
+    revised.summary = "整改后符合要求";
+    batch = cf_batch_new ();
+    s_append_event_with (batch, "CF-1", "supplemented", &supplemented, NULL,
+                         NULL);
+    s_append_event_with (batch, "CF-1", "supplemented", &other, NULL,
+                         "refused: not now");
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_COMMITTEE_REVIEW,
+                     &supplemented, &revised);
+    s_commit (fixture->store, &batch);
+    cf_store_destroy (&fixture->store);
+    raw = s_raw_case (fixture->dir, "CF-1");
+    assert_null (raw->application);
+    assert_int_equal (raw->application_seq, 5);
+    assert_non_null (raw->sheet);
+    assert_int_equal (raw->sheet_seq, 0);
+    cf_pb_free (&raw);
+    s_reopen (fixture, 0);
+    s_assert_case_holds (fixture->store, "CF-1", &supplemented, &revised);
+
+    //  An application no event holds is stored whole
+    batch = cf_batch_new ();
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_COMMITTEE_REVIEW, &other,
+                     &revised);
+    s_append_event (batch, "CF-1", "edited");
+    s_commit (fixture->store, &batch);
+    cf_store_destroy (&fixture->store);
+    raw = s_raw_case (fixture->dir, "CF-1");
+    assert_non_null (raw->application);
+    assert_int_equal (raw->application_seq, 0);
+    cf_pb_free (&raw);
+    s_reopen (fixture, 0);
+    s_assert_case_holds (fixture->store, "CF-1", &other, &revised);
+    s_assert_verifies (fixture->store);
+}
+
+//  A record whose kept field names an event of another case, or one that
+//  does not hold it, is damage: reading it fails, and never hands out the
+//  other case's data
+static void
+test_a_kept_field_in_a_wrong_event_is_found (void **state)
+{
+    s_fixture_t *fixture = *state;
+    Cf__Application mine = CF__APPLICATION__INIT, theirs = mine;
+    mine.company_name = "mine";
+    theirs.company_name = "theirs";
+    cf_batch_t *batch = cf_batch_new ();
+    s_put_case_with (batch, "CF-1", CF__STATE__STATE_SUBMITTED, &mine, NULL);
+    s_append_event_with (batch, "CF-1", "submit", &mine, NULL, NULL);
+    s_put_case_with (batch, "CF-2", CF__STATE__STATE_SUBMITTED, &theirs, NULL);
+    s_append_event_with (batch, "CF-2", "submit", &theirs, NULL, NULL);
+    s_commit (fixture->store, &batch);
+    s_assert_verifies (fixture->store);
+    cf_store_destroy (&fixture->store);
+
+    uint64_t wrong[] = {2, 3};  //  The other case's event; none at all
+    for (size_t index = 0; index < 2; index++) {
+        Cf__Case *raw = s_raw_case (fixture->dir, "CF-1");
+        assert_int_equal (raw->application_seq, 1);
+        raw->application_seq = wrong[index];
+        size_t size;
+        uint8_t *packed = cf_pb_pack (&raw->base, &size);
+        s_raw_t access = s_raw_open (fixture->dir);
+        s_raw_put (&access, "cases", "CF-1", 4, packed, size);
+        s_raw_close (&access);
+        free (packed);
+        s_reopen (fixture, 0);
+        Cf__Case *record;
+        assert_int_equal (cf_store_get_case (fixture->store, "CF-1", &record),
+                          CF_ECORRUPT);
+        assert_null (record);
+        Cf__Case **cases;
+        size_t count;
+        char *next;
+        assert_int_equal (cf_store_list_cases (fixture->store, NULL, 10, &cases,
+                                               &count, &next),
+                          CF_ECORRUPT);
+        s_assert_verify_finds (fixture->store, "cases.kept");
+        cf_store_destroy (&fixture->store);
+        raw->application_seq = 1;
+        packed = cf_pb_pack (&raw->base, &size);
+        access = s_raw_open (fixture->dir);
+        s_raw_put (&access, "cases", "CF-1", 4, packed, size);
+        s_raw_close (&access);
+        free (packed);
+        cf_pb_free (&raw);
+    }
+    s_reopen (fixture, 0);
+    s_assert_case_holds (fixture->store, "CF-1", &mine, NULL);
+    s_assert_verifies (fixture->store);
+}
+
 static void
 test_case_history_lists_only_that_case (void **state)
 {
@@ -2092,6 +2328,8 @@ main (void)
         S_TEST (test_events_are_chained_at_commit),
         S_TEST (test_a_batch_writes_each_case_once_with_all_its_history),
         S_TEST (test_a_put_over_a_broken_case_record_is_refused),
+        S_TEST (test_a_case_keeps_its_application_and_sheet_in_their_events),
+        S_TEST (test_a_kept_field_in_a_wrong_event_is_found),
         S_TEST (test_case_history_lists_only_that_case),
         S_TEST (test_history_and_events_are_paged_by_count_and_size),
         S_TEST (test_job_round_trip_and_delete),
