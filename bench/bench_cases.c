@@ -123,8 +123,9 @@ typedef struct {
     const Cf__Application *application;  //  What to submit
     const Cf__ScoreSheet *sheet;         //  What the leader files
     pthread_mutex_t lock;
-    pthread_cond_t changed;
-    s_step_t *queue;  //  Ring of steps
+    pthread_cond_t changed;  //  A case certified, the run failed or stops
+    pthread_cond_t queued;   //  A step is queued, or the driver stops
+    s_step_t *queue;         //  Ring of steps
     size_t queue_size, queue_head, queue_count;
     bool stopping;
     zhashx_t *sent;                //  Case id -> submit instant (usecs, boxed)
@@ -176,7 +177,7 @@ s_push (s_driver_t *self, const s_step_t *step)
     self->queue[(self->queue_head + self->queue_count) % self->queue_size] =
         *step;
     self->queue_count++;
-    pthread_cond_broadcast (&self->changed);
+    pthread_cond_signal (&self->queued);  //  One step, one thread
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -186,7 +187,7 @@ s_pop (s_driver_t *self, s_step_t *step)
 {
     pthread_mutex_lock (&self->lock);
     while (!self->stopping && self->queue_count == 0)
-        pthread_cond_wait (&self->changed, &self->lock);
+        pthread_cond_wait (&self->queued, &self->lock);
     bool got = !self->stopping;
     if (got) {
         *step = self->queue[self->queue_head];
@@ -1239,6 +1240,7 @@ main (int argc, char **argv)
     driver->application = application;
     pthread_mutex_init (&driver->lock, NULL);
     pthread_cond_init (&driver->changed, NULL);
+    pthread_cond_init (&driver->queued, NULL);
     driver->queue_size = 256;
     driver->queue = calloc (driver->queue_size, sizeof (s_step_t));
     for (size_t index = 0; index <= S_PEOPLE; index++) {
@@ -1336,6 +1338,7 @@ main (int argc, char **argv)
     pthread_mutex_lock (&driver->lock);
     driver->stopping = true;
     pthread_cond_broadcast (&driver->changed);
+    pthread_cond_broadcast (&driver->queued);
     pthread_mutex_unlock (&driver->lock);
     for (int index = 0; index < started; index++)
         pthread_join (thread_ids[index], NULL);
