@@ -1690,19 +1690,31 @@ s_event_body (cf_store_t *self, MDB_txn *txn, uint64_t seq, const char *id,
     return 0;
 }
 
+//  Gives record back the fields s_kept_lend took
+static void
+s_kept_return (Cf__Case *record, ProtobufCMessage *lent[S_KEPT_COUNT])
+{
+    for (size_t k = 0; k < S_KEPT_COUNT; k++) {
+        if (lent[k])
+            *s_kept_member (record, &s_kept[k]) = lent[k];
+        *s_kept_seq (record, &s_kept[k]) = 0;
+    }
+}
+
 //  Takes out of record, while it is packed, the fields that fold's events
 //  or the stored record's (old) keep, setting their seqs; lent gets what
-//  was taken, for s_kept_return
+//  was taken, for s_kept_return. On an error record is as it came.
 static int
 s_kept_lend (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
              const s_fold_t *fold, Cf__Case *old,
              ProtobufCMessage *lent[S_KEPT_COUNT])
 {
+    for (size_t k = 0; k < S_KEPT_COUNT; k++)
+        lent[k] = NULL;
     for (size_t k = 0; k < S_KEPT_COUNT; k++) {
         const s_kept_t *kept = &s_kept[k];
         ProtobufCMessage **member = s_kept_member (record, kept);
         *s_kept_seq (record, kept) = 0;
-        lent[k] = NULL;
         if (!*member)
             continue;
         uint64_t candidates[2] = {fold->kept[k],
@@ -1728,24 +1740,15 @@ s_kept_lend (cf_store_t *self, MDB_txn *txn, Cf__Case *record,
             }
             free (owned);
             if (rc && rc != CF_ENOTFOUND && rc != CF_ECORRUPT) {
+                //  The batch may be committed again: give all back
                 free (packed);
+                s_kept_return (record, lent);
                 return rc;
             }
         }
         free (packed);
     }
     return 0;
-}
-
-//  Gives record back the fields s_kept_lend took
-static void
-s_kept_return (Cf__Case *record, ProtobufCMessage *lent[S_KEPT_COUNT])
-{
-    for (size_t k = 0; k < S_KEPT_COUNT; k++) {
-        if (lent[k])
-            *s_kept_member (record, &s_kept[k]) = lent[k];
-        *s_kept_seq (record, &s_kept[k]) = 0;
-    }
 }
 
 //  Reads the field record keeps in an event into *field. Returns 0,

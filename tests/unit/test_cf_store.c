@@ -1248,15 +1248,30 @@ test_next_seq_names_the_events_to_come (void **state)
 //  ------------------------------------------------------------------------
 //  Atomic batches and faults
 
-//  The batch under test: two cases, their events, a job, a reply, a
-//  certificate, a counter and a meta key
+//  The application of the sample batch's case CF-B-1
+static Cf__Application *
+s_sample_application (void)
+{
+    static Cf__Application application = CF__APPLICATION__INIT;
+    application.company_name = "样例公司";
+    application.uscc = "91110000000000000X";
+    return &application;
+}
+
+//  The batch under test: two cases (one with its application in its
+//  submit event), their events, a job, a reply, a certificate, a counter
+//  and a meta key
 static cf_batch_t *
 s_sample_batch (cf_store_t *store)
 {
     cf_batch_t *batch = cf_batch_new ();
-    s_put_case (batch, "CF-B-1", "org-b", CF__STATE__STATE_SUBMITTED, 5000);
+    Cf__Case first =
+        s_case ("CF-B-1", "org-b", CF__STATE__STATE_SUBMITTED, 5000);
+    first.application = s_sample_application ();
+    assert_int_equal (cf_batch_put_case (batch, &first), 0);
     s_put_case (batch, "CF-B-2", "org-b", CF__STATE__STATE_DOCUMENT_REVIEW, 0);
-    s_append_event (batch, "CF-B-1", "submit");
+    s_append_event_with (batch, "CF-B-1", "submit", s_sample_application (),
+                         NULL, NULL);
     s_append_event (batch, "CF-B-2", "submit");
     s_append_event (batch, "CF-B-2", "intake_complete");
     uint64_t job_id;
@@ -1328,6 +1343,9 @@ static void
 s_assert_sample_present (cf_store_t *store)
 {
     Cf__Case *record;
+    assert_int_equal (cf_store_get_case (store, "CF-B-1", &record), 0);
+    s_assert_same_message (s_sample_application (), record->application);
+    cf_pb_free (&record);
     assert_int_equal (cf_store_get_case (store, "CF-B-2", &record), 0);
     assert_int_equal (record->events, 2);
     assert_int_equal (record->last_seq, 4);
