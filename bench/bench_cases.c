@@ -26,10 +26,11 @@
     requests, and the feed reads apart), submit to certified p50 and p99,
     durable commits per case (LMDB's transaction ids) and events per
     commit, CPU ms per case of the daemon and of the workers (from
-    /proc/PID/stat), this driver's CPU share, and the store's growth per
-    case. In the same run the baseline: bare LMDB durable commits per
-    second on the same disk (one small put a commit), and the ratios
-    against it. Then restart time (spawn to first answered ping) and RSS
+    /proc/PID/stat), this driver's CPU share, and per case the store's
+    growth and the growth of what its trees hold (the pages of every
+    database, LMDB's free pages apart). In the same run the baseline: bare LMDB
+   durable commits per second on the same disk (one small put a commit), and the
+   ratios against it. Then restart time (spawn to first answered ping) and RSS
     at each number of stored cases asked for.
 
     With -S instead of -s, the cases stored beyond the measured ones are
@@ -150,7 +151,7 @@ typedef struct {
     double p50_ms, p99_ms;
     double commits, events_commit;
     double daemon_ms, workers_ms, driver_share;
-    double bytes_case;
+    double bytes_case, held_case;
 } s_phase_t;
 
 //  ------------------------------------------------------------------------
@@ -559,16 +560,57 @@ s_watcher_run (void *argument)
 //  ------------------------------------------------------------------------
 //  Figures from outside
 
-//  LMDB's last transaction id and the bytes its pages fill
+//  LMDB's last transaction id, the bytes its pages fill, and the bytes
+//  of the pages its trees hold (the rest is free, for LMDB to use again)
 typedef struct {
     uint64_t txnid;
     uint64_t bytes;
+    uint64_t held;
 } s_lmdb_t;
+
+static uint64_t
+s_pages_of (MDB_txn *txn, MDB_dbi dbi)
+{
+    MDB_stat stat;
+    if (mdb_stat (txn, dbi, &stat) != 0)
+        return 0;
+    return stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages;
+}
+
+//  The pages of the main tree and of every named database in it
+static uint64_t
+s_held_pages (MDB_env *env)
+{
+    MDB_txn *txn;
+    MDB_dbi main;
+    MDB_cursor *cursor;
+    if (mdb_txn_begin (env, NULL, MDB_RDONLY, &txn) != 0)
+        return 0;
+    uint64_t pages = 0;
+    if (mdb_dbi_open (txn, NULL, 0, &main) == 0 &&
+        mdb_cursor_open (txn, main, &cursor) == 0) {
+        pages = s_pages_of (txn, main);
+        MDB_val key, value;
+        while (mdb_cursor_get (cursor, &key, &value, MDB_NEXT) == 0) {
+            char name[64];
+            MDB_dbi dbi;
+            if (key.mv_size >= sizeof name)
+                continue;
+            memcpy (name, key.mv_data, key.mv_size);
+            name[key.mv_size] = 0;
+            if (mdb_dbi_open (txn, name, 0, &dbi) == 0)
+                pages += s_pages_of (txn, dbi);
+        }
+        mdb_cursor_close (cursor);
+    }
+    mdb_txn_abort (txn);
+    return pages;
+}
 
 static s_lmdb_t
 s_lmdb (const char *dir)
 {
-    s_lmdb_t figures = {0, 0};
+    s_lmdb_t figures = {0, 0, 0};
     MDB_env *env = NULL;
     if (mdb_env_create (&env) != 0)
         return figures;
@@ -579,6 +621,7 @@ s_lmdb (const char *dir)
         mdb_env_info (env, &info) == 0 && mdb_env_stat (env, &stat) == 0) {
         figures.txnid = info.me_last_txnid;
         figures.bytes = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
+        figures.held = s_held_pages (env) * stat.ms_psize;
     }
     mdb_env_close (env);
     return figures;
@@ -893,7 +936,9 @@ s_phase (s_bench_t *self, int flight, int cases, s_phase_t *result)
         .workers_ms = (s_workers_cpu (self) - workers_from) * 1000 / cases,
         .driver_share =
             (cf_bench_cpu_read ("/proc/self/stat") - driver_from) / seconds,
-        .bytes_case = (double)(lmdb_until.bytes - lmdb_from.bytes) / cases};
+        .bytes_case = (double)(lmdb_until.bytes - lmdb_from.bytes) / cases,
+        .held_case =
+            ((double)lmdb_until.held - (double)lmdb_from.held) / cases};
     return 0;
 }
 
@@ -901,12 +946,12 @@ static void
 s_phase_print (const s_phase_t *phase)
 {
     printf ("  %2d  %7.0f  %7.0f  %7.0f  %6.0f  %7.2f  %7.2f  %6.2f  %6.2f  "
-            "%6.2f  %6.2f  %5.0f%%  %6.1f\n",
+            "%6.2f  %6.2f  %5.0f%%  %6.1f  %5.1f\n",
             phase->flight, phase->cases_s, phase->transitions_s,
             phase->requests_s, phase->reads_s, phase->p50_ms, phase->p99_ms,
             phase->commits, phase->events_commit, phase->daemon_ms,
             phase->workers_ms, phase->driver_share * 100,
-            phase->bytes_case / 1024.0);
+            phase->bytes_case / 1024.0, phase->held_case / 1024.0);
     fflush (stdout);
 }
 
@@ -1293,9 +1338,10 @@ main (int argc, char **argv)
     if (rc == 0)
         printf ("whole cases (13 events, 6 requests of their people and 7 "
                 "worker jobs each), %d per C;\nCPU in ms per case, the "
-                "driver's in %% of one core, store growth in KB per case:\n"
+                "driver's in %% of one core, store growth and what its trees "
+                "hold (free pages apart) in KB per case:\n"
                 "   C  cases/s  trans/s    req/s  reads/s  p50 ms   p99 ms  "
-                "commit  ev/com  daemon  worker  driver  store\n",
+                "commit  ev/com  daemon  worker  driver   store   held\n",
                 cases);
     for (size_t index = 0; rc == 0 && index < flights; index++) {
         rc = s_phase (&bench, s_flights[index], cases, &phases[index]);
