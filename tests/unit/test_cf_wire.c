@@ -257,10 +257,54 @@ test_too_many_items_are_refused (void **state)
     free (scope);
 }
 
+//  cf_wire_next reads each wire type, and refuses groups, cut fields and
+//  lengths past the end
+static void
+test_next_reads_one_field_at_a_time (void **state)
+{
+    (void)state;
+    //  1: varint 300; 2: fixed64; 3: "abc"; 4: fixed32
+    const uint8_t data[] = {0x08, 0xAC, 0x02, 0x11, 1,   2,   3,    4, 5, 6, 7,
+                            8,    0x1A, 3,    'a',  'b', 'c', 0x25, 9, 9, 9, 9};
+    size_t offset = 0;
+    cf_wire_field_t field;
+    assert_true (cf_wire_next (data, sizeof data, &offset, &field));
+    assert_int_equal (field.number, 1);
+    assert_int_equal (field.wire, 0);
+    assert_int_equal (field.varint, 300);
+    assert_true (cf_wire_next (data, sizeof data, &offset, &field));
+    assert_int_equal (field.number, 2);
+    assert_int_equal (field.wire, 1);
+    assert_int_equal (field.size, 8);
+    assert_ptr_equal (field.bytes, data + 4);
+    assert_true (cf_wire_next (data, sizeof data, &offset, &field));
+    assert_int_equal (field.number, 3);
+    assert_int_equal (field.wire, 2);
+    assert_int_equal (field.size, 3);
+    assert_memory_equal (field.bytes, "abc", 3);
+    assert_true (cf_wire_next (data, sizeof data, &offset, &field));
+    assert_int_equal (field.number, 4);
+    assert_int_equal (field.wire, 5);
+    assert_int_equal (field.size, 4);
+    assert_int_equal (offset, sizeof data);
+
+    const uint8_t group[] = {0x0B, 0x0C};        //  Start and end group
+    const uint8_t cut[] = {0x08, 0x80};          //  Varint without its end
+    const uint8_t past[] = {0x1A, 5, 'a', 'b'};  //  Length past the end
+    const uint8_t short64[] = {0x11, 1, 2, 3};   //  Fixed64 of 3 bytes
+    const uint8_t *bad[] = {group, cut, past, short64};
+    size_t sizes[] = {sizeof group, sizeof cut, sizeof past, sizeof short64};
+    for (size_t index = 0; index < 4; index++) {
+        offset = 0;
+        assert_false (cf_wire_next (bad[index], sizes[index], &offset, &field));
+    }
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_next_reads_one_field_at_a_time),
         cmocka_unit_test (test_good_request_round_trips),
         cmocka_unit_test (test_garbage_and_truncation_are_decode_errors),
         cmocka_unit_test (test_unknown_fields_are_refused),
