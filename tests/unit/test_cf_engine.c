@@ -1392,9 +1392,13 @@ s_replace (const char *text, const char *from, const char *to)
 {
     const char *at = strstr (text, from);
     assert_non_null (at);
-    char *result = NULL;
-    assert_true (asprintf (&result, "%.*s%s%s", (int)(at - text), text, to,
-                           at + strlen (from)) > 0);
+    size_t head = (size_t)(at - text), tail = strlen (at + strlen (from));
+    size_t middle = strlen (to);
+    char *result = malloc (head + middle + tail + 1);
+    assert_non_null (result);
+    memcpy (result, text, head);
+    memcpy (result + head, to, middle);
+    memcpy (result + head + middle, at + strlen (from), tail + 1);
     return result;
 }
 
