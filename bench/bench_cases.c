@@ -1361,6 +1361,19 @@ main (int argc, char **argv)
                     phase->cases_s / (ceiling / phase->commits),
                     phase->commits);
         }
+        const s_phase_t *single = &phases[0];
+        printf ("against one transition a commit (C=1, %.2f events a "
+                "commit):\n",
+                single->events_commit);
+        for (size_t index = 1; index < flights; index++) {
+            const s_phase_t *phase = &phases[index];
+            printf ("  C=%-2d  cases/s x%.1f, transitions a commit x%.1f, "
+                    "daemon CPU a case x%.2f, workers' x%.2f\n",
+                    phase->flight, phase->cases_s / single->cases_s,
+                    phase->events_commit / single->events_commit,
+                    phase->daemon_ms / single->daemon_ms,
+                    phase->workers_ms / single->workers_ms);
+        }
         printf ("restart (spawn to first answered ping; 3 starts, median; "
                 "filled %s):\n",
                 copies ? "with copies of the run's cases" : "64 in flight");
