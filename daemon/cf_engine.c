@@ -84,6 +84,8 @@ struct _cf_engine_t {
     int64_t now;                //  Instant of the round
     cf_batch_t *batch;          //  The round's writes, NULL between rounds
     zhashx_t *cases;            //  Round copies: case id -> Cf__Case *
+    zhashx_t *changed;          //  Round: ids of the cases whose round copy
+                                //  the commit writes (lent to the batch)
     zhashx_t *seen;             //  Round's mutating request keys -> item
     zhashx_t *reported;         //  Round's job ids a result was applied to
     zhashx_t *refusals;         //  Principal, case, event -> last recorded
@@ -476,8 +478,43 @@ s_case_keep (cf_engine_t *self, Cf__Case *record)
     zhashx_update (self->cases, record->id, record);
 }
 
+//  Notes that the commit writes record's round copy, as it stands then:
+//  the batch is lent the round copies of the changed cases just before the
+//  commit, so a case changed many times in a round is copied for none
+static int
+s_case_changed (cf_engine_t *self, const Cf__Case *record)
+{
+    int rc = cf_store_check_case (record);
+    if (rc == 0)
+        zhashx_update (self->changed, record->id, (void *)1);
+    return rc;
+}
+
+//  Lends the batch the round copy of every changed case. Each is in the
+//  round's copies: a change that lost its copy did not commit.
+static int
+s_lend_changed (cf_engine_t *self)
+{
+    for (void *mark = zhashx_first (self->changed); mark;
+         mark = zhashx_next (self->changed)) {
+        const char *id = zhashx_cursor (self->changed);
+        Cf__Case *record = zhashx_lookup (self->cases, id);
+        if (!record) {
+            cf_log_error ("engine: case %s changed in the round but its "
+                          "round copy is gone",
+                          id);
+            return CF_EINVAL;
+        }
+        int rc = cf_batch_lend_case (self->batch, record);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 //  Appends an event for record (already in its new state) to the batch and
-//  puts the record; from is the state before, refused the refusal or NULL
+//  notes the record changed; from is the state before, refused the refusal
+//  or NULL
 static int
 s_append_event (cf_engine_t *self, Cf__Case *record, Cf__Event *entry)
 {
@@ -494,7 +531,7 @@ s_append_event (cf_engine_t *self, Cf__Case *record, Cf__Event *entry)
     //  The store keeps these too; set them so replies built now are right
     record->last_seq = seq;
     record->events++;
-    return cf_batch_put_case (self->batch, record);
+    return s_case_changed (self, record);
 }
 
 static int
@@ -1419,7 +1456,7 @@ s_reissue (cf_engine_t *self, const char *number, const Cf__Principal *who,
         if (rc == 0) {
             cf_pb_set_string (&record->certificate, next);
             record->deadline_at = cf_certfsm_due (successor, governs->scheme);
-            rc = cf_batch_put_case (self->batch, record);
+            rc = s_case_changed (self, record);
         }
     }
     if (record)
@@ -3645,6 +3682,7 @@ s_round_drop (cf_engine_t *self)
          record = zhashx_next (self->cases))
         cf_pb_free (&record);
     zhashx_purge (self->cases);
+    zhashx_purge (self->changed);
     zhashx_purge (self->seen);
     zhashx_purge (self->reported);
     zlistx_purge (self->issued);
@@ -3708,6 +3746,8 @@ cf_engine_commit (cf_engine_t *self)
     //  The first event of an empty store begins the monthly reports too
     if (zhashx_size (self->obligations) > 0 || self->last_seq == 0)
         self->report_known = false;
+    if (rc == 0)
+        rc = s_lend_changed (self);
     if (rc == 0 && cf_batch_size (self->batch) > 0) {
         rc = cf_store_commit (self->store, self->batch, NULL, NULL);
         if (rc == CF_ESTOREFULL) {
@@ -3846,6 +3886,7 @@ cf_engine_new (cf_store_t *store, const cf_scheme_t *scheme,
     if (self->config.page_max == 0)
         self->config.page_max = 100;
     self->cases = zhashx_new ();
+    self->changed = zhashx_new ();
     self->seen = zhashx_new ();
     self->reported = zhashx_new ();
     self->issued = zlistx_new ();
@@ -3889,6 +3930,7 @@ cf_engine_destroy (cf_engine_t **self_p)
     if (self) {
         s_round_drop (self);
         zhashx_destroy (&self->cases);
+        zhashx_destroy (&self->changed);
         zhashx_destroy (&self->seen);
         zhashx_destroy (&self->reported);
         zlistx_destroy (&self->issued);

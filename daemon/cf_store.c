@@ -95,7 +95,8 @@ typedef enum {
 
 typedef struct {
     s_op_kind_t kind;           //  What to write
-    ProtobufCMessage *message;  //  Own copy of the record, if any
+    ProtobufCMessage *message;  //  The record, the batch's own copy unless lent
+    bool lent;                  //  message is the caller's (a lent case)
     char *name;                 //  Meta key, counter, or reply's client
     char *text;                 //  Meta value, or reply's request id
     uint8_t *data;              //  Reply record: hash then reply
@@ -1066,7 +1067,7 @@ cf_batch_destroy (cf_batch_t **self_p)
         cf_batch_t *self = *self_p;
         for (size_t index = 0; index < self->size; index++) {
             s_op_t *op = &self->ops[index];
-            if (op->message)
+            if (op->message && !op->lent)
                 protobuf_c_message_free_unpacked (op->message, NULL);
             free (op->name);
             free (op->text);
@@ -1112,19 +1113,46 @@ s_batch_open (const cf_batch_t *self)
 }
 
 int
-cf_batch_put_case (cf_batch_t *self, const Cf__Case *record)
+cf_store_check_case (const Cf__Case *record)
 {
-    assert (self && record);
-    int rc = s_batch_open (self);
-    if (rc == 0)
-        rc = s_check_id (record->id);
+    assert (record);
+    int rc = s_check_id (record->id);
     if (rc == 0 && record->org && strlen (record->org) > CF_STORE_ID_MAX)
         rc = CF_ELIMIT;
     if (rc == 0 && !s_state_valid (record->state))
         rc = CF_EINVAL;
+    return rc;
+}
+
+//  0 if the batch is open and record may be stored
+static int
+s_batch_takes_case (const cf_batch_t *self, const Cf__Case *record)
+{
+    int rc = s_batch_open (self);
+    return rc ? rc : cf_store_check_case (record);
+}
+
+int
+cf_batch_put_case (cf_batch_t *self, const Cf__Case *record)
+{
+    assert (self && record);
+    int rc = s_batch_takes_case (self, record);
     if (rc)
         return rc;
     s_batch_add (self, S_OP_CASE)->message = cf_pb_dup (&record->base);
+    return 0;
+}
+
+int
+cf_batch_lend_case (cf_batch_t *self, Cf__Case *record)
+{
+    assert (self && record);
+    int rc = s_batch_takes_case (self, record);
+    if (rc)
+        return rc;
+    s_op_t *op = s_batch_add (self, S_OP_CASE);
+    op->message = &record->base;
+    op->lent = true;
     return 0;
 }
 

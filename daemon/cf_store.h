@@ -153,6 +153,19 @@ size_t cf_batch_size (const cf_batch_t *self);
 //  and events itself: what the caller put in those two fields is replaced.
 CF_MUST_CHECK int cf_batch_put_case (cf_batch_t *self, const Cf__Case *record);
 
+//  Puts a case as cf_batch_put_case does, but without a copy: the batch
+//  writes record itself at the commit, as it is then. The caller keeps it
+//  alive, and as it is to be stored, until the batch is committed or
+//  destroyed. The commit sets last_seq and events in record as it stores
+//  them, and takes the fields an event keeps out of it only while it
+//  writes (a failed commit leaves record whole, for a second commit).
+CF_MUST_CHECK int cf_batch_lend_case (cf_batch_t *self, Cf__Case *record);
+
+//  Checks record as cf_batch_put_case does, without a batch: returns 0,
+//  CF_EINVAL (no id, or a state out of range) or CF_ELIMIT (an id or the
+//  org longer than CF_STORE_ID_MAX).
+CF_MUST_CHECK int cf_store_check_case (const Cf__Case *record);
+
 //  Appends an event to the log. At commit the store fills seq, prev_hash
 //  and hash, adds the case_events row and updates the case's last_seq and
 //  events. event->case_id names the case, which must be stored or put in

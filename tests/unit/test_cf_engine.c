@@ -118,6 +118,25 @@ s_teardown (void **state)
     return 0;
 }
 
+//  Decodes the reply of outbox item index, to the fixture's client
+//  (caller frees)
+static Cf__Reply *
+s_outbox_reply (s_fixture_t *self, size_t index)
+{
+    zframe_t *route;
+    const uint8_t *data;
+    size_t size;
+    assert_int_equal (
+        cf_engine_outbox_item (self->engine, index, &route, &data, &size),
+        CF_OUTBOX_CLIENT);
+    assert_true (zframe_eq (route, self->route));
+    Cf__Reply *reply = NULL;
+    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, data, size,
+                                      (void **)&reply, NULL),
+                      0);
+    return reply;
+}
+
 //  Runs one round holding request (id given or fresh) from who; returns
 //  the decoded reply (caller frees)
 static Cf__Reply *
@@ -135,17 +154,7 @@ s_request (s_fixture_t *self, const Cf__Principal *who, Cf__Request *request)
     assert_int_equal (cf_engine_commit (self->engine), 0);
     free (data);
     assert_int_equal (cf_engine_outbox_size (self->engine), 1);
-    zframe_t *route;
-    const uint8_t *reply_data;
-    size_t reply_size;
-    assert_int_equal (cf_engine_outbox_item (self->engine, 0, &route,
-                                             &reply_data, &reply_size),
-                      CF_OUTBOX_CLIENT);
-    assert_true (zframe_eq (route, self->route));
-    Cf__Reply *reply = NULL;
-    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, reply_data,
-                                      reply_size, (void **)&reply, NULL),
-                      0);
+    Cf__Reply *reply = s_outbox_reply (self, 0);
     if (request->id == id)
         request->id = NULL;
     return reply;
@@ -406,23 +415,6 @@ test_the_same_id_twice_in_one_round_applies_once (void **state)
     cf_engine_outbox_item (self->engine, 1, &route, &two, &two_size);
     assert_int_equal (one_size, two_size);
     assert_memory_equal (one, two, one_size);
-}
-
-//  Decodes the reply of outbox item index (caller frees)
-static Cf__Reply *
-s_outbox_reply (s_fixture_t *self, size_t index)
-{
-    zframe_t *route;
-    const uint8_t *data;
-    size_t size;
-    assert_int_equal (
-        cf_engine_outbox_item (self->engine, index, &route, &data, &size),
-        CF_OUTBOX_CLIENT);
-    Cf__Reply *reply = NULL;
-    assert_int_equal (cf_wire_decode (&cf__reply__descriptor, data, size,
-                                      (void **)&reply, NULL),
-                      0);
-    return reply;
 }
 
 //  Within one round the request hash is compared too: the second body is
@@ -2005,6 +1997,77 @@ s_round_request (s_fixture_t *self, const Cf__Principal *who,
     free (data);
 }
 
+//  Three events on one case in one round: a submit, a refused signature
+//  and a withdrawal. The commit writes the case once, as the round left
+//  it, and what it stored is what the next round reads.
+static void
+test_a_case_changed_thrice_in_a_round_is_stored_as_it_ends (void **state)
+{
+    s_fixture_t *self = *state;
+    self->now += 1000;
+    cf_engine_begin (self->engine, self->now);
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, NULL);
+    s_round_request (self, &s_applicant_a, &request, "submit-1");
+    assert_int_equal (cf_engine_outbox_size (self->engine), 1);
+    Cf__Reply *reply = s_outbox_reply (self, 0);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    char *id = strdup (reply->record->id);
+    cf_pb_free (&reply);
+
+    Cf__FireRequest sign = CF__FIRE_REQUEST__INIT;
+    sign.case_id = id;
+    sign.event = "contract_signed";
+    Cf__Request signing = CF__REQUEST__INIT;
+    signing.body_case = CF__REQUEST__BODY_FIRE;
+    signing.fire = &sign;
+    s_round_request (self, &s_applicant_a, &signing, "sign-1");
+    Cf__EventData reason = CF__EVENT_DATA__INIT;
+    reason.body_case = CF__EVENT_DATA__BODY_REASON;
+    reason.reason = "the company is restructuring";
+    Cf__FireRequest withdraw = CF__FIRE_REQUEST__INIT;
+    withdraw.case_id = id;
+    withdraw.event = "withdraw";
+    withdraw.data = &reason;
+    Cf__Request withdrawing = CF__REQUEST__INIT;
+    withdrawing.body_case = CF__REQUEST__BODY_FIRE;
+    withdrawing.fire = &withdraw;
+    s_round_request (self, &s_applicant_a, &withdrawing, "withdraw-1");
+    assert_int_equal (cf_engine_commit (self->engine), 0);
+    assert_int_equal (cf_engine_outbox_size (self->engine), 3);
+    Cf__Status answered[] = {CF__STATUS__STATUS_OK, CF__STATUS__STATUS_REFUSED,
+                             CF__STATUS__STATUS_OK};
+    for (size_t index = 0; index < 3; index++) {
+        reply = s_outbox_reply (self, index);
+        assert_int_equal (reply->status, answered[index]);
+        cf_pb_free (&reply);
+    }
+
+    Cf__Case *record = NULL;
+    assert_int_equal (cf_store_get_case (self->store, id, &record), 0);
+    assert_int_equal (record->state, CF__STATE__STATE_WITHDRAWN);
+    assert_int_equal (record->events, 3);
+    assert_int_equal (record->last_seq, cf_engine_last_seq (self->engine));
+    size_t stored_size, sent_size;
+    uint8_t *stored = cf_pb_pack (&record->application->base, &stored_size);
+    uint8_t *sent = cf_pb_pack (&self->application->base, &sent_size);
+    assert_int_equal (stored_size, sent_size);
+    assert_memory_equal (stored, sent, sent_size);
+    free (stored);
+    free (sent);
+    cf_pb_free (&record);
+    reply = s_status (self, &s_applicant_a, id);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    assert_int_equal (reply->record->state, CF__STATE__STATE_WITHDRAWN);
+    assert_int_equal (reply->record->events, 3);
+    cf_pb_free (&reply);
+    cf_problems_t *problems = cf_problems_new ();
+    assert_int_equal (cf_store_verify (self->store, problems), 0);
+    cf_problems_destroy (&problems);
+    free (id);
+}
+
 //  A consultancy appointed by ORG-A acts in its name; the round that ends
 //  the appointment already refuses it, on a read and in events since, and
 //  the refused read is recorded; the company's own user goes on
@@ -2266,6 +2329,7 @@ main (void)
 #define TEST(name) cmocka_unit_test_setup_teardown (name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         TEST (test_submit_creates_a_case_and_an_intake_job),
+        TEST (test_a_case_changed_thrice_in_a_round_is_stored_as_it_ends),
         TEST (test_consultancy_wall_falls_in_the_round_that_ends_it),
         TEST (test_the_regulators_report_by_role),
         TEST (test_a_retried_request_is_answered_from_the_stored_reply),

@@ -778,6 +778,85 @@ test_a_case_keeps_its_application_and_sheet_in_their_events (void **state)
     s_assert_verifies (fixture->store);
 }
 
+//  A lent case is the caller's: the commit writes it as it stands then,
+//  gives it back whole after a failed attempt, and the batch never frees it
+static void
+test_a_lent_case_is_written_as_it_stands_at_the_commit (void **state)
+{
+    s_fixture_t *fixture = *state;
+    char *scope[] = {"家用电器的安装、维修和售后服务"};
+    Cf__Application application = CF__APPLICATION__INIT;
+    application.company_name = "某某电器有限公司";
+    application.uscc = "91310000MA1FL0000X";
+    application.n_scope = 1;
+    application.scope = scope;
+    Cf__Case draft = s_case ("CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
+    draft.application = &application;
+    Cf__Case *record = cf_pb_dup (&draft.base);
+
+    cf_batch_t *batch = cf_batch_new ();
+    assert_int_equal (cf_batch_lend_case (batch, record), 0);
+    s_append_event_with (batch, "CF-1", "submit", &application, NULL, NULL);
+    //  Changed after the lend: the change is what is stored
+    record->state = CF__STATE__STATE_DOCUMENT_REVIEW;
+    cf_pb_set_string (&record->verifier, "AUD001");
+    int failures = 0;
+    for (int after_n = 0;; after_n++) {
+        cf_store_inject (fixture->store, CF_STORE_FAULT_MAP_FULL_AT_PUT,
+                         after_n);
+        int rc = cf_store_commit (fixture->store, batch, NULL, NULL);
+        s_assert_same_message (&application, record->application);
+        assert_int_equal (record->application_seq, 0);
+        if (rc == 0)
+            break;
+        assert_int_equal (rc, CF_ESTOREFULL);
+        failures++;
+        assert_true (failures < 50);
+    }
+    assert_true (failures > 0);
+    cf_batch_destroy (&batch);
+    //  Still the caller's, with what the store set in it
+    assert_string_equal (record->id, "CF-1");
+    assert_int_equal (record->last_seq, 1);
+    assert_int_equal (record->events, 1);
+    cf_pb_free (&record);
+
+    Cf__Case *stored = NULL;
+    assert_int_equal (cf_store_get_case (fixture->store, "CF-1", &stored), 0);
+    assert_int_equal (stored->state, CF__STATE__STATE_DOCUMENT_REVIEW);
+    assert_string_equal (stored->verifier, "AUD001");
+    cf_pb_free (&stored);
+    s_assert_case_holds (fixture->store, "CF-1", &application, NULL);
+    cf_store_destroy (&fixture->store);
+    Cf__Case *raw = s_raw_case (fixture->dir, "CF-1");
+    assert_null (raw->application);
+    assert_int_equal (raw->application_seq, 1);
+    cf_pb_free (&raw);
+    s_reopen (fixture, 0);
+    s_assert_verifies (fixture->store);
+
+    //  A batch destroyed uncommitted leaves the lent case alone too, and a
+    //  lent case is checked as a put one is
+    record = cf_pb_dup (&draft.base);
+    batch = cf_batch_new ();
+    assert_int_equal (cf_batch_lend_case (batch, record), 0);
+    cf_batch_destroy (&batch);
+    assert_string_equal (record->id, "CF-1");
+    batch = cf_batch_new ();
+    record->state = (Cf__State)999;
+    assert_int_equal (cf_batch_lend_case (batch, record), CF_EINVAL);
+    assert_int_equal (cf_store_check_case (record), CF_EINVAL);
+    record->state = CF__STATE__STATE_SUBMITTED;
+    char org[CF_STORE_ID_MAX + 2];
+    memset (org, 'o', sizeof org - 1);
+    org[sizeof org - 1] = '\0';
+    cf_pb_set_string (&record->org, org);
+    assert_int_equal (cf_batch_lend_case (batch, record), CF_ELIMIT);
+    assert_int_equal (cf_batch_size (batch), 0);
+    cf_batch_destroy (&batch);
+    cf_pb_free (&record);
+}
+
 //  A record whose kept field names an event of another case, or one that
 //  does not hold it, is damage: reading it fails, and never hands out the
 //  other case's data
@@ -2348,6 +2427,7 @@ main (void)
         S_TEST (test_a_put_over_a_broken_case_record_is_refused),
         S_TEST (test_a_case_keeps_its_application_and_sheet_in_their_events),
         S_TEST (test_a_kept_field_in_a_wrong_event_is_found),
+        S_TEST (test_a_lent_case_is_written_as_it_stands_at_the_commit),
         S_TEST (test_case_history_lists_only_that_case),
         S_TEST (test_history_and_events_are_paged_by_count_and_size),
         S_TEST (test_job_round_trip_and_delete),
