@@ -817,20 +817,21 @@ s_parse (const char *text, size_t size, cf_seal_t **seal_p,
     bool good = number_size > 0 && number_size <= 64;
     for (size_t index = 0; good && index < number_size; index++)
         good = s_number_char (number[index]);
-    for (const char *cursor = text; good && cursor < path; cursor++)
-        good = *(const unsigned char *)cursor > 0x20 &&
-               *(const unsigned char *)cursor < 0x7f;
+    //  The address a seal is written with is one cf_seal_new takes, so
+    //  that the payload written from what was read reads the same again
+    seal->register_url = cf_mem_check (strndup (text, (size_t)(path - text)));
     if (!good) {
         cf_problems_add (problems, "seal.number",
-                         "the URL's certificate number or register address "
-                         "is not well formed (a number is upper case "
-                         "letters, digits and '-')");
+                         "the URL's certificate number is not well formed "
+                         "(upper case letters, digits and '-')");
         rc = CF_EPARSE;
-    } else {
-        seal->register_url =
-            cf_mem_check (strndup (text, (size_t)(path - text)));
+    } else if (!cf_seal_url_valid (seal->register_url)) {
+        cf_problems_add (problems, "seal.register",
+                         "the register's address before " S_PATH
+                         " is not an http:// or https:// URL");
+        rc = CF_EPARSE;
+    } else
         seal->number = cf_mem_check (strndup (number, number_size));
-    }
     bool seen[CF_SEAL_FIELD_COUNT + 3] = {false};
     const char *cursor = hash + 1 + magic;
     const char *end = text + size;

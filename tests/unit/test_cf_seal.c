@@ -318,6 +318,26 @@ test_number_and_register (void **state)
                       CF_ECORRUPT);
     assert_true (cf_problems_has (fixture->problems, "seal.whole"));
     free (other);
+    //  A register address that is no http(s) URL is no seal's: a scanner's
+    //  prefix twice would be read back as part of the address, and the
+    //  payload written from it would read as another
+    const char *before[] = {"QR-Code:QR-Code:", "ftp://x.example ", ""};
+    const char *instead[] = {NULL, NULL, "ftp://register.example.cn"};
+    for (size_t index = 0; index < 3; index++) {
+        char *odd = NULL;
+        assert_true (
+            asprintf (&odd, "%s%s%s", before[index],
+                      instead[index] ? instead[index] : "",
+                      payload + (instead[index] ? strlen (REGISTER) : 0)) > 0);
+        cf_seal_t *seal = NULL;
+        cf_problems_reset (fixture->problems);
+        assert_int_equal (
+            cf_seal_parse (odd, strlen (odd), &seal, fixture->problems),
+            CF_EPARSE);
+        assert_null (seal);
+        assert_true (cf_problems_has (fixture->problems, "seal.register"));
+        free (odd);
+    }
     free (payload);
 }
 
