@@ -37,15 +37,16 @@ seeds () {
     local corpus=tests/fuzz/corpus scratch
     scratch=$(mktemp -d)
     trap 'rm -rf "$scratch"' RETURN
-    #  Inputs that once crashed a target (crash-*) stay
+    #  Inputs that once crashed a target (crash-*) stay, and those a long
+    #  run found that reach code the seeds do not (found-*)
     mkdir -p "$scratch/kept"
     cp -r "$corpus"/. "$scratch/kept/" 2>/dev/null || true
     rm -rf "$corpus"
     mkdir -p "$corpus" "$scratch"/{fuzz_wire,fuzz_offer,fuzz_json}
     for target in $(targets); do
         mkdir -p "$corpus/$target"
-        find "$scratch/kept/$target" -name 'crash-*' -exec cp {} "$corpus/$target/" \; \
-            2>/dev/null || true
+        find "$scratch/kept/$target" \( -name 'crash-*' -o -name 'found-*' \) \
+            -exec cp {} "$corpus/$target/" \; 2>/dev/null || true
     done
 
     build-fuzz/tests/fuzz/fuzz-seeds "$corpus/fuzz_engine"
