@@ -490,8 +490,10 @@ s_case_changed (cf_engine_t *self, const Cf__Case *record)
     return rc;
 }
 
-//  Lends the batch the round copy of every changed case. Each is in the
-//  round's copies: a change that lost its copy did not commit.
+//  Lends the batch the round copy of every changed case. Every path that
+//  drops a changed case's copy poisons the round first, so a copy missing
+//  here is a fault of the engine, and the round fails rather than store
+//  the case's events without it.
 static int
 s_lend_changed (cf_engine_t *self)
 {
@@ -512,9 +514,8 @@ s_lend_changed (cf_engine_t *self)
     return 0;
 }
 
-//  Appends an event for record (already in its new state) to the batch and
-//  notes the record changed; from is the state before, refused the refusal
-//  or NULL
+//  Appends entry, an event of record (already in its new state), to the
+//  batch and marks the record changed
 static int
 s_append_event (cf_engine_t *self, Cf__Case *record, Cf__Event *entry)
 {
@@ -1110,9 +1111,10 @@ s_number_left (cf_engine_t *self, const Cf__Case *granted,
 static bool s_acts_for (cf_engine_t *self, const Cf__Principal *who,
                         const char *company, const char *act);
 
-//  Fires event on a case of the round. On success the case, its event, the
-//  next stage's job and (on issuance) the certificate are in the batch;
-//  *record_p is replaced by the new record. On failure nothing changed and
+//  Fires event on a case of the round. On success its event, the next
+//  stage's job and (on issuance) the certificate are in the batch, and the
+//  case is marked changed (the commit writes its round copy); *record_p is
+//  replaced by the new record. On failure nothing changed and
 //  problems say why. job is the worker's job, or NULL.
 static int
 s_fire (cf_engine_t *self, Cf__Case **record_p, cf_event_t event,

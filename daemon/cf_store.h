@@ -157,8 +157,9 @@ CF_MUST_CHECK int cf_batch_put_case (cf_batch_t *self, const Cf__Case *record);
 //  writes record itself at the commit, as it is then. The caller keeps it
 //  alive, and as it is to be stored, until the batch is committed or
 //  destroyed. The commit sets last_seq and events in record as it stores
-//  them, and takes the fields an event keeps out of it only while it
-//  writes (a failed commit leaves record whole, for a second commit).
+//  them (and the seqs of kept fields to 0, as a read hands them out), and
+//  takes the fields an event keeps out of it only while it writes (a
+//  failed commit leaves record whole, for a second commit).
 CF_MUST_CHECK int cf_batch_lend_case (cf_batch_t *self, Cf__Case *record);
 
 //  Checks record as cf_batch_put_case does, without a batch: returns 0,
@@ -169,7 +170,8 @@ CF_MUST_CHECK int cf_store_check_case (const Cf__Case *record);
 //  Appends an event to the log. At commit the store fills seq, prev_hash
 //  and hash, adds the case_events row and updates the case's last_seq and
 //  events. event->case_id names the case, which must be stored or put in
-//  this batch (in any order: events are applied after every other write).
+//  this batch, in any order (the commit applies the events first, and a
+//  case put in the batch is written with their history).
 //  An event of the certification body itself (a monthly report's, with
 //  event->report set) has an empty case_id: it is in the log and its
 //  chain only.

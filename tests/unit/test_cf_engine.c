@@ -1997,6 +1997,72 @@ s_round_request (s_fixture_t *self, const Cf__Principal *who,
     free (data);
 }
 
+//  Queues, in the open round, a submit by applicant A; returns the new
+//  case's id (caller frees) from the reply at outbox item index
+static char *
+s_round_submit (s_fixture_t *self, size_t index)
+{
+    Cf__Request request;
+    Cf__SubmitRequest submit;
+    s_submit_request (self, &request, &submit, NULL);
+    char id[32];
+    snprintf (id, sizeof id, "submit-%zu", index);
+    s_round_request (self, &s_applicant_a, &request, id);
+    Cf__Reply *reply = s_outbox_reply (self, index);
+    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
+    char *case_id = strdup (reply->record->id);
+    cf_pb_free (&reply);
+    return case_id;
+}
+
+//  Queues, in the open round, a signature of case_id (refused: there is no
+//  contract) and its withdrawal (granted)
+static void
+s_round_refused_then_withdrawn (s_fixture_t *self, const char *case_id)
+{
+    char id[48];
+    Cf__FireRequest sign = CF__FIRE_REQUEST__INIT;
+    sign.case_id = (char *)case_id;
+    sign.event = "contract_signed";
+    Cf__Request signing = CF__REQUEST__INIT;
+    signing.body_case = CF__REQUEST__BODY_FIRE;
+    signing.fire = &sign;
+    snprintf (id, sizeof id, "sign-%s", case_id);
+    s_round_request (self, &s_applicant_a, &signing, id);
+    Cf__EventData reason = CF__EVENT_DATA__INIT;
+    reason.body_case = CF__EVENT_DATA__BODY_REASON;
+    reason.reason = "the company is restructuring";
+    Cf__FireRequest withdraw = CF__FIRE_REQUEST__INIT;
+    withdraw.case_id = (char *)case_id;
+    withdraw.event = "withdraw";
+    withdraw.data = &reason;
+    Cf__Request withdrawing = CF__REQUEST__INIT;
+    withdrawing.body_case = CF__REQUEST__BODY_FIRE;
+    withdrawing.fire = &withdraw;
+    snprintf (id, sizeof id, "withdraw-%s", case_id);
+    s_round_request (self, &s_applicant_a, &withdrawing, id);
+}
+
+//  The stored case is withdrawn after events events, with the application
+//  it was submitted with
+static void
+s_assert_withdrawn (s_fixture_t *self, const char *case_id, uint32_t events)
+{
+    Cf__Case *record = NULL;
+    assert_int_equal (cf_store_get_case (self->store, case_id, &record), 0);
+    assert_int_equal (record->state, CF__STATE__STATE_WITHDRAWN);
+    assert_int_equal (record->events, events);
+    assert_non_null (record->application);
+    size_t stored_size, sent_size;
+    uint8_t *stored = cf_pb_pack (&record->application->base, &stored_size);
+    uint8_t *sent = cf_pb_pack (&self->application->base, &sent_size);
+    assert_int_equal (stored_size, sent_size);
+    assert_memory_equal (stored, sent, sent_size);
+    free (stored);
+    free (sent);
+    cf_pb_free (&record);
+}
+
 //  Three events on one case in one round: a submit, a refused signature
 //  and a withdrawal. The commit writes the case once, as the round left
 //  it, and what it stored is what the next round reads.
@@ -2006,58 +2072,23 @@ test_a_case_changed_thrice_in_a_round_is_stored_as_it_ends (void **state)
     s_fixture_t *self = *state;
     self->now += 1000;
     cf_engine_begin (self->engine, self->now);
-    Cf__Request request;
-    Cf__SubmitRequest submit;
-    s_submit_request (self, &request, &submit, NULL);
-    s_round_request (self, &s_applicant_a, &request, "submit-1");
-    assert_int_equal (cf_engine_outbox_size (self->engine), 1);
-    Cf__Reply *reply = s_outbox_reply (self, 0);
-    assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
-    char *id = strdup (reply->record->id);
-    cf_pb_free (&reply);
-
-    Cf__FireRequest sign = CF__FIRE_REQUEST__INIT;
-    sign.case_id = id;
-    sign.event = "contract_signed";
-    Cf__Request signing = CF__REQUEST__INIT;
-    signing.body_case = CF__REQUEST__BODY_FIRE;
-    signing.fire = &sign;
-    s_round_request (self, &s_applicant_a, &signing, "sign-1");
-    Cf__EventData reason = CF__EVENT_DATA__INIT;
-    reason.body_case = CF__EVENT_DATA__BODY_REASON;
-    reason.reason = "the company is restructuring";
-    Cf__FireRequest withdraw = CF__FIRE_REQUEST__INIT;
-    withdraw.case_id = id;
-    withdraw.event = "withdraw";
-    withdraw.data = &reason;
-    Cf__Request withdrawing = CF__REQUEST__INIT;
-    withdrawing.body_case = CF__REQUEST__BODY_FIRE;
-    withdrawing.fire = &withdraw;
-    s_round_request (self, &s_applicant_a, &withdrawing, "withdraw-1");
+    char *id = s_round_submit (self, 0);
+    s_round_refused_then_withdrawn (self, id);
     assert_int_equal (cf_engine_commit (self->engine), 0);
     assert_int_equal (cf_engine_outbox_size (self->engine), 3);
     Cf__Status answered[] = {CF__STATUS__STATUS_OK, CF__STATUS__STATUS_REFUSED,
                              CF__STATUS__STATUS_OK};
     for (size_t index = 0; index < 3; index++) {
-        reply = s_outbox_reply (self, index);
+        Cf__Reply *reply = s_outbox_reply (self, index);
         assert_int_equal (reply->status, answered[index]);
         cf_pb_free (&reply);
     }
-
+    s_assert_withdrawn (self, id, 3);
     Cf__Case *record = NULL;
     assert_int_equal (cf_store_get_case (self->store, id, &record), 0);
-    assert_int_equal (record->state, CF__STATE__STATE_WITHDRAWN);
-    assert_int_equal (record->events, 3);
     assert_int_equal (record->last_seq, cf_engine_last_seq (self->engine));
-    size_t stored_size, sent_size;
-    uint8_t *stored = cf_pb_pack (&record->application->base, &stored_size);
-    uint8_t *sent = cf_pb_pack (&self->application->base, &sent_size);
-    assert_int_equal (stored_size, sent_size);
-    assert_memory_equal (stored, sent, sent_size);
-    free (stored);
-    free (sent);
     cf_pb_free (&record);
-    reply = s_status (self, &s_applicant_a, id);
+    Cf__Reply *reply = s_status (self, &s_applicant_a, id);
     assert_int_equal (reply->status, CF__STATUS__STATUS_OK);
     assert_int_equal (reply->record->state, CF__STATE__STATE_WITHDRAWN);
     assert_int_equal (reply->record->events, 3);
@@ -2066,6 +2097,48 @@ test_a_case_changed_thrice_in_a_round_is_stored_as_it_ends (void **state)
     assert_int_equal (cf_store_verify (self->store, problems), 0);
     cf_problems_destroy (&problems);
     free (id);
+}
+
+//  The same round, and a stored case changed in it too, with the store's
+//  map full at each of the commit's writes in turn: the engine grows the
+//  map and commits the round again, and both cases are stored whole
+static void
+test_a_round_committed_again_after_a_full_map_is_stored_whole (void **state)
+{
+    s_fixture_t *self = *state;
+    int filled = 0;
+    for (int after = 0; after < 40; after++) {
+        cf_engine_destroy (&self->engine);
+        cf_store_destroy (&self->store);
+        char command[128];
+        snprintf (command, sizeof command, "rm -rf %s", self->dir);
+        assert_int_equal (system (command), 0);
+        strcpy (self->dir, "/tmp/cf-engine-XXXXXX");
+        assert_non_null (mkdtemp (self->dir));
+        assert_int_equal (cf_store_open (self->dir, 0, &self->store), 0);
+        s_engine_open (self, 3);
+        char *stored = strdup (s_new_case (self));
+        self->now += 1000;
+        cf_store_inject (self->store, CF_STORE_FAULT_MAP_FULL_AT_PUT, after);
+        cf_engine_begin (self->engine, self->now);
+        char *fresh = s_round_submit (self, 0);
+        s_round_refused_then_withdrawn (self, fresh);
+        s_round_refused_then_withdrawn (self, stored);
+        size_t before = cf_store_map_size (self->store);
+        assert_int_equal (cf_engine_commit (self->engine), 0);
+        if (cf_store_map_size (self->store) > before)
+            filled++;
+        cf_store_inject (self->store, CF_STORE_FAULT_NONE, 0);
+        s_assert_withdrawn (self, fresh, 3);
+        s_assert_withdrawn (self, stored, 3);
+        cf_problems_t *problems = cf_problems_new ();
+        assert_int_equal (cf_store_verify (self->store, problems), 0);
+        cf_problems_destroy (&problems);
+        free (fresh);
+        free (stored);
+    }
+    //  The fault met most of the commit's writes
+    assert_true (filled >= 20);
 }
 
 //  A consultancy appointed by ORG-A acts in its name; the round that ends
@@ -2330,6 +2403,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         TEST (test_submit_creates_a_case_and_an_intake_job),
         TEST (test_a_case_changed_thrice_in_a_round_is_stored_as_it_ends),
+        TEST (test_a_round_committed_again_after_a_full_map_is_stored_whole),
         TEST (test_consultancy_wall_falls_in_the_round_that_ends_it),
         TEST (test_the_regulators_report_by_role),
         TEST (test_a_retried_request_is_answered_from_the_stored_reply),
