@@ -28,10 +28,11 @@
     commit, CPU ms per case of the daemon and of the workers (from
     /proc/PID/stat), this driver's CPU share, and per case the store's
     growth and the growth of what its trees hold (the pages of every
-    database, LMDB's free pages apart). In the same run the baseline: bare LMDB
-   durable commits per second on the same disk (one small put a commit), and the
-   ratios against it. Then restart time (spawn to first answered ping) and RSS
-    at each number of stored cases asked for.
+    database, LMDB's free pages apart). In the same run the baselines and
+    the ratios against them: bare LMDB durable commits per second on the
+    same disk (one small put a commit), and C=1, the engine with one
+    transition a commit. Then restart time (spawn to first answered ping)
+    and RSS at each number of stored cases asked for.
 
     With -S instead of -s, the cases stored beyond the measured ones are
     copies of them made through the store API while the daemon is down:

@@ -2015,32 +2015,34 @@ s_round_submit (s_fixture_t *self, size_t index)
     return case_id;
 }
 
+//  Queues, in the open round, event on case_id by applicant A with data,
+//  as request id then case_id
+static void
+s_round_fire (s_fixture_t *self, const char *case_id, const char *event,
+              Cf__EventData *data, const char *id)
+{
+    Cf__FireRequest fire = CF__FIRE_REQUEST__INIT;
+    fire.case_id = (char *)case_id;
+    fire.event = (char *)event;
+    fire.data = data;
+    Cf__Request request = CF__REQUEST__INIT;
+    request.body_case = CF__REQUEST__BODY_FIRE;
+    request.fire = &fire;
+    char request_id[64];
+    snprintf (request_id, sizeof request_id, "%s-%s", id, case_id);
+    s_round_request (self, &s_applicant_a, &request, request_id);
+}
+
 //  Queues, in the open round, a signature of case_id (refused: there is no
 //  contract) and its withdrawal (granted)
 static void
 s_round_refused_then_withdrawn (s_fixture_t *self, const char *case_id)
 {
-    char id[48];
-    Cf__FireRequest sign = CF__FIRE_REQUEST__INIT;
-    sign.case_id = (char *)case_id;
-    sign.event = "contract_signed";
-    Cf__Request signing = CF__REQUEST__INIT;
-    signing.body_case = CF__REQUEST__BODY_FIRE;
-    signing.fire = &sign;
-    snprintf (id, sizeof id, "sign-%s", case_id);
-    s_round_request (self, &s_applicant_a, &signing, id);
+    s_round_fire (self, case_id, "contract_signed", NULL, "sign");
     Cf__EventData reason = CF__EVENT_DATA__INIT;
     reason.body_case = CF__EVENT_DATA__BODY_REASON;
     reason.reason = "the company is restructuring";
-    Cf__FireRequest withdraw = CF__FIRE_REQUEST__INIT;
-    withdraw.case_id = (char *)case_id;
-    withdraw.event = "withdraw";
-    withdraw.data = &reason;
-    Cf__Request withdrawing = CF__REQUEST__INIT;
-    withdrawing.body_case = CF__REQUEST__BODY_FIRE;
-    withdrawing.fire = &withdraw;
-    snprintf (id, sizeof id, "withdraw-%s", case_id);
-    s_round_request (self, &s_applicant_a, &withdrawing, id);
+    s_round_fire (self, case_id, "withdraw", &reason, "withdraw");
 }
 
 //  The stored case is withdrawn after events events, with the application

@@ -681,16 +681,24 @@ s_assert_case_holds (cf_store_t *store, const char *id,
     free (next);
 }
 
-static void
-test_a_case_keeps_its_application_and_sheet_in_their_events (void **state)
+//  An application of a company, for the tests of kept fields
+static Cf__Application
+s_application (void)
 {
-    s_fixture_t *fixture = *state;
-    char *scope[] = {"家用电器的安装、维修和售后服务", "配件供应"};
+    static char *scope[] = {"家用电器的安装、维修和售后服务", "配件供应"};
     Cf__Application application = CF__APPLICATION__INIT;
     application.company_name = "某某电器有限公司";
     application.uscc = "91310000MA1FL0000X";
     application.n_scope = 2;
     application.scope = scope;
+    return application;
+}
+
+static void
+test_a_case_keeps_its_application_and_sheet_in_their_events (void **state)
+{
+    s_fixture_t *fixture = *state;
+    Cf__Application application = s_application ();
     Cf__ScoreSheet sheet = CF__SCORE_SHEET__INIT;
     sheet.audit_date = "2026-12-01";
     sheet.summary = "符合要求";
@@ -784,12 +792,7 @@ static void
 test_a_lent_case_is_written_as_it_stands_at_the_commit (void **state)
 {
     s_fixture_t *fixture = *state;
-    char *scope[] = {"家用电器的安装、维修和售后服务"};
-    Cf__Application application = CF__APPLICATION__INIT;
-    application.company_name = "某某电器有限公司";
-    application.uscc = "91310000MA1FL0000X";
-    application.n_scope = 1;
-    application.scope = scope;
+    Cf__Application application = s_application ();
     Cf__Case draft = s_case ("CF-1", "acme", CF__STATE__STATE_SUBMITTED, 0);
     draft.application = &application;
     Cf__Case *record = cf_pb_dup (&draft.base);
